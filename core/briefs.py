@@ -1,0 +1,33 @@
+"""A segment brief: what the segmentation page hands to the copy page.
+
+Only aggregates travel: no customer's personal data ever reaches a prompt.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class SegmentBrief:
+    """Aggregate description of one customer segment."""
+
+    name: str
+    size: int
+    share: float  # of the whole book, 0..1
+    description: str = ""
+    traits: tuple[str, ...] = ()  # short readable facts, e.g. "income 2.1x the book"
+    aggregates: dict[str, float] = field(default_factory=dict)  # feature -> segment mean
+    products_held: dict[str, float] = field(default_factory=dict)  # product -> penetration 0..1
+    next_best_product: str | None = None
+    mean_pd: float | None = None
+    source_run_id: str | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> SegmentBrief:
+        d = dict(d)
+        d["traits"] = tuple(d.get("traits", ()))
+        return cls(**d)

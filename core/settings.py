@@ -1,0 +1,52 @@
+"""One typed settings object for the whole app.
+
+Values come, in order of precedence, from environment variables prefixed ``STUDIO_`` (for example
+``STUDIO_WORKSPACE_DIR=/data/studio``), from a ``studio.env`` file in the working directory, and
+from the defaults below.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Runtime configuration of Retail AIGC Studio."""
+
+    model_config = SettingsConfigDict(env_prefix="STUDIO_", env_file="studio.env", extra="ignore")
+
+    workspace_dir: Path = Field(Path("workspace"), description="Folder for the DuckDB store, artifacts and exports.")
+    db_file: str = Field("studio.duckdb", description="DuckDB file name inside the workspace.")
+    device: Literal["auto", "cuda", "mps", "cpu"] = Field("auto", description="Compute device; auto picks CUDA, then MPS, then CPU.")
+    default_rows: int = Field(50_000, ge=500, le=10_000_000, description="Customers in the embedded synthetic portfolio.")
+    seed: int = Field(42, description="Default random seed.")
+    max_upload_mb: int = Field(200, ge=1, description="Largest file accepted for upload, in MiB.")
+    copy_backend: Literal["local", "openai", "template"] = Field("local", description="Marketing-copy generation backend.")
+    llm_model_path: str = Field("", description="Local model directory or GGUF file; empty uses the embedded Gemma 3 270M.")
+    openai_base_url: str = Field("http://localhost:8000/v1", description="OpenAI-compatible endpoint for the copy page.")
+    openai_model: str = Field("", description="Model name served at the endpoint.")
+    openai_api_key: str = Field("", description="API key for the endpoint, if it needs one.")
+    openai_timeout_s: float = Field(30.0, gt=0, description="Timeout of one endpoint call, in seconds.")
+
+    @property
+    def db_path(self) -> Path:
+        return self.workspace_dir / self.db_file
+
+    @property
+    def artifacts_dir(self) -> Path:
+        return self.workspace_dir / "artifacts"
+
+    @property
+    def exports_dir(self) -> Path:
+        return self.workspace_dir / "exports"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

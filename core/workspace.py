@@ -1,0 +1,324 @@
+"""The workspace: an embedded DuckDB database that keeps datasets and the run log.
+
+Tables:
+
+``datasets``
+    one row per imported dataset: name, source, schema (JSON), fingerprint, rows, columns, time.
+    The frame itself lives in a table ``ds_<name>``.
+``runs``
+    one row per fitted model, segmentation, scenario or copy batch: kind, name, status,
+    parameters, seed, dataset and model fingerprints, result summary (JSON), artifact path,
+    created/updated timestamps. Enough to reproduce and export any result later.
+``run_tables``
+    named frames attached to a run (segment assignments, approved copy, ...), stored in tables
+    ``rt_<run id>_<name>``.
+
+Every write runs in one transaction under a process-wide lock, so two browser sessions writing at
+once lose nothing and a failed write leaves nothing half-done. DuckDB persists on commit, so a
+restart finds everything.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from core.errors import WorkspaceError
+
+_SCHEMA_SQL = """
+CREATE TABLE IF NOT EXISTS datasets (
+    name VARCHAR PRIMARY KEY,
+    source VARCHAR,
+    schema_json VARCHAR,
+    fingerprint VARCHAR,
+    n_rows BIGINT,
+    n_cols INTEGER,
+    created_at TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id VARCHAR PRIMARY KEY,
+    kind VARCHAR NOT NULL,
+    name VARCHAR,
+    status VARCHAR NOT NULL,
+    params_json VARCHAR,
+    seed BIGINT,
+    dataset_fingerprint VARCHAR,
+    model_fingerprint VARCHAR,
+    result_json VARCHAR,
+    artifact VARCHAR,
+    created_at TIMESTAMP,
+    updated_at TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS run_tables (
+    run_id VARCHAR,
+    name VARCHAR,
+    table_name VARCHAR,
+    n_rows BIGINT,
+    PRIMARY KEY (run_id, name)
+);
+"""
+
+RUN_STATUSES = ("running", "done", "failed", "saved")
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """A row of the run log."""
+
+    run_id: str
+    kind: str
+    name: str
+    status: str
+    params: dict
+    seed: int | None
+    dataset_fingerprint: str | None
+    model_fingerprint: str | None
+    result: dict
+    artifact: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _safe_name(name: str) -> str:
+    cleaned = re.sub(r"[^0-9a-zA-Z_]+", "_", name.strip()).strip("_").lower()
+    if not cleaned:
+        raise WorkspaceError("A dataset needs a name made of letters or digits.")
+    return cleaned[:60]
+
+
+class Workspace:
+    """A DuckDB-backed store of datasets and runs. One instance per database file per process."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        try:
+            self._con = duckdb.connect(str(self.path))
+            self._con.execute(_SCHEMA_SQL)
+        except duckdb.Error as exc:
+            raise WorkspaceError(
+                f"The workspace database {self.path} cannot be opened: {exc}",
+                "Check that no other Studio process holds it, or set STUDIO_WORKSPACE_DIR.",
+            ) from exc
+
+    # ---- plumbing ----------------------------------------------------------------------
+    @contextmanager
+    def _tx(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with self._lock:
+            cur = self._con.cursor()
+            try:
+                cur.execute("BEGIN TRANSACTION")
+                yield cur
+                cur.execute("COMMIT")
+            except BaseException as exc:
+                cur.execute("ROLLBACK")
+                if isinstance(exc, WorkspaceError):
+                    raise
+                if isinstance(exc, duckdb.Error):
+                    raise WorkspaceError(f"The workspace write failed and was rolled back: {exc}") from exc
+                raise
+            finally:
+                cur.close()
+
+    def _read(self, sql: str, params: list | None = None) -> pd.DataFrame:
+        with self._lock:
+            cur = self._con.cursor()
+            try:
+                return cur.execute(sql, params or []).df()
+            finally:
+                cur.close()
+
+    def close(self) -> None:
+        with self._lock:
+            self._con.close()
+
+    # ---- datasets ----------------------------------------------------------------------
+    def save_dataset(self, name: str, frame: pd.DataFrame, *, source: str, schema: dict, fingerprint: str) -> str:
+        """Store a frame as a workspace dataset (replacing one of the same name); returns its name."""
+        key = _safe_name(name)
+        table = f"ds_{key}"
+        with self._tx() as cur:
+            cur.register("_incoming", frame)
+            try:
+                cur.execute(f'CREATE OR REPLACE TABLE "{table}" AS SELECT * FROM _incoming')
+            finally:
+                cur.unregister("_incoming")
+            cur.execute("DELETE FROM datasets WHERE name = ?", [key])
+            cur.execute(
+                "INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [key, source, json.dumps(schema), fingerprint, len(frame), frame.shape[1], _now()],
+            )
+        return key
+
+    def list_datasets(self) -> pd.DataFrame:
+        return self._read("SELECT name, source, n_rows, n_cols, fingerprint, created_at FROM datasets ORDER BY created_at DESC")
+
+    def dataset_meta(self, name: str) -> dict:
+        df = self._read("SELECT * FROM datasets WHERE name = ?", [_safe_name(name)])
+        if df.empty:
+            raise WorkspaceError(f"There is no workspace dataset named '{name}'.")
+        row = df.iloc[0].to_dict()
+        row["schema"] = json.loads(row.pop("schema_json") or "{}")
+        return row
+
+    def load_dataset(self, name: str) -> pd.DataFrame:
+        meta = self.dataset_meta(name)
+        return self._read(f'SELECT * FROM "ds_{meta["name"]}"')
+
+    def delete_dataset(self, name: str) -> None:
+        key = _safe_name(name)
+        with self._tx() as cur:
+            cur.execute(f'DROP TABLE IF EXISTS "ds_{key}"')
+            cur.execute("DELETE FROM datasets WHERE name = ?", [key])
+
+    def tables(self) -> list[str]:
+        """Names of the datasets a SQL query may read (as ``ds_<name>``)."""
+        return [f"ds_{n}" for n in self.list_datasets()["name"].tolist()]
+
+    def query(self, sql: str) -> pd.DataFrame:
+        """Run a read-only SELECT over the workspace tables."""
+        statement = sql.strip().rstrip(";")
+        if not re.match(r"(?is)^\s*(select|with)\b", statement) or ";" in statement:
+            raise WorkspaceError("Only a single SELECT (or WITH ... SELECT) query is allowed here.")
+        try:
+            return self._read(statement)
+        except duckdb.Error as exc:
+            raise WorkspaceError(f"The query failed: {exc}") from exc
+
+    # ---- runs --------------------------------------------------------------------------
+    def log_run(
+        self,
+        kind: str,
+        *,
+        name: str = "",
+        params: dict | None = None,
+        seed: int | None = None,
+        dataset_fingerprint: str | None = None,
+        model_fingerprint: str | None = None,
+        status: str = "done",
+        result: dict | None = None,
+        artifact: str | None = None,
+        tables: dict[str, pd.DataFrame] | None = None,
+    ) -> str:
+        """Record a run (and any frames attached to it) in one transaction; returns the run id."""
+        if status not in RUN_STATUSES:
+            raise WorkspaceError(f"Unknown run status '{status}'.")
+        run_id = uuid.uuid4().hex[:12]
+        now = _now()
+        with self._tx() as cur:
+            cur.execute(
+                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    run_id, kind, name, status, json.dumps(params or {}, default=str), seed,
+                    dataset_fingerprint, model_fingerprint, json.dumps(result or {}, default=str),
+                    artifact, now, now,
+                ],
+            )
+            for tname, frame in (tables or {}).items():
+                self._put_table(cur, run_id, tname, frame)
+        return run_id
+
+    def update_run(self, run_id: str, *, status: str | None = None, result: dict | None = None,
+                   name: str | None = None, tables: dict[str, pd.DataFrame] | None = None) -> None:
+        """Update a run's status, name, result or attached frames atomically."""
+        self.get_run(run_id)
+        with self._tx() as cur:
+            if status is not None:
+                if status not in RUN_STATUSES:
+                    raise WorkspaceError(f"Unknown run status '{status}'.")
+                cur.execute("UPDATE runs SET status = ? WHERE run_id = ?", [status, run_id])
+            if result is not None:
+                cur.execute("UPDATE runs SET result_json = ? WHERE run_id = ?", [json.dumps(result, default=str), run_id])
+            if name is not None:
+                cur.execute("UPDATE runs SET name = ? WHERE run_id = ?", [name, run_id])
+            for tname, frame in (tables or {}).items():
+                self._put_table(cur, run_id, tname, frame)
+            cur.execute("UPDATE runs SET updated_at = ? WHERE run_id = ?", [_now(), run_id])
+
+    @staticmethod
+    def _put_table(cur: duckdb.DuckDBPyConnection, run_id: str, name: str, frame: pd.DataFrame) -> None:
+        table = f"rt_{run_id}_{_safe_name(name)}"
+        cur.register("_incoming", frame)
+        try:
+            cur.execute(f'CREATE OR REPLACE TABLE "{table}" AS SELECT * FROM _incoming')
+        finally:
+            cur.unregister("_incoming")
+        cur.execute("DELETE FROM run_tables WHERE run_id = ? AND name = ?", [run_id, name])
+        cur.execute("INSERT INTO run_tables VALUES (?, ?, ?, ?)", [run_id, name, table, len(frame)])
+
+    def run_table(self, run_id: str, name: str) -> pd.DataFrame:
+        df = self._read("SELECT table_name FROM run_tables WHERE run_id = ? AND name = ?", [run_id, name])
+        if df.empty:
+            raise WorkspaceError(f"Run {run_id} has no table named '{name}'.")
+        return self._read(f'SELECT * FROM "{df.iloc[0, 0]}"')
+
+    def run_table_names(self, run_id: str) -> list[str]:
+        return self._read("SELECT name FROM run_tables WHERE run_id = ? ORDER BY name", [run_id])["name"].tolist()
+
+    def runs(self, kind: str | None = None, dataset_fingerprint: str | None = None) -> pd.DataFrame:
+        """The run log, newest first, optionally filtered by kind and dataset."""
+        sql = "SELECT run_id, kind, name, status, seed, dataset_fingerprint, model_fingerprint, created_at, updated_at FROM runs"
+        where, params = [], []
+        if kind:
+            where.append("kind = ?")
+            params.append(kind)
+        if dataset_fingerprint:
+            where.append("dataset_fingerprint = ?")
+            params.append(dataset_fingerprint)
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        return self._read(sql + " ORDER BY created_at DESC", params)
+
+    def get_run(self, run_id: str) -> RunRecord:
+        df = self._read("SELECT * FROM runs WHERE run_id = ?", [run_id])
+        if df.empty:
+            raise WorkspaceError(f"There is no run with id '{run_id}'.")
+        r = df.iloc[0]
+        return RunRecord(
+            run_id=r["run_id"], kind=r["kind"], name=r["name"] or "", status=r["status"],
+            params=json.loads(r["params_json"] or "{}"),
+            seed=None if pd.isna(r["seed"]) else int(r["seed"]),
+            dataset_fingerprint=r["dataset_fingerprint"], model_fingerprint=r["model_fingerprint"],
+            result=json.loads(r["result_json"] or "{}"), artifact=r["artifact"],
+            created_at=r["created_at"], updated_at=r["updated_at"],
+        )
+
+
+_workspaces: dict[Path, Workspace] = {}
+_ws_lock = threading.Lock()
+
+
+def get_workspace(path: Path | str | None = None) -> Workspace:
+    """The process-wide workspace for a database file (default: the settings' ``db_path``)."""
+    if path is None:
+        from core.settings import get_settings
+
+        path = get_settings().db_path
+    key = Path(path).resolve()
+    with _ws_lock:
+        if key not in _workspaces:
+            _workspaces[key] = Workspace(key)
+        return _workspaces[key]
+
+
+def _reset_for_tests() -> None:
+    with _ws_lock:
+        for ws in _workspaces.values():
+            ws.close()
+        _workspaces.clear()
