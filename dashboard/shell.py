@@ -1,0 +1,55 @@
+"""The frame every page shares: page config, theme, sidebar, error boundary.
+
+Each page starts with ``ds = page_setup("Title")``. That works both under the navigation of
+``streamlit_app.py`` and when a page file is run on its own (``streamlit run pages/credit.py``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import streamlit as st
+
+from core.data import Dataset
+from core.errors import StudioError
+from dashboard import sidebar
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+logger = logging.getLogger(__name__)
+
+
+def page_setup(title: str, icon: str = ":material/insights:") -> Dataset:
+    """Configure the page, draw the shared sidebar and return the analyst's current dataset."""
+    st.set_page_config(page_title=f"{title} · Retail AIGC Studio", page_icon=icon, layout="wide")
+    css = ASSETS / "studio.css"
+    if css.exists():
+        st.html(f"<style>{css.read_text()}</style>")
+    return sidebar.render()
+
+
+def show_error(exc: Exception, what: str = "") -> None:
+    """Show an error as sentences the analyst can act on; never a traceback."""
+    if isinstance(exc, StudioError):
+        st.error(f"{what + ': ' if what else ''}{exc.message}", icon=":material/error:")
+        if exc.hint:
+            st.caption(exc.hint)
+    else:
+        logger.exception("Unexpected error%s", f" while {what}" if what else "")
+        st.error(f"{what + ': ' if what else ''}something went wrong ({type(exc).__name__}: {exc}). "
+                 "Nothing was saved; the details are in the server log.", icon=":material/error:")
+
+
+@contextmanager
+def guarded(what: str) -> Iterator[None]:
+    """Run a block; show any error as a message and stop the script cleanly."""
+    try:
+        yield
+    except StudioError as exc:
+        show_error(exc, what)
+        st.stop()
+    except Exception as exc:  # the boundary: nothing below may take the page down
+        show_error(exc, what)
+        st.stop()

@@ -1,0 +1,46 @@
+"""Shared fixtures: every test gets its own workspace folder and a small default portfolio."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture(autouse=True)
+def isolated_workspace(tmp_path, monkeypatch):
+    """Point the settings at a fresh workspace and reset process-wide singletons."""
+    from core import workspace
+    from core.runtime import device, registry
+    from core.settings import get_settings
+
+    monkeypatch.setenv("STUDIO_WORKSPACE_DIR", str(tmp_path / "workspace"))
+    monkeypatch.setenv("STUDIO_DEFAULT_ROWS", os.environ.get("STUDIO_TEST_ROWS", "3000"))
+    monkeypatch.setenv("STUDIO_COPY_BACKEND", "template")
+    get_settings.cache_clear()
+    workspace._reset_for_tests()
+    registry._reset_for_tests()
+    device._reset_for_tests()
+    yield tmp_path / "workspace"
+    workspace._reset_for_tests()
+    registry._reset_for_tests()
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def shared_data():
+    """The folder of real datasets, or skip when it is not beside the project."""
+    if not SHARED_DATA.exists():
+        pytest.skip("../shared/data is not available")
+    return SHARED_DATA
+
+
+@pytest.fixture
+def small_portfolio():
+    from core.data.synthetic import generate_portfolio
+
+    return generate_portfolio(3000, seed=7)
