@@ -37,6 +37,8 @@ _PII_NAME = re.compile(r"(^|_)(name|first_?name|last_?name|surname|full_?name|em
                        r"ssn|social_security|iban|account_?(no|num|number)|card_?number|address|street|postcode|zip)($|_)", re.I)
 _ID_NAME = re.compile(r"(^|_)(id|identifier|key|uuid|cust_?id|customer_?id|client_?id|applicant_?id)$", re.I)
 _TARGET_NAME = re.compile(r"^(default|default_flag|default_12m|target|label|class|y|bad|is_bad|churn|response|outcome)$", re.I)
+_TARGET_PRIORITY = ("target", "label", "default_12m", "class", "y", "outcome", "response", "bad", "is_bad",
+                    "default_flag", "churn", "default")
 _EMAIL_VALUE = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", re.I)
 _PHONE_VALUE = re.compile(r"^\+?[\d\s().-]{7,}$")
 
@@ -166,11 +168,13 @@ def infer_schema(frame: pd.DataFrame, target: str | None = None, id_column: str 
     """Infer every column's role; ``target`` and ``id_column`` force those roles when given."""
     n = len(frame)
     roles = {str(c): infer_role(str(c), frame[c], n) for c in frame.columns}
-    # keep at most one inferred target and one inferred id: the first wins
+    # keep at most one inferred target (by name priority) and one inferred id (the first)
     for role in (Role.TARGET, Role.ID):
         seen = [c for c, r in roles.items() if r == role]
+        if role == Role.TARGET:
+            seen.sort(key=lambda c: _TARGET_PRIORITY.index(c.lower()) if c.lower() in _TARGET_PRIORITY else 99)
         for extra in seen[1:]:
-            roles[extra] = Role.NUMERIC if pd.api.types.is_numeric_dtype(frame[extra]) else Role.IGNORE
+            roles[extra] = Role.NUMERIC if pd.api.types.is_numeric_dtype(frame[extra]) else Role.CATEGORICAL
     schema = Schema(roles, infer_semantics(list(roles)))
     if target is not None:
         schema = schema.with_role(target, Role.TARGET)

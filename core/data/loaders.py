@@ -1,0 +1,169 @@
+"""Loading the analyst's data: CSV and Parquet files, workspace tables, SQL through DuckDB.
+
+Every loader returns a whole, validated :class:`Dataset` or raises a typed error: nothing is
+half-loaded. Imports into the workspace happen only after validation succeeds.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from core.data.dataset import Dataset
+from core.data.schema import Schema, infer_schema
+from core.data.validation import validate
+from core.errors import EmptyDataError, FileFormatError, FileTooLargeError, WorkspaceError
+from core.workspace import Workspace
+
+logger = logging.getLogger(__name__)
+
+_ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
+_DELIMITERS = ",;\t|"
+
+
+def _decode(data: bytes) -> str:
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16")
+    if b"\x00" in data[:4096]:
+        raise FileFormatError("The file looks binary, not like text or Parquet.",
+                              "Upload a CSV (comma, semicolon or tab separated) or a Parquet file.")
+    for enc in _ENCODINGS:
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise FileFormatError("The file's text encoding could not be read.", "Save it as UTF-8 and upload it again.")
+
+
+def read_csv_bytes(data: bytes) -> pd.DataFrame:
+    """Parse CSV bytes, detecting the encoding and the delimiter."""
+    text = _decode(data)
+    if not text.strip():
+        raise EmptyDataError("The file is empty.", "Upload a file with a header row and data rows.")
+    sample = text[:64_000]
+    try:
+        sep = csv.Sniffer().sniff(sample, delimiters=_DELIMITERS).delimiter
+    except csv.Error:
+        sep = max(_DELIMITERS, key=lambda d: sample.splitlines()[0].count(d))
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=sep, low_memory=False)
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise FileFormatError(f"The file could not be parsed as CSV: {exc}",
+                              "Check that every row has the same number of fields.") from exc
+    if frame.shape[1] == 1 and len(text.splitlines()[0]) > 40:
+        raise FileFormatError("Only one column was found; the delimiter was not recognised.",
+                              "Use comma, semicolon, tab or pipe as the separator.")
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
+
+
+def read_parquet_bytes(data: bytes) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(io.BytesIO(data))
+    except Exception as exc:  # pyarrow raises several types for corrupt input
+        raise FileFormatError(f"The Parquet file could not be read: {exc}") from exc
+
+
+def read_file_bytes(filename: str, data: bytes, max_mb: int) -> pd.DataFrame:
+    """Read an uploaded file by its extension, enforcing the size limit."""
+    size_mb = len(data) / 2**20
+    if size_mb > max_mb:
+        raise FileTooLargeError(f"The file is {size_mb:,.0f} MiB, over the {max_mb} MiB limit.",
+                                "Load it through SQL from the workspace, or raise STUDIO_MAX_UPLOAD_MB.")
+    if not data:
+        raise EmptyDataError("The file is empty.", "Upload a file with a header row and data rows.")
+    suffix = Path(filename).suffix.lower()
+    if suffix in (".parquet", ".pq"):
+        frame = read_parquet_bytes(data)
+    elif suffix in (".csv", ".txt", ".tsv"):
+        frame = read_csv_bytes(data)
+    else:
+        raise FileFormatError(f"'{filename}' is neither CSV nor Parquet.", "Upload a .csv or .parquet file.")
+    return _parse_dates(frame)
+
+
+def _parse_dates(frame: pd.DataFrame) -> pd.DataFrame:
+    """Turn text columns that are clearly dates into datetimes."""
+    for c in frame.columns:
+        s = frame[c]
+        if s.dtype == object and s.notna().any():
+            head = s.dropna().astype(str).head(200)
+            if head.str.match(r"^\d{4}-\d{2}-\d{2}").mean() > 0.95:
+                parsed = pd.to_datetime(s, errors="coerce")
+                if parsed.notna().sum() >= 0.95 * s.notna().sum():
+                    frame[c] = parsed
+    return frame
+
+
+def build_dataset(name: str, frame: pd.DataFrame, source: str, schema: Schema | None = None,
+                  target: str | None = None, id_column: str | None = None) -> tuple[Dataset, list[str]]:
+    """Infer (or take) the schema, validate, and return the dataset with the analyst's notes."""
+    if frame.shape[0] == 0 or frame.shape[1] == 0:
+        raise EmptyDataError("The data has no rows." if frame.shape[1] else "The data has no columns.",
+                             "Check that the source holds a header row and data rows.")
+    schema = schema or infer_schema(frame, target=target, id_column=id_column)
+    checked = validate(frame, schema)
+    return Dataset.build(name, frame, checked.schema, source), checked.notes
+
+
+def load_file(filename: str, data: bytes, max_mb: int, **kwargs) -> tuple[Dataset, list[str]]:
+    """Read and validate an uploaded CSV or Parquet file."""
+    frame = read_file_bytes(filename, data, max_mb)
+    return build_dataset(Path(filename).stem, frame, f"upload:{filename}", **kwargs)
+
+
+def import_dataset(ws: Workspace, ds: Dataset) -> str:
+    """Store a validated dataset in the workspace (one transaction); returns its workspace name."""
+    return ws.save_dataset(ds.name, ds.frame, source=ds.source, schema=ds.schema.to_dict(), fingerprint=ds.fingerprint)
+
+
+def load_workspace_dataset(ws: Workspace, name: str) -> Dataset:
+    """A dataset stored in the workspace, with the schema it was saved with."""
+    meta = ws.dataset_meta(name)
+    frame = ws.load_dataset(name)
+    schema = Schema.from_dict(meta["schema"]) if meta.get("schema") else infer_schema(frame)
+    return Dataset(meta["name"], frame, schema, meta["source"], meta["fingerprint"])
+
+
+def query_workspace(ws: Workspace, sql: str, name: str) -> tuple[Dataset, list[str]]:
+    """Run a SELECT over workspace tables (``ds_<name>``) and validate the result as a dataset."""
+    frame = ws.query(sql)
+    return build_dataset(name, frame, f"sql:{sql[:200]}")
+
+
+def query_database(url: str, sql: str, name: str) -> tuple[Dataset, list[str]]:
+    """Run a SELECT against an external database.
+
+    DuckDB reads Postgres, MySQL and SQLite through its extensions when ``url`` is a DuckDB
+    ``ATTACH`` string such as ``postgres:dbname=risk host=...`` or a path to a ``.sqlite`` /
+    ``.duckdb`` file; any other SQLAlchemy URL is used through SQLAlchemy when it is installed.
+    """
+    statement = sql.strip().rstrip(";")
+    if not statement.lower().startswith(("select", "with")):
+        raise WorkspaceError("Only a SELECT (or WITH ... SELECT) query is allowed here.")
+    try:
+        if url.endswith((".duckdb", ".db", ".sqlite", ".sqlite3")) or ":" in url.split("/")[0] and "://" not in url:
+            con = duckdb.connect()
+            try:
+                con.execute(f"ATTACH '{url}' AS src (READ_ONLY)")
+                con.execute("USE src")
+                frame = con.execute(statement).df()
+            finally:
+                con.close()
+        else:
+            try:
+                import sqlalchemy
+            except ImportError as exc:
+                raise WorkspaceError("SQLAlchemy is not installed, so this database URL cannot be used.",
+                                     "Install sqlalchemy and the database driver, or use a DuckDB ATTACH string.") from exc
+            engine = sqlalchemy.create_engine(url)
+            with engine.connect() as conn:
+                frame = pd.read_sql_query(sqlalchemy.text(statement), conn)
+    except duckdb.Error as exc:
+        raise WorkspaceError(f"The database query failed: {exc}") from exc
+    return build_dataset(name, frame, f"db:{statement[:200]}")

@@ -1,0 +1,103 @@
+"""Validation of a frame against its schema, with typed errors and plain messages.
+
+:func:`validate` raises on what makes the data unusable (no rows, no usable feature, a target that
+is not binary, duplicated ids, an identifier used as a feature) and returns a :class:`Validated`
+schema plus notes for what it could repair without losing anything (all-missing and constant
+columns are set to ``ignore``, and the analyst is told).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from core.data.schema import Role, Schema
+from core.errors import EmptyDataError, SchemaError, TargetError
+
+_ID_LIKE = re.compile(r"(^|_)(id|uuid|key|identifier|number|no)$", re.I)
+
+
+@dataclass(frozen=True)
+class Validated:
+    """The schema after repairs, and the notes the analyst should read."""
+
+    schema: Schema
+    notes: list[str] = field(default_factory=list)
+
+
+def check_target(s: pd.Series, name: str) -> None:
+    """Raise :class:`TargetError` unless ``s`` has exactly two classes."""
+    values = s.dropna().unique()
+    if len(values) == 0:
+        raise TargetError(f"The target '{name}' is empty.", "Pick another column as the target.")
+    if len(values) == 1:
+        raise TargetError(
+            f"The target '{name}' has a single class ({values[0]!r}); a model needs both outcomes.",
+            "Load data that contains both good and bad outcomes, or pick another target.",
+        )
+    if len(values) > 2:
+        raise TargetError(
+            f"The target '{name}' has {len(values)} distinct values; it must be binary (e.g. default yes/no).",
+            "Pick a binary column as the target, or mark this one as a feature.",
+        )
+
+
+def looks_like_id(name: str, s: pd.Series) -> bool:
+    """An identifier: every value distinct, integer-like or string, and an id-like name or a 1..n run."""
+    n = s.notna().sum()
+    if n < 20 or s.nunique(dropna=True) < n:
+        return False
+    if pd.api.types.is_float_dtype(s) and not (s.dropna() % 1 == 0).all():
+        return False
+    if _ID_LIKE.search(name):
+        return True
+    if pd.api.types.is_integer_dtype(s):
+        diffs = s.dropna().sort_values().diff().dropna()
+        return bool((diffs == 1).mean() > 0.95)
+    return bool(pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s))
+
+
+def validate(frame: pd.DataFrame, schema: Schema) -> Validated:
+    """Check ``frame`` against ``schema``; raise a typed error or return the repaired schema."""
+    if frame.shape[0] == 0 or frame.shape[1] == 0:
+        raise EmptyDataError("The data has no rows." if frame.shape[1] else "The data has no columns.",
+                             "Check that the file holds a header row and data rows.")
+    notes: list[str] = []
+    for c in schema.roles:
+        if c not in frame.columns:
+            raise SchemaError(f"The schema names a column '{c}' that the data does not have.")
+    roles = dict(schema.roles)
+    for c, role in list(roles.items()):
+        if role not in (Role.NUMERIC, Role.CATEGORICAL):
+            continue
+        s = frame[c]
+        if s.isna().all():
+            roles[c] = Role.IGNORE
+            notes.append(f"'{c}' is empty in every row and was set aside.")
+        elif s.nunique(dropna=True) <= 1:
+            roles[c] = Role.IGNORE
+            notes.append(f"'{c}' holds a single value ({s.dropna().iloc[0]!r}) and was set aside.")
+        elif looks_like_id(c, s) and role == Role.NUMERIC:
+            raise SchemaError(
+                f"'{c}' looks like an identifier (every value is different), so it cannot be a feature: "
+                "a model would memorise customers instead of learning risk.",
+                f"Set the role of '{c}' to id or ignore.",
+            )
+    ids = [c for c, r in roles.items() if r == Role.ID]
+    if ids:
+        dup = frame[ids[0]].duplicated(keep=False) & frame[ids[0]].notna()
+        if dup.any():
+            examples = ", ".join(map(str, frame.loc[dup, ids[0]].unique()[:3]))
+            raise SchemaError(
+                f"The id column '{ids[0]}' has {int(dup.sum())} rows with repeated ids (e.g. {examples}).",
+                "Remove the duplicates or choose another id column.",
+            )
+    target = [c for c, r in roles.items() if r == Role.TARGET]
+    if target:
+        check_target(frame[target[0]], target[0])
+    if not any(r in (Role.NUMERIC, Role.CATEGORICAL) for r in roles.values()):
+        raise SchemaError("No usable feature column is left (all are ids, PII, dates, empty or constant).",
+                          "Mark at least one numeric or categorical column as a feature.")
+    return Validated(Schema(roles, schema.semantics, schema.positive_label), notes)
