@@ -24,7 +24,10 @@ def missing_bar(summary: pd.DataFrame, top: int = 15) -> go.Figure:
                  title="Missing values (% of rows)", labels={"missing_pct": "% missing", "column": ""})
     fig.update_layout(height=280, margin=dict(l=10, r=10, t=40, b=10), yaxis={"categoryorder": "total ascending"})
     if miss.empty:
-        fig.add_annotation(text="No missing values", showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
+        fig.add_annotation(text="No missing values in any column", showarrow=False, x=0.5, y=0.5, xref="paper",
+                           yref="paper", font=dict(size=15))
+        fig.update_xaxes(visible=False)
+        fig.update_yaxes(visible=False)
     return fig
 
 

@@ -69,6 +69,9 @@ def validate(frame: pd.DataFrame, schema: Schema) -> Validated:
         if c not in frame.columns:
             raise SchemaError(f"The schema names a column '{c}' that the data does not have.")
     roles = dict(schema.roles)
+    target = [c for c, r in roles.items() if r == Role.TARGET]
+    if target:
+        check_target(frame[target[0]], target[0])
     for c, role in list(roles.items()):
         if role not in (Role.NUMERIC, Role.CATEGORICAL):
             continue
@@ -94,9 +97,6 @@ def validate(frame: pd.DataFrame, schema: Schema) -> Validated:
                 f"The id column '{ids[0]}' has {int(dup.sum())} rows with repeated ids (e.g. {examples}).",
                 "Remove the duplicates or choose another id column.",
             )
-    target = [c for c, r in roles.items() if r == Role.TARGET]
-    if target:
-        check_target(frame[target[0]], target[0])
     if not any(r in (Role.NUMERIC, Role.CATEGORICAL) for r in roles.values()):
         raise SchemaError("No usable feature column is left (all are ids, PII, dates, empty or constant).",
                           "Mark at least one numeric or categorical column as a feature.")

@@ -1,0 +1,77 @@
+"""One real-browser journey: every page opens without an exception box; bad data gets a message."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import SCREENSHOTS, launch_browser
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+PAGES = [
+    ("", "home", "Retail AIGC Studio"),
+    ("segmentation", "segmentation", "Customer segmentation"),
+    ("credit", "credit", "Credit explanation"),
+    ("scenarios", "scenarios", "Risk scenarios"),
+    ("copy", "copy", "Marketing copy"),
+]
+
+
+def wait_idle(page, timeout_ms: int = 120_000) -> None:
+    """Wait until the app has rendered and stopped running."""
+    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_ms)
+    page.wait_for_selector('[data-testid="stMainBlockContainer"] h1', timeout=timeout_ms)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"] [data-testid=\"stStatusWidgetRunningIcon\"]')"
+        " && !document.querySelector('[data-testid=\"stSpinner\"]')",
+        timeout=timeout_ms,
+    )
+    page.wait_for_timeout(800)
+
+
+def test_every_page_renders_without_exception(app_server, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        ctx = launch_browser(p, tmp_path)
+        page = ctx.new_page()
+        nav_counts = {}
+        for path, shot, title in PAGES:
+            page.goto(f"{app_server}/{path}")
+            wait_idle(page)
+            page.screenshot(path=str(SCREENSHOTS / f"{shot}.png"), full_page=True)
+            assert page.locator('[data-testid="stException"]').count() == 0, f"exception box on {shot}"
+            assert title in page.locator("h1").first.inner_text()
+            nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+            nav_counts[shot] = {t: nav.count(t) for _, _, t in PAGES[1:]}
+        ctx.close()
+    for shot, counts in nav_counts.items():
+        assert all(c == 1 for c in counts.values()), f"navigation on {shot} lists a page twice or never: {counts}"
+
+
+def test_bad_upload_shows_a_clear_message_and_keeps_the_app(app_server, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    bad = tmp_path / "one_class.csv"
+    bad.write_text("income,region,default\n" + "".join(f"{1000 + 37 * (i % 7)},N,0\n" for i in range(50)))
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    with sync_playwright() as p:
+        ctx = launch_browser(p, tmp_path)
+        page = ctx.new_page()
+        page.goto(app_server)
+        wait_idle(page)
+        page.get_by_text("Bring your own data").click()
+        for upload, expected in ((empty, "empty"), (bad, "single class")):
+            page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(upload))
+            page.get_by_label("Target column (optional; inferred when empty)").fill("default")
+            page.get_by_label("Target column (optional; inferred when empty)").press("Enter")
+            page.get_by_role("button", name="Import file").click()
+            page.locator('[data-testid="stAlertContentError"]', has_text=expected).wait_for(timeout=30_000)
+            assert page.locator('[data-testid="stException"]').count() == 0
+        page.locator('[data-testid="stAlertContentError"]').first.scroll_into_view_if_needed()
+        page.screenshot(path=str(SCREENSHOTS / "home_bad_upload.png"))
+        # the app still works and the default data is still selected
+        assert "5,000 rows" in page.locator('[data-testid="stSidebar"]').inner_text()
+        ctx.close()
