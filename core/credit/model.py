@@ -175,46 +175,84 @@ class FeatureEncoder:
             raise InputError(f"The data lacks {len(missing)} column(s) the model needs: {', '.join(missing[:8])}.",
                              "Score data with the same columns the model was trained on.")
 
+    def _codes(self, c: str, s: pd.Series) -> np.ndarray:
+        """Category positions of ``s`` in the training categories; -1 for missing or unseen values."""
+        cats = pd.Index(self.categories[c])
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            lookup = cats.get_indexer(s.cat.categories.astype(str))
+            codes = s.cat.codes.to_numpy()
+            return np.where(codes >= 0, lookup[codes], -1)
+        values = s.to_numpy(dtype=object)
+        missing = pd.isna(values)
+        codes = cats.get_indexer(pd.Index(np.where(missing, "", values).astype(str)))
+        return np.where(missing, -1, codes)
+
+    @staticmethod
+    def _number(s: pd.Series) -> np.ndarray:
+        if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+            return s.to_numpy(dtype=np.float64, na_value=np.nan)
+        return pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+
+    def native_matrix(self, frame: pd.DataFrame) -> np.ndarray:
+        """(n, p) float64: numerics as numbers, categoricals as category codes (NaN when missing or unseen)."""
+        self.check_columns(frame)
+        out = np.empty((len(frame), len(self.features)), dtype=np.float64)
+        for j, c in enumerate(self.features):
+            if c in self.categories:
+                codes = self._codes(c, frame[c])
+                out[:, j] = np.where(codes >= 0, codes, np.nan)
+            else:
+                out[:, j] = self._number(frame[c])
+        return out
+
     def raw(self, frame: pd.DataFrame) -> pd.DataFrame:
         """The original features, typed: numeric as float, categoricals with the training categories."""
-        self.check_columns(frame)
-        out = {}
-        for c in self.features:
-            s = frame[c]
-            if c in self.categories:
-                vals = s.astype("string") if not isinstance(s.dtype, pd.CategoricalDtype) else s.astype(str).where(s.notna())
-                out[c] = pd.Categorical(vals, categories=self.categories[c])
-            else:
-                out[c] = pd.to_numeric(s, errors="coerce").astype("float64").to_numpy()
-        return pd.DataFrame(out, index=frame.index)
+        x = self.native_matrix(frame)
+        return self.raw_from_matrix(x, frame.index)
 
-    def transform(self, frame: pd.DataFrame) -> pd.DataFrame | np.ndarray:
-        """The booster's input: a typed frame (native) or a float32 matrix (one-hot)."""
-        raw = self.raw(frame)
-        if self.encoding == "native":
-            for c in self.numeric:
-                raw[c] = raw[c].astype("float32")
-            return raw
-        blocks = []
-        for c in self.features:
+    def raw_from_matrix(self, x: np.ndarray, index=None) -> pd.DataFrame:
+        out = {}
+        for j, c in enumerate(self.features):
             if c in self.categories:
-                codes = raw[c].cat.codes.to_numpy()
-                block = np.zeros((len(raw), len(self.categories[c])), dtype=np.float32)
-                ok = codes >= 0
-                block[np.flatnonzero(ok), codes[ok]] = 1.0
+                codes = np.where(np.isnan(x[:, j]), -1, x[:, j]).astype(np.int64)
+                out[c] = pd.Categorical.from_codes(codes, categories=self.categories[c])
+            else:
+                out[c] = x[:, j]
+        return pd.DataFrame(out, index=index)
+
+    @property
+    def feature_types(self) -> list[str]:
+        if self.encoding == "native":
+            return ["c" if c in self.categories else "q" for c in self.features]
+        return ["q"] * len(self.columns)
+
+    def transform(self, frame: pd.DataFrame) -> np.ndarray:
+        """The booster's input as float32: category codes (native) or indicator columns (one-hot)."""
+        return self.matrix_to_input(self.native_matrix(frame))
+
+    def matrix_to_input(self, x: np.ndarray) -> np.ndarray:
+        if self.encoding == "native":
+            return x.astype(np.float32)
+        blocks = []
+        for j, c in enumerate(self.features):
+            if c in self.categories:
+                col = x[:, j]
+                block = np.zeros((len(x), len(self.categories[c])), dtype=np.float32)
+                ok = ~np.isnan(col)
+                block[np.flatnonzero(ok), col[ok].astype(np.int64)] = 1.0
                 block[~ok] = np.nan
                 blocks.append(block)
             else:
-                blocks.append(raw[c].to_numpy(dtype=np.float32)[:, None])
-        return np.hstack(blocks) if blocks else np.zeros((len(raw), 0), np.float32)
+                blocks.append(x[:, j:j + 1].astype(np.float32))
+        return np.hstack(blocks) if blocks else np.zeros((len(x), 0), np.float32)
 
-    def dmatrix(self, frame: pd.DataFrame):
+    def dmatrix(self, frame: pd.DataFrame | np.ndarray):
+        """An XGBoost DMatrix of a raw frame, or of a :meth:`native_matrix` array."""
         import xgboost as xgb
 
-        x = self.transform(frame)
-        if self.encoding == "native":
-            return xgb.DMatrix(x, enable_categorical=True, nthread=-1)
-        return xgb.DMatrix(x, feature_names=self.columns, nthread=-1)
+        x = self.matrix_to_input(frame) if isinstance(frame, np.ndarray) else self.transform(frame)
+        return xgb.DMatrix(x, feature_names=self.columns, feature_types=self.feature_types,
+                           enable_categorical=self.encoding == "native", nthread=-1)
 
     def to_dict(self) -> dict:
         return asdict(self)

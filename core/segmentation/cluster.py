@@ -75,8 +75,7 @@ class Segmenter:
             self.estimator_ = est
             self.inertia_ = float(est.inertia_) * X.shape[0] / S.shape[0]
         elif self.method == "gmm":
-            est = GaussianMixture(self.k, covariance_type="full", n_init=max(1, self.n_init // 2),
-                                  init_params="k-means++", reg_covar=1e-4, max_iter=200,
+            est = GaussianMixture(self.k, covariance_type="full", n_init=1, reg_covar=1e-4, max_iter=200,
                                   random_state=self.seed).fit(S)
             self.estimator_ = est
             self.bic_ = float(est.bic(S))

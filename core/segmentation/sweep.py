@@ -53,8 +53,7 @@ class SweepResult:
 
 def _fit(method: str, k: int, X: np.ndarray, seed: int, n_init: int = 1):
     if method == "gmm":
-        return GaussianMixture(k, covariance_type="full", reg_covar=1e-4, init_params="k-means++",
-                               max_iter=200, random_state=seed).fit(X)
+        return GaussianMixture(k, covariance_type="full", reg_covar=1e-4, max_iter=200, random_state=seed).fit(X)
     return KMeans(k, n_init=n_init, random_state=seed).fit(X)
 
 
@@ -99,7 +98,7 @@ def sweep_k(X: np.ndarray, method: str = "kmeans", ks: range | list[int] = range
         for b in range(n_boot):
             bidx = rng.integers(0, len(S), boot_n)
             try:
-                other = _fit(fit_method, k, S[bidx], seed + 1 + b).predict(ref)
+                other = _fit(fit_method, k, S[bidx], seed + 1 + b, n_init=3).predict(ref)
             except ValueError:  # fewer distinct rows than k in the resample
                 continue
             aris.append(adjusted_rand_score(base, other))
@@ -132,9 +131,9 @@ def find_knee(table: pd.DataFrame, method: str) -> int | None:
 def suggest_k(table: pd.DataFrame, knee: int | None, method: str = "kmeans") -> tuple[int, str]:
     """One k and the reason, in a sentence an analyst can check against the charts.
 
-    Rule: among the stable k (bootstrap ARI ≥ 0.75; if none is, all k), take the elbow when it is
-    stable and its silhouette is within 15 % of the best stable silhouette; for the mixture prefer
-    the lowest BIC; otherwise the best silhouette.
+    Rule: among the stable k (bootstrap ARI ≥ 0.75; if none is, all k), take the elbow (of inertia,
+    or of BIC for the mixture) when it is stable and its silhouette is at least 80 % of the best
+    stable silhouette; otherwise the lowest BIC (mixture) or the best silhouette.
     """
     t = table.copy()
     stable = t[t["stability_ari"] >= STABLE_ARI]
@@ -154,13 +153,14 @@ def suggest_k(table: pd.DataFrame, knee: int | None, method: str = "kmeans") -> 
             parts.append(f"bootstrap stability ARI {r['stability_ari']:.2f} ({word})")
         return ", ".join(parts)
 
+    curve = "BIC" if method == "gmm" else "inertia"
+    if knee is not None and knee in pool["k"].values:
+        sil_knee = by_k.loc[knee, "silhouette"]
+        if pd.isna(best_sil) or (pd.notna(sil_knee) and sil_knee >= 0.8 * best_sil):
+            return knee, f"k = {knee} is the elbow of the {curve} curve (Kneedle) and it holds up: {facts(knee)}."
     if method == "gmm" and pool["bic"].notna().any():
         k = int(pool.loc[pool["bic"].idxmin(), "k"])
         return k, f"k = {k} has the lowest BIC of the stable mixtures; {facts(k)}."
-    if knee is not None and knee in pool["k"].values:
-        sil_knee = by_k.loc[knee, "silhouette"]
-        if pd.isna(best_sil) or (pd.notna(sil_knee) and sil_knee >= 0.85 * best_sil):
-            return knee, f"k = {knee} is the elbow of the inertia curve (Kneedle) and it holds up: {facts(knee)}."
     if pool["silhouette"].notna().any():
         k = int(pool.loc[pool["silhouette"].idxmax(), "k"])
         why = "the best silhouette among the stable choices" if not stable.empty else \
