@@ -7,12 +7,15 @@ from the defaults below.
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+logger = logging.getLogger(__name__)
 
 
 class Settings(BaseSettings):
@@ -46,7 +49,22 @@ class Settings(BaseSettings):
         return self.workspace_dir / "exports"
 
 
+SETTINGS_WARNINGS: list[str] = []
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings, read once."""
-    return Settings()
+    """The process-wide settings, read once.
+
+    An invalid value (say ``STUDIO_DEVICE=tpu``) must not keep the app from starting: the defaults
+    are used instead and the problem is recorded in :data:`SETTINGS_WARNINGS` for the sidebar.
+    """
+    SETTINGS_WARNINGS.clear()
+    try:
+        return Settings()
+    except ValidationError as exc:
+        for err in exc.errors():
+            field = ".".join(str(p) for p in err["loc"])
+            SETTINGS_WARNINGS.append(f"Setting STUDIO_{field.upper()} is invalid ({err['msg']}); using defaults.")
+            logger.warning(SETTINGS_WARNINGS[-1])
+        return Settings.model_construct()

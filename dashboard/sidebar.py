@@ -7,7 +7,7 @@ import streamlit as st
 from core.data import Dataset
 from core.runtime.device import device_info
 from core.runtime.registry import get_registry
-from core.settings import get_settings
+from core.settings import SETTINGS_WARNINGS, get_settings
 from dashboard import loaders, state
 
 DEFAULT_LABEL = "Synthetic portfolio (embedded)"
@@ -57,7 +57,7 @@ def render() -> Dataset:
         badge = {"cuda": ":green-badge[:material/memory: GPU]", "mps": ":green-badge[:material/memory: MPS]"}.get(
             info.name, ":gray-badge[:material/developer_board: CPU]")
         st.markdown(f"{badge} {info.label}")
-        for w in info.warnings:
+        for w in [*SETTINGS_WARNINGS, *info.warnings]:
             st.warning(w, icon=":material/warning:")
         loaded = get_registry().loaded()
         if loaded:

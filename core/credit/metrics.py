@@ -15,12 +15,16 @@ _EPS = 1e-12
 
 
 def auc(y: np.ndarray, score: np.ndarray) -> float:
-    from sklearn.metrics import roc_auc_score
+    """Area under the ROC curve from average ranks (ties count one half); NaN with a single class."""
+    from scipy.stats import rankdata
 
-    y = np.asarray(y)
-    if len(np.unique(y)) < 2:
+    y = np.asarray(y).astype(bool)
+    n1 = int(y.sum())
+    n0 = len(y) - n1
+    if n1 == 0 or n0 == 0:
         return float("nan")
-    return float(roc_auc_score(y, score))
+    r = rankdata(np.asarray(score, dtype=float))
+    return float((r[y].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
 
 
 def ks(y: np.ndarray, score: np.ndarray) -> float:

@@ -305,7 +305,7 @@ def check_features(frame: pd.DataFrame, features: list[str]) -> None:
 
 def univariate_auc(x: pd.Series, y: np.ndarray) -> float:
     """AUC of one feature on its own (direction-free: max(AUC, 1-AUC)); categoricals use their bad rate."""
-    from sklearn.metrics import roc_auc_score
+    from core.credit.metrics import auc as fast_auc
 
     if isinstance(x.dtype, pd.CategoricalDtype) or x.dtype == object or pd.api.types.is_bool_dtype(x) or pd.api.types.is_string_dtype(x):
         key = x.astype(str).fillna("<NA>")
@@ -316,8 +316,8 @@ def univariate_auc(x: pd.Series, y: np.ndarray) -> float:
         score = v.fillna(v.median() if v.notna().any() else 0.0).to_numpy(dtype=float)
     if np.all(score == score[0]):
         return 0.5
-    auc = roc_auc_score(y, score)
-    return float(max(auc, 1.0 - auc))
+    a = fast_auc(y, score)
+    return float(max(a, 1.0 - a))
 
 
 def leakage_scan(frame: pd.DataFrame, features: list[str], y: np.ndarray, threshold: float = LEAKAGE_AUC,
@@ -435,7 +435,11 @@ class LogisticBenchmark:
         x_num = (x_num - np.asarray(self.means)) / np.asarray(self.scales)
         blocks = [x_num]
         for c, cats in self.categories.items():
-            codes = pd.Categorical(raw[c].astype(str).where(raw[c].notna()), categories=cats).codes
+            s = raw[c]
+            if isinstance(s.dtype, pd.CategoricalDtype) and list(s.cat.categories) == cats:
+                codes = s.cat.codes.to_numpy()
+            else:
+                codes = pd.Categorical(s.astype(str).where(s.notna()), categories=cats).codes
             block = np.zeros((len(raw), len(cats)))
             ok = codes >= 0
             block[np.flatnonzero(ok), codes[ok]] = 1.0
@@ -463,7 +467,7 @@ class LogisticBenchmark:
         self.scales = np.where(sd > 0, sd, 1.0).tolist()
         self.categories = {c: [str(v) for v in raw[c].cat.categories] for c in categorical if c in raw.columns}
         x = self._design(raw)
-        lr = LogisticRegression(C=self.C, max_iter=2000).fit(x, y)
+        lr = LogisticRegression(C=self.C, max_iter=500, solver="newton-cholesky").fit(x, y)
         self.coef, self.intercept = lr.coef_[0].tolist(), float(lr.intercept_[0])
         self.col_means = x.mean(axis=0).tolist()
         return self
