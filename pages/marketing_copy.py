@@ -1,7 +1,26 @@
 import streamlit as st
 
-from dashboard.shell import page_setup
+from dashboard import copy_ui
+from dashboard.shell import guarded, page_setup
 
-ds = page_setup("Marketing copy")
+page_setup("Marketing copy")
 st.title("Marketing copy")
-st.info("Writes copy per segment, product and channel with a language model, enforces banking-advertising rules and exports approved copy. This page is being built; it will appear here when its work lands.", icon=":material/construction:")
+st.caption("Copy for a segment, product and channel, written from the product catalogue only, checked by the "
+           "bank's compliance rules, then reviewed, approved and exported with an audit trail.")
+
+with guarded("The copy page could not start"):
+    request, backend, go = copy_ui.request_form()
+    copy_ui.rules_reference()
+if go:
+    copy_ui.run_generation(request, backend)
+
+batch = copy_ui.current_batch()
+if batch is None:
+    st.info("Describe a segment (or send one from the segmentation page), pick a product and a channel, and press "
+            "Generate.", icon=":material/campaign:")
+    st.stop()
+
+with guarded("The batch could not be shown"):
+    copy_ui.batch_summary(batch)
+    copy_ui.review(batch)
+    copy_ui.exports(batch)

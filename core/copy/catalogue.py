@@ -114,10 +114,19 @@ class Product:
     claims: dict[str, bool]
     disclosures: dict[str, dict[str, str]]
     extra_numbers: tuple[str, ...] = ()
+    short_name: dict = field(default_factory=dict)  # plain name for subjects and headlines
+    name_in_sentence: dict = field(default_factory=dict)  # "the Everyday Cash Rewards Card"
+    rate_labels: dict = field(default_factory=dict)  # percent value (Decimal) -> label, e.g. "variable APR"
     _allowed: frozenset = field(default=frozenset(), compare=False, repr=False)
 
     def label(self, language: str = "en") -> str:
         return self.name.get(language) or self.name["en"]
+
+    def short(self, language: str = "en") -> str:
+        return self.short_name.get(language) or self.short_name.get("en") or self.label(language)
+
+    def in_sentence(self, language: str = "en") -> str:
+        return self.name_in_sentence.get(language) or self.label(language)
 
     def claim(self, name: str) -> bool:
         return bool(self.claims.get(name, False))
@@ -141,6 +150,11 @@ class Product:
         if self.investment:
             tags.add("investment")
         return tags
+
+    def rate_label(self, rate_text: str) -> str | None:
+        """How the catalogue labels a rate such as ``"8.99%"`` (None when it is not one of its rates)."""
+        nums = extract_numbers(rate_text if "%" in rate_text else rate_text + "%")
+        return self.rate_labels.get(nums[0].value) if nums else None
 
     def allowed_numbers(self) -> frozenset:
         return self._allowed
@@ -205,6 +219,10 @@ def _build_product(raw: dict, bank_strings: set[str], rule_strings: list[str]) -
         headline_fact=dict(raw.get("headline_fact") or {"en": raw["name"]["en"]}),
         benefits=tuple(raw["benefits"]), claims=dict(raw["claims"]), disclosures=dict(raw["disclosures"]),
         extra_numbers=tuple(raw.get("extra_numbers", [])), _allowed=allowed,
+        short_name=dict(raw.get("short_name") or {}),
+        name_in_sentence=dict(raw.get("name_in_sentence") or {}),
+        rate_labels={extract_numbers(k)[0].value: str(v) for k, v in (raw.get("rate_labels") or {}).items()
+                     if extract_numbers(k)},
     )
 
 

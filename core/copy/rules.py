@@ -36,6 +36,9 @@ from core.errors import StudioError
 
 ACTIONS = ("soften", "block", "append_disclosure")
 _ENV = SandboxedEnvironment(autoescape=False)
+_LABELLED_RATE = re.compile(
+    r"(?<![\d.])(\d+(?:\.\d+)?%)\s*(?:\(|-)?\s*(intro(?:ductory)?\s+|promotional\s+)?(?:variable\s+|fixed\s+)?"
+    r"(APR|APY|annual percentage rate|annual percentage yield)\b", re.IGNORECASE)
 
 
 class RuleFileError(StudioError):
@@ -58,6 +61,7 @@ class Rule:
     disclosure: dict | None
     reason: str
     source: str
+    _combined: dict = field(default_factory=dict, compare=False, repr=False)
 
     def applies(self, product: Product, channel: str) -> bool:
         tags = product.selectors()
@@ -75,6 +79,15 @@ class Rule:
 
     def triggers(self, language: str) -> tuple[re.Pattern, ...]:
         return self.patterns.get(language, ()) + self.patterns.get("*", ())
+
+    def search(self, text: str, language: str) -> re.Match | None:
+        """The first trigger match in ``text`` (one combined regex per language, compiled once)."""
+        combined = self._combined.get(language)
+        if combined is None:
+            pats = self.triggers(language)
+            combined = re.compile("|".join(f"(?:{p.pattern})" for p in pats), re.IGNORECASE) if pats else False
+            self._combined[language] = combined
+        return combined.search(text) if combined else None
 
     def satisfied(self, text: str, language: str) -> bool:
         pats = self.unless_present.get(language, ()) + self.unless_present.get("*", ())
@@ -98,7 +111,7 @@ class Finding:
         return self.action == "block"
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return dict(self.__dict__)
 
 
 @dataclass(frozen=True)
@@ -109,7 +122,7 @@ class Disclosure:
     href: str | None = None
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        return dict(self.__dict__)
 
 
 @dataclass(frozen=True)
@@ -239,6 +252,20 @@ def load_rules(path: Path | str | None = None) -> tuple[list[Rule], str]:
     return rules, str(raw.get("version", ""))
 
 
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def _language_problem(body: str, language: str) -> str:
+    """Why ``body`` is not written in ``language`` (empty when it is)."""
+    letters = [c for c in body if c.isalpha()]
+    cjk = len(_CJK.findall(body))
+    if language == "zh" and cjk == 0:
+        return "Simplified Chinese copy was requested but the text has no Chinese characters."
+    if language == "en" and letters and cjk / len(letters) > 0.2:
+        return "English copy was requested but the text is mostly in another script."
+    return ""
+
+
 # ---- text helpers -------------------------------------------------------------------------------
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?，。；：！？])")
 _REPEATED_PUNCT = re.compile(r"([,.;:!?，。；：！？])(?:\s*[,.;:!?，。；：！？])+")
@@ -302,6 +329,25 @@ class RuleEngine:
             self._render_cache[key] = _ENV.from_string(template).render(**ctx).strip()
         return self._render_cache[key]
 
+    @staticmethod
+    def _soften(pat: re.Pattern, repl: str, body: str, product: Product) -> tuple[str, list[tuple[str, str]]]:
+        """Apply one soften pattern; returns the new text and (matched, replacement) pairs."""
+        done: list[tuple[str, str]] = []
+
+        def sub(m: re.Match) -> str:
+            template = repl
+            if "{label}" in template:
+                label = product.rate_label(m.group(1)) if m.groups() else None
+                if label is None:  # not one of the catalogue's rates: leave it for grounding to judge
+                    return m.group(0)
+                template = template.replace("{label}", label)
+            new = m.expand(template)
+            if new != m.group(0):
+                done.append((m.group(0), new))
+            return new
+
+        return pat.sub(sub, body), done
+
     # ---- the check ------------------------------------------------------------------------------
     def check(self, text: str, product: Product | str, channel: str, language: str = "en") -> Verdict:
         """The verdict on one variant of ``channel`` copy for ``product`` in ``language``."""
@@ -321,29 +367,31 @@ class RuleEngine:
             if repl is None:
                 continue
             for pat in rule.triggers(language):
-                matches = [m.group(0) for m in pat.finditer(body)]
+                body, matches = self._soften(pat, repl, body, product)
                 if not matches:
                     continue
-                body = pat.sub(repl, body)
                 findings.append(Finding(rule.id, "soften", rule.title, rule.reason, rule.source,
-                                        matched="; ".join(dict.fromkeys(matches)),
-                                        detail=f"replaced with {repl!r}" if repl and "\\" not in repl else
-                                        ("removed" if not repl else "rewritten")))
+                                        matched="; ".join(dict.fromkeys(m for m, _ in matches)),
+                                        detail="removed" if not repl else
+                                        "; ".join(dict.fromkeys(f"{m!r} -> {r!r}" for m, r in matches))))
         if any(f.action == "soften" for f in findings):
             body = normalise(tidy(body), force_gsm7, language)
 
         if not body.strip():
             findings.append(Finding("E0", "block", "Empty copy", "There is no copy left to send.", "engine"))
+        else:
+            lang_problem = _language_problem(body, language)
+            if lang_problem:
+                findings.append(Finding("L1", "block", "Wrong language", lang_problem,
+                                        "12 CFR 1026.24(i)(7) (disclosures in the ad's language); bank policy"))
 
         # 2. block
         for rule in rules["block"]:
             if rule.satisfied(body, language):
                 continue
-            for pat in rule.triggers(language):
-                m = pat.search(body)
-                if m:
-                    findings.append(Finding(rule.id, "block", rule.title, rule.reason, rule.source, matched=m.group(0)))
-                    break
+            m = rule.search(body, language)
+            if m:
+                findings.append(Finding(rule.id, "block", rule.title, rule.reason, rule.source, matched=m.group(0)))
 
         # 3. number grounding
         allowed = product.allowed_numbers()
@@ -355,6 +403,22 @@ class RuleEngine:
                 "numbers the catalogue does not hold for this product.", "12 CFR 1026.16(a), 1026.24(a) (only "
                 "terms actually available); bank grounding policy", matched=", ".join(dict.fromkeys(ungrounded))))
 
+        # 3b. rates labelled as something the catalogue says they are not (e.g. an interest rate called an APR)
+        if product.rate_labels:
+            for m in _LABELLED_RATE.finditer(body):
+                label = product.rate_label(m.group(1))
+                said = m.group(3).upper()
+                said = "APR" if said.startswith("ANNUAL PERCENTAGE R") else "APY" if said.startswith("ANNUAL") else said
+                head = (label or "").split(" (")[0].lower()
+                intro_said = bool(m.group(2))
+                if label is None or said.lower() not in head or intro_said != ("intro" in head):
+                    findings.append(Finding(
+                        "G2", "block", "Rate mislabelled",
+                        f"The catalogue does not give {m.group(1)} as {'an intro ' if intro_said else 'an '}{said}"
+                        + (f" (it is the {label})." if label else "."), "12 CFR 1026.24(c), 1026.16(g); 12 CFR 1030.8(b)",
+                        matched=m.group(0)))
+                    break
+
         # 4. disclosures
         mode = chan.get("disclosure_mode", "full")
         disclosures: dict[str, Disclosure] = {}
@@ -362,11 +426,7 @@ class RuleEngine:
         for rule in rules["append_disclosure"]:
             matched = ""
             if not rule.always:
-                hit = None
-                for pat in rule.triggers(language):
-                    hit = pat.search(body)
-                    if hit:
-                        break
+                hit = rule.search(body, language)
                 if hit is None:
                     continue
                 matched = hit.group(0)
@@ -421,7 +481,7 @@ class RuleEngine:
         prefix = " ".join(d.text for d in ordered if d.position == "prefix")
         suffix = [d.text for d in ordered if d.position != "prefix"]
         joiner = chan.get("joiner", " ")
-        final = f"{prefix} {body}" if prefix else body
+        final = (f"{prefix} {body}" if language == "en" else f"{prefix}{body}") if prefix else body
         if suffix:
             tail = " ".join(suffix) if joiner == " " else "\n".join(suffix)
             final = f"{final}{joiner}{tail}" if final else tail

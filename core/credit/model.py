@@ -309,6 +309,8 @@ def univariate_auc(x: pd.Series, y: np.ndarray) -> float:
 
     if isinstance(x.dtype, pd.CategoricalDtype) or x.dtype == object or pd.api.types.is_bool_dtype(x) or pd.api.types.is_string_dtype(x):
         key = x.astype(str).fillna("<NA>")
+        counts = key.value_counts()
+        key = key.where(key.map(counts) >= 20, "<rare>")  # rare levels would memorise the target in-sample
         rate = pd.Series(y).groupby(key.to_numpy()).mean()
         score = key.map(rate).to_numpy(dtype=float)
     else:

@@ -111,6 +111,11 @@ class CreditModel:
         return {k: (float(v[0]), float(v[1])) for k, v in self.meta.get("bounds", {}).items()}
 
     @property
+    def ranges(self) -> dict[str, tuple[float, float]]:
+        """Per numeric feature, the smallest and largest training value: edits outside are clipped."""
+        return {k: (float(v[0]), float(v[1])) for k, v in self.meta.get("ranges", {}).items()}
+
+    @property
     def split_labels(self) -> np.ndarray:
         """Per training-dataset row: 0 train, 1 validation, 2 test."""
         return self.reference["split"]
@@ -122,7 +127,7 @@ class CreditModel:
 
     def predict_margin(self, frame: pd.DataFrame) -> np.ndarray:
         """Raw booster output in log-odds (what SHAP explains)."""
-        return self.booster.predict(self.encoder.dmatrix(frame), output_margin=True, validate_features=False).astype(np.float64)
+        return self.margin_from_matrix(self.encoder.native_matrix(frame))
 
     def predict_pd(self, frame: pd.DataFrame) -> np.ndarray:
         """Calibrated probability of default in [0, 1]."""
@@ -137,10 +142,13 @@ class CreditModel:
 
     def explain(self, frame: pd.DataFrame) -> Explanation:
         """Exact TreeSHAP in log-odds per original feature; ``base + sum == predict_margin``."""
-        raw = self.encoder.raw(frame)
-        dm = self.encoder.dmatrix(raw)
+        x = self.encoder.native_matrix(frame)
         groups = self.encoder.groups if self.encoder.encoding == "onehot" else None
-        return tree_shap(self.booster, dm, raw, self.feature_names, groups)
+        return tree_shap(self.booster, self.encoder.dmatrix(x), self.encoder.raw_from_matrix(x), self.feature_names, groups)
+
+    def margin_from_matrix(self, x: np.ndarray) -> np.ndarray:
+        """Margins of rows given as :meth:`FeatureEncoder.native_matrix` arrays (the fast path for search)."""
+        return self.booster.predict(self.encoder.dmatrix(x), output_margin=True, validate_features=False).astype(np.float64)
 
     def explain_benchmark(self, frame: pd.DataFrame) -> Explanation:
         """Exact additive explanation of the logistic benchmark (one-hot terms grouped per column)."""
@@ -254,12 +262,14 @@ def fit_credit_model(dataset: Dataset, params: CreditParams | None = None, devic
         "train_auc": M.auc(y[tr], margin[tr]),
         "psi_train_vs_test": M.psi(pd_all[tr], pd_all[te]),
     }
-    bounds = {}
+    bounds, ranges, medians = {}, {}, {}
     for c in encoder.numeric:
         v = raw[c].to_numpy()[tr]
         v = v[~np.isnan(v)]
         if len(v):
             bounds[c] = [float(np.percentile(v, 1)), float(np.percentile(v, 99))]
+            ranges[c] = [float(v.min()), float(v.max())]
+            medians[c] = float(np.median(v))
     rng = np.random.default_rng(params.seed)
     ref_rows = tr if len(tr) <= 20_000 else np.sort(rng.choice(tr, 20_000, replace=False))
     reference = {"split": split, "train_pd": pd_all[ref_rows].astype(np.float32),
@@ -272,7 +282,7 @@ def fit_credit_model(dataset: Dataset, params: CreditParams | None = None, devic
         "split": how, "split_sizes": {"train": int(len(tr)), "valid": int(len(va)), "test": int(len(te))},
         "date_column": date_col if how == "time" else None, "n_trees": int(booster.num_boosted_rounds()),
         "calibration": calibrator.method, "metrics": model_metrics, "warnings": warnings, "leakage": leaks,
-        "bounds": bounds, "excluded": list(params.exclude),
+        "bounds": bounds, "ranges": ranges, "medians": medians, "excluded": list(params.exclude),
         "protected": protected_attributes(list(frame.columns)), "device": xgb_device,
         "train_seconds": round(time.perf_counter() - t0, 3), "version": VERSION,
         "xgboost_version": __import__("xgboost").__version__,
@@ -362,3 +372,30 @@ def model_runs(dataset: Dataset) -> pd.DataFrame:
     from core.workspace import get_workspace
 
     return get_workspace().runs(kind=RUN_KIND, dataset_fingerprint=dataset.fingerprint)
+
+
+def cross_validate(dataset: Dataset, params: CreditParams | None = None, folds: int = 5, seed: int = 0) -> pd.DataFrame:
+    """Stratified k-fold AUC of the boosted model (early stopping on an inner 20% split) and the logistic benchmark.
+
+    Returns one row per fold plus a ``mean`` row; columns ``auc_xgboost`` and ``auc_logistic``.
+    """
+    from sklearn.model_selection import StratifiedKFold, train_test_split
+
+    params = params or CreditParams()
+    y = binary_target(dataset.frame, dataset.schema.target, dataset.schema.positive_label)
+    features, categorical = model_features(dataset, params)
+    check_features(dataset.frame, features)
+    encoder = FeatureEncoder.fit(dataset.frame, features, categorical, params.encoding)
+    raw = encoder.raw(dataset.frame)
+    monotone = params.monotone_for(features, set(categorical))
+    rows = []
+    for k, (train, test) in enumerate(StratifiedKFold(folds, shuffle=True, random_state=seed).split(raw, y)):
+        inner, valid = train_test_split(train, test_size=0.2, random_state=seed, stratify=y[train])
+        booster = fit_booster(encoder, raw.iloc[inner], y[inner], raw.iloc[valid], y[valid], params, monotone, _device())
+        margin = booster.predict(encoder.dmatrix(raw.iloc[test]), output_margin=True, validate_features=False)
+        lr = LogisticBenchmark().fit(raw.iloc[train], y[train], categorical)
+        rows.append({"fold": str(k + 1), "auc_xgboost": M.auc(y[test], margin),
+                     "auc_logistic": M.auc(y[test], lr.margin(raw.iloc[test])), "n_trees": booster.num_boosted_rounds()})
+    out = pd.DataFrame(rows)
+    mean = {"fold": "mean", **out.drop(columns="fold").mean().to_dict()}
+    return pd.concat([out, pd.DataFrame([mean])], ignore_index=True)

@@ -9,11 +9,13 @@ they get the label :data:`NOISE` (-1).
 from __future__ import annotations
 
 import logging
+from contextlib import AbstractContextManager
 
 import numpy as np
 from sklearn.cluster import HDBSCAN, KMeans
 from sklearn.mixture import GaussianMixture
 from sklearn.neighbors import NearestNeighbors
+from threadpoolctl import threadpool_limits
 
 from core.errors import InputError
 
@@ -22,6 +24,15 @@ logger = logging.getLogger(__name__)
 METHODS = ("kmeans", "gmm", "hdbscan")
 METHOD_LABELS = {"kmeans": "K-means", "gmm": "Gaussian mixture", "hdbscan": "HDBSCAN (density)"}
 NOISE = -1
+
+
+def compute_threads(n_rows: int) -> AbstractContextManager:
+    """One BLAS/OpenMP thread for the sample-sized fits this module runs.
+
+    On a small, busy machine sklearn's OpenMP loops spin-wait across threads and a 10k-row K-means
+    runs 5-20x slower with two threads than with one; large blocks keep the default.
+    """
+    return threadpool_limits(limits=1) if n_rows <= 200_000 else threadpool_limits(limits=None)
 
 
 def _sample_index(n: int, size: int, seed: int) -> np.ndarray:
@@ -40,16 +51,19 @@ class Segmenter:
         fit_rows: largest sample the estimator is fitted on.
         n_init: restarts for K-means and the mixture.
         min_cluster_share: HDBSCAN's smallest segment, as a share of the sample.
+        init: optional starting centres (k x d), e.g. from the k sweep, so a change of k on the
+            page converges in a few iterations instead of several restarts.
     """
 
     def __init__(self, method: str = "kmeans", k: int = 6, seed: int = 42, fit_rows: int | None = None,
-                 n_init: int = 4, min_cluster_share: float = 0.02) -> None:
+                 n_init: int = 3, min_cluster_share: float = 0.02, init: np.ndarray | None = None) -> None:
         self.method = method
         self.k = k
         self.seed = seed
         self.fit_rows = fit_rows
         self.n_init = n_init
         self.min_cluster_share = min_cluster_share
+        self.init = init
 
     def _check(self, X: np.ndarray) -> None:
         if self.method not in METHODS:
@@ -66,16 +80,24 @@ class Segmenter:
 
     def fit(self, X: np.ndarray) -> Segmenter:
         self._check(X)
-        default_rows = {"kmeans": 100_000, "gmm": 20_000, "hdbscan": 10_000}[self.method]
+        with compute_threads(min(X.shape[0], 100_000)):
+            return self._fit(X)
+
+    def _fit(self, X: np.ndarray) -> Segmenter:
+        default_rows = {"kmeans": 50_000, "gmm": 20_000, "hdbscan": 10_000}[self.method]
         idx = _sample_index(X.shape[0], self.fit_rows or default_rows, self.seed)
         S = np.ascontiguousarray(X[idx], dtype=np.float64)
         self.fit_rows_ = S.shape[0]
         if self.method == "kmeans":
-            est = KMeans(self.k, n_init=self.n_init, random_state=self.seed).fit(S)
+            warm = self.init is not None and np.shape(self.init) == (self.k, S.shape[1])
+            est = KMeans(self.k, init=np.asarray(self.init, dtype=np.float64) if warm else "k-means++",
+                         n_init=1 if warm else self.n_init, random_state=self.seed).fit(S)
             self.estimator_ = est
             self.inertia_ = float(est.inertia_) * X.shape[0] / S.shape[0]
         elif self.method == "gmm":
+            warm = self.init is not None and np.shape(self.init) == (self.k, S.shape[1])
             est = GaussianMixture(self.k, covariance_type="full", n_init=1, reg_covar=1e-4, max_iter=200,
+                                  means_init=np.asarray(self.init, dtype=np.float64) if warm else None,
                                   random_state=self.seed).fit(S)
             self.estimator_ = est
             self.bic_ = float(est.bic(S))
@@ -120,7 +142,8 @@ class Segmenter:
         return out
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        raw = self._raw_predict(X)
+        with compute_threads(min(X.shape[0], 200_000)):
+            raw = self._raw_predict(X)
         lut = np.full(int(raw.max()) + 2 if raw.size else 1, NOISE, dtype=np.int32)
         for old, new in self.mapping_.items():
             lut[old] = new

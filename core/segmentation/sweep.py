@@ -26,6 +26,7 @@ from sklearn.metrics import adjusted_rand_score, calinski_harabasz_score, davies
 from sklearn.mixture import GaussianMixture
 
 from core.errors import InputError
+from core.segmentation.cluster import compute_threads
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ class SweepResult:
     sample_rows: int
     seed: int
     notes: list[str] = field(default_factory=list)
+    centers: dict[int, np.ndarray] = field(default_factory=dict, repr=False)  # k -> fitted centres (warm starts)
 
     def to_dict(self) -> dict:
         return {"method": self.method, "knee_k": self.knee_k, "suggested_k": self.suggested_k, "reason": self.reason,
@@ -64,6 +66,12 @@ def sweep_k(X: np.ndarray, method: str = "kmeans", ks: range | list[int] = range
 
     HDBSCAN chooses its own number of segments, so its sweep is the K-means one (as a guide).
     """
+    with compute_threads(min(X.shape[0], sample_rows or 20_000)):
+        return _sweep(X, method, ks, seed, sample_rows, silhouette_rows, n_boot, boot_rows)
+
+
+def _sweep(X: np.ndarray, method: str, ks, seed: int, sample_rows: int | None, silhouette_rows: int,
+           n_boot: int, boot_rows: int) -> SweepResult:
     fit_method = "gmm" if method == "gmm" else "kmeans"
     n = X.shape[0]
     if sample_rows is None:
@@ -79,8 +87,10 @@ def sweep_k(X: np.ndarray, method: str = "kmeans", ks: range | list[int] = range
     boot_n = min(len(S), boot_rows)
     ref = S[:boot_n]
     rows = []
+    centers = {}
     for k in ks:
         est = _fit(fit_method, k, S, seed, n_init=2)
+        centers[k] = est.means_ if fit_method == "gmm" else est.cluster_centers_
         labels = est.predict(S)
         n_lab = np.unique(labels).size
         row = {"k": k, "silhouette": np.nan, "calinski_harabasz": np.nan, "davies_bouldin": np.nan,
@@ -111,7 +121,7 @@ def sweep_k(X: np.ndarray, method: str = "kmeans", ks: range | list[int] = range
     notes = []
     if method == "hdbscan":
         notes.append("HDBSCAN finds its own number of segments; the sweep shown is K-means on the same features, as a guide.")
-    return SweepResult(method, table, knee, k_best, reason, len(S), seed, notes)
+    return SweepResult(method, table, knee, k_best, reason, len(S), seed, notes, centers)
 
 
 def find_knee(table: pd.DataFrame, method: str) -> int | None:
@@ -132,7 +142,7 @@ def suggest_k(table: pd.DataFrame, knee: int | None, method: str = "kmeans") -> 
     """One k and the reason, in a sentence an analyst can check against the charts.
 
     Rule: among the stable k (bootstrap ARI ≥ 0.75; if none is, all k), take the elbow (of inertia,
-    or of BIC for the mixture) when it is stable and its silhouette is at least 80 % of the best
+    or of BIC for the mixture) when it is stable and its silhouette is at least 60 % of the best
     stable silhouette; otherwise the lowest BIC (mixture) or the best silhouette.
     """
     t = table.copy()
@@ -156,7 +166,7 @@ def suggest_k(table: pd.DataFrame, knee: int | None, method: str = "kmeans") -> 
     curve = "BIC" if method == "gmm" else "inertia"
     if knee is not None and knee in pool["k"].values:
         sil_knee = by_k.loc[knee, "silhouette"]
-        if pd.isna(best_sil) or (pd.notna(sil_knee) and sil_knee >= 0.8 * best_sil):
+        if pd.isna(best_sil) or (pd.notna(sil_knee) and sil_knee >= 0.6 * best_sil):
             return knee, f"k = {knee} is the elbow of the {curve} curve (Kneedle) and it holds up: {facts(knee)}."
     if method == "gmm" and pool["bic"].notna().any():
         k = int(pool.loc[pool["bic"].idxmin(), "k"])

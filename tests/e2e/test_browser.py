@@ -45,6 +45,8 @@ def test_every_page_renders_without_exception(app_server, tmp_path):
             assert title in page.locator("h1").first.inner_text()
             nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
             nav_counts[shot] = {t: nav.count(t) for _, _, t in PAGES[1:]}
+            # Streamlit's automatic pages/ discovery must not leak raw file names into the navigation
+            assert not any(raw in nav for raw in ("credit_explanation", "risk_scenarios", "marketing_copy")), nav
         ctx.close()
     for shot, counts in nav_counts.items():
         assert all(c == 1 for c in counts.values()), f"navigation on {shot} lists a page twice or never: {counts}"

@@ -1,0 +1,1 @@
+"""Audit trail of copy batches in the workspace."""

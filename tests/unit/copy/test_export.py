@@ -1,0 +1,86 @@
+import csv
+import io
+import json
+
+import pytest
+
+from core.copy.backends.template import TemplateBackend
+from core.copy.export import ExportError, export_rows, neutralise_cell, to_csv, to_html_email, to_json, to_markdown
+from core.copy.generate import CopyRequest, edit_variant, generate_copy, set_status
+
+
+@pytest.fixture
+def batch(segment):
+    b = generate_copy(CopyRequest("high_yield_savings", "email_body", segment, "friendly", "en", 3, 1), TemplateBackend())
+    set_status(b, b.variants[0].id, "approved")
+    return b
+
+
+@pytest.mark.parametrize("value", ["=HYPERLINK(\"http://x\")", "+1+2", "-2+3", "@SUM(A1)", "\tx", "\rx", " =1+1"])
+def test_formula_cells_are_neutralised(value):
+    assert neutralise_cell(value).startswith("'")
+
+
+@pytest.mark.parametrize("value", ["Earn 4.10% APY", "", 12, None, "a=b"])
+def test_other_cells_are_untouched(value):
+    assert neutralise_cell(value) == value
+
+
+def test_csv_export_neutralises_injected_copy(batch):
+    v = batch.variants[0]
+    edit_variant(batch, v.id, "=cmd|' /C calc'!A0 Earn 4.10% APY with High-Yield Savings.")
+    assert v.passed
+    set_status(batch, v.id, "approved")
+    rows = export_rows(batch)
+    text = to_csv(rows).decode("utf-8-sig")
+    parsed = list(csv.DictReader(io.StringIO(text)))
+    assert len(parsed) == 1
+    for cell in parsed[0].values():
+        assert not cell or cell[0] not in "=+-@"
+    assert parsed[0]["body"].startswith("'=")
+
+
+def test_only_approved_variants_are_exported(batch):
+    rows = export_rows(batch)
+    assert [r["variant_id"] for r in rows] == [batch.variants[0].id]
+    assert rows[0]["model_fingerprint"].startswith("template-") and rows[0]["seed"] == 1
+
+
+def test_nothing_approved_is_refused(segment):
+    b = generate_copy(CopyRequest("cd_12_month", "sms", segment, "friendly", "en", 2, 1), TemplateBackend())
+    with pytest.raises(ExportError, match="No variant is approved"):
+        export_rows(b)
+
+
+def test_export_rechecks_every_variant(batch):
+    v = batch.variants[0]
+    v.body = "Risk-free savings!"  # tampered with after approval
+    with pytest.raises(ExportError, match="no longer passes"):
+        export_rows(batch)
+
+
+def test_json_and_markdown(batch):
+    rows = export_rows(batch)
+    data = json.loads(to_json(batch, rows))
+    assert data["batch"]["request"]["product_id"] == "high_yield_savings"
+    assert data["variants"][0]["findings"] and data["events"][0]["action"] == "generated"
+    md = to_markdown(batch, rows)
+    assert "# Approved copy" in md and "| D2 |" in md and "Member FDIC" in md
+
+
+def test_html_email_is_rendered_and_escaped(batch):
+    v = batch.variants[0]
+    edit_variant(batch, v.id, "Hello <script>alert(1)</script>, earn 4.10% APY with High-Yield Savings.")
+    set_status(batch, v.id, "approved")
+    page = to_html_email(batch, subject="A better home for your savings")
+    assert "<script>alert" not in page and "&lt;script&gt;" in page
+    assert "A better home for your savings" in page and "100 Harbor Street" in page and "Member FDIC" in page
+
+
+def test_html_email_refuses_a_failing_subject_or_another_channel(batch, segment):
+    with pytest.raises(ExportError, match="subject line"):
+        to_html_email(batch, subject="Earn 4.10% APY today")
+    sms = generate_copy(CopyRequest("cd_12_month", "sms", segment, "friendly", "en", 1, 1), TemplateBackend())
+    set_status(sms, sms.variants[0].id, "approved")
+    with pytest.raises(ExportError, match="email-body"):
+        to_html_email(sms)

@@ -1,0 +1,233 @@
+"""Orchestration: batches, the 100%-pass bar, bad input, fallbacks, review."""
+
+import pytest
+
+from core.briefs import SegmentBrief
+from core.copy.backends.base import Backend, Candidate
+from core.copy.backends.template import TemplateBackend
+from core.copy.generate import (
+    MAX_VARIANTS,
+    CopyRequest,
+    dedupe,
+    distinct_n,
+    edit_variant,
+    generate_copy,
+    make_backend,
+    set_status,
+)
+from core.errors import InputError, ModelError
+from tests.unit.copy.conftest import SEGMENTS
+
+VIOLATIONS = [
+    "Guaranteed approval! Act now: 0% APR, no credit check, risk-free!",
+    "Free checking with 9.99% interest and a $500 bonus. Member FDIC.",
+    "You're pre-approved. Lowest rates in town, government-backed loan.",
+    "Earn 5.25% APY, fixed forever, can't lose. Reply STOP to opt out.",
+    "No interest for 24 months!!! Hurry, limited time only.",
+    "Our #1 card: instant approval, $0 fees, eliminate your debt.",
+    "Earn 4.10% APY with High-Yield Savings.",
+    "Lock in 6.625% APR for 30 years with our mortgage counselors.",
+    "Get 1.5% cash back on every purchase with the Everyday Cash Rewards Card.",
+    "",
+]
+
+
+class ViolatingBackend(Backend):
+    """A mocked model that writes violating copy on purpose (and sometimes clean copy)."""
+
+    name = "mock"
+    label = "mock violating model"
+    languages = frozenset({"en"})
+
+    def fingerprint(self) -> str:
+        return "mock-violating"
+
+    def generate(self, prompt, n, seed, max_new_tokens, stream=None, should_stop=None):
+        out = []
+        for i in range(n):
+            if should_stop is not None and should_stop():
+                break
+            text = VIOLATIONS[(seed + i) % len(VIOLATIONS)] + "\nProduct: leaked next example"
+            if stream:
+                stream(i, text)
+            out.append(Candidate(text, i, self.name, seed, tokens=12, seconds=0.001, finish_reason="stop"))
+        return out
+
+
+class FailingBackend(ViolatingBackend):
+    name = "failing"
+    label = "failing endpoint"
+
+    def generate(self, *a, **k):
+        raise ModelError("The endpoint did not answer within 1 s.")
+
+
+def _all_variants_pass(engine, batch):
+    for v in batch.variants:
+        verdict = engine.check(v.body, batch.product, batch.request.channel, batch.request.language)
+        assert verdict.passed, (v.body, [f.rule_id for f in verdict.blocking])
+        assert verdict.final_text == v.final_text
+    return True
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_template_batches_over_all_products_channels_and_tones_all_pass(catalogue, engine, language):
+    backend = TemplateBackend()
+    kept = 0
+    for pid in catalogue.products:
+        for channel in catalogue.channels:
+            for t, tone in enumerate(catalogue.tones):
+                seg = SEGMENTS[t % len(SEGMENTS)]
+                batch = generate_copy(CopyRequest(pid, channel, seg, tone, language, 4, seed=t), backend)
+                assert _all_variants_pass(engine, batch)
+                assert all(v.passed for v in batch.variants)
+                kept += len(batch.variants)
+    assert kept >= 0.9 * len(catalogue.products) * len(catalogue.channels) * len(catalogue.tones) * 4
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_mocked_violating_model_never_gets_a_failing_variant_through(catalogue, engine, segment, seed):
+    backend = ViolatingBackend()
+    for pid in catalogue.products:
+        for channel in ("sms", "push", "email_body"):
+            batch = generate_copy(CopyRequest(pid, channel, segment, "friendly", "en", 5, seed=seed), backend)
+            assert _all_variants_pass(engine, batch)
+            for v in batch.variants:
+                set_status(batch, v.id, "approved")
+            for v in batch.blocked:
+                assert not v.passed and v.blocking
+            assert batch.stats["candidates"] == len(batch.variants) + len(batch.blocked) + batch.stats["duplicates_dropped"]
+
+
+def test_violating_candidates_are_blocked_with_reasons(segment):
+    batch = generate_copy(CopyRequest("personal_loan", "sms", segment, "friendly", "en", 5, seed=0), ViolatingBackend())
+    reasons = {f["rule_id"] for v in batch.blocked for f in v.findings if f["action"] == "block"}
+    assert {"U2", "U3", "G1"} <= reasons
+    for v in batch.variants + batch.blocked:
+        assert "Product:" not in v.body  # only the first line of a completion is used
+
+
+def test_same_seed_same_batch(segment):
+    a = generate_copy(CopyRequest("cd_12_month", "push", segment, "premium", "en", 5, seed=3), TemplateBackend())
+    b = generate_copy(CopyRequest("cd_12_month", "push", segment, "premium", "en", 5, seed=3), TemplateBackend())
+    assert [v.final_text for v in a.variants] == [v.final_text for v in b.variants]
+
+
+def test_variants_are_distinct_and_ranked(segment):
+    batch = generate_copy(CopyRequest("cash_rewards_card", "push", segment, "friendly", "en", 8, seed=1), TemplateBackend())
+    scores = [v.score for v in batch.variants]
+    assert scores == sorted(scores, reverse=True)
+    texts = [v.body for v in batch.variants]
+    assert len(set(texts)) == len(texts)
+    again, dropped = dedupe(batch.variants + batch.variants, "en")
+    assert dropped == len(batch.variants)
+    assert 0 < distinct_n(texts) <= 1
+
+
+def test_five_hundred_variants_are_bounded_with_progress(segment):
+    seen = []
+    batch = generate_copy(CopyRequest("high_yield_savings", "sms", segment, "friendly", "en", 5000, seed=1),
+                          TemplateBackend(), progress=lambda d, t, m: seen.append((d, t)))
+    assert batch.stats["made"] == MAX_VARIANTS
+    assert len(batch.variants) <= MAX_VARIANTS
+    assert any("at most 500" in n for n in batch.notes)
+    assert seen and seen[-1][0] == seen[-1][1] and len(seen) > 10
+
+
+def test_model_backend_limits_are_said():
+    class Small(ViolatingBackend):
+        max_variants = 3
+
+    batch = generate_copy(CopyRequest("personal_loan", "sms", SEGMENTS[0], "friendly", "en", 10, 1), Small())
+    assert batch.stats["made"] == 3 and any("at most 3" in n for n in batch.notes)
+
+
+@pytest.mark.parametrize("segment", [
+    None, SegmentBrief("", 0, 0), SegmentBrief("!!!!!!!!", 0, 0), SegmentBrief("aaaaaaaaaaaa", 0, 0),
+    SegmentBrief("12345 67890", 0, 0),
+])
+def test_empty_or_absurd_briefs_are_refused(segment):
+    with pytest.raises(InputError):
+        generate_copy(CopyRequest("personal_loan", "sms", segment), TemplateBackend())
+
+
+def test_product_not_in_catalogue_is_refused(segment):
+    with pytest.raises(InputError, match="not a product"):
+        generate_copy(CopyRequest("crypto_wallet", "sms", segment), TemplateBackend())
+
+
+@pytest.mark.parametrize(("field", "value", "match"), [
+    ("channel", "fax", "not a channel"), ("tone", "aggressive", "not a tone"), ("language", "fr", "not supported"),
+    ("n", 0, "at least one"),
+])
+def test_bad_request_fields_are_refused(segment, field, value, match):
+    req = CopyRequest("personal_loan", "sms", segment)
+    req = CopyRequest(**{**req.__dict__, field: value})
+    with pytest.raises(InputError, match=match):
+        generate_copy(req, TemplateBackend())
+
+
+def test_language_the_model_cannot_write_falls_back_to_templates(segment):
+    batch = generate_copy(CopyRequest("high_yield_savings", "sms", segment, "friendly", "zh", 3, 1), ViolatingBackend())
+    assert batch.backend["backend"] == "template"
+    assert any("does not write Simplified Chinese" in n for n in batch.notes)
+    assert batch.variants and all(v.encoding == "UCS-2" for v in batch.variants)
+
+
+def test_backend_failure_falls_back_to_templates_and_says_so(segment):
+    batch = generate_copy(CopyRequest("auto_loan", "push", segment, "friendly", "en", 3, 1), FailingBackend())
+    assert batch.backend["backend"] == "template"
+    assert any("did not answer" in n for n in batch.notes)
+    assert batch.variants
+
+
+def test_model_that_fails_to_load_falls_back_to_templates(monkeypatch, tmp_path):
+    from core.settings import get_settings
+
+    monkeypatch.setenv("STUDIO_LLM_MODEL_PATH", str(tmp_path / "missing-model"))
+    get_settings.cache_clear()
+    backend, notes = make_backend("local")
+    assert backend.name == "template"
+    assert notes and "could not load" in notes[0]
+
+
+def test_personal_data_in_the_brief_never_reaches_the_prompt():
+    seg = SegmentBrief("Young savers", 10, 0.1, "Contact jane.doe@example.com or 555-123-4567",
+                       ("SSN 123-45-6789", "card 4111 1111 1111 1111"))
+    seen = {}
+
+    class Spy(ViolatingBackend):
+        def generate(self, prompt, n, seed, max_new_tokens, stream=None, should_stop=None):
+            seen["prompt"] = prompt.text
+            return super().generate(prompt, n, seed, max_new_tokens, stream, should_stop)
+
+    batch = generate_copy(CopyRequest("high_yield_savings", "sms", seg, "friendly", "en", 2, 1), Spy())
+    for secret in ("jane.doe", "555-123-4567", "123-45-6789", "4111"):
+        assert secret not in seen["prompt"]
+    assert any("aggregates only" in n for n in batch.notes)
+
+
+def test_edit_is_rechecked_and_only_passing_variants_can_be_approved(segment, engine):
+    batch = generate_copy(CopyRequest("high_yield_savings", "push", segment, "friendly", "en", 3, 1), TemplateBackend())
+    v = batch.variants[0]
+    edit_variant(batch, v.id, "Risk-free savings at 9% APY!")
+    assert not v.passed and v.status == "pending" and v.edits
+    with pytest.raises(InputError, match="cannot be approved"):
+        set_status(batch, v.id, "approved")
+    edit_variant(batch, v.id, "Act now: earn 4.10% APY with High-Yield Savings.")
+    assert v.passed and "Act now" not in v.body
+    set_status(batch, v.id, "approved")
+    assert batch.approved() == [v]
+    assert [e["action"] for e in batch.events][-3:] == ["edited", "edited", "approved"]
+
+
+def test_cancel_stops_between_candidates(segment):
+    calls = {"n": 0}
+
+    def stop():
+        calls["n"] += 1
+        return calls["n"] > 3
+
+    batch = generate_copy(CopyRequest("personal_loan", "sms", segment, "friendly", "en", 10, 1), ViolatingBackend(),
+                          should_stop=stop)
+    assert batch.stats["candidates"] < 15

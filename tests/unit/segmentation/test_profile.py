@@ -1,0 +1,63 @@
+import numpy as np
+import pandas as pd
+
+from core.segmentation.profile import auto_names, fmt_value, profile_segments, rfm_cells, segment_rules
+
+
+def _frame(n=3000, seed=0):
+    rng = np.random.default_rng(seed)
+    seg = rng.integers(0, 3, n)
+    income = np.where(seg == 0, 150_000, 40_000) * rng.lognormal(0, 0.2, n)
+    digital = np.where(seg == 1, 0.9, 0.3) + rng.normal(0, 0.05, n)
+    age = np.where(seg == 2, 72, 35) + rng.normal(0, 4, n)
+    return pd.DataFrame({"annual_income": income, "digital_share": digital.clip(0, 1), "age": age}), seg
+
+
+def test_fmt_value_is_readable():
+    assert fmt_value(85_300) == "85k"
+    assert fmt_value(1_250_000) == "1.2M"
+    assert fmt_value(0.7, share=True) == "70%"
+    assert fmt_value(3.0) == "3"
+    assert fmt_value(1_500) == "1.5k"
+
+
+def test_rules_are_readable_and_precise():
+    frame, seg = _frame()
+    rules = segment_rules(frame, seg, list(frame.columns), [])
+    assert set(rules) == {0, 1, 2}
+    assert "annual_income >" in rules[0].text and "k" in rules[0].text
+    assert "digital_share >" in rules[1].text and "%" in rules[1].text
+    assert "age >" in rules[2].text
+    assert all(r.precision > 0.9 and r.coverage > 0.9 for r in rules.values())
+
+
+def test_profile_sizes_lift_z_and_names():
+    frame, seg = _frame()
+    prof = profile_segments(frame, seg, list(frame.columns))
+    assert prof.sizes["size"].sum() == len(frame)
+    assert abs(prof.sizes["share"].sum() - 1) < 1e-9
+    assert prof.lift.loc[0, "annual_income"] > 1.8
+    assert prof.z.loc[2, "age"] > 1
+    assert "Affluent" in prof.auto_names[0]
+    assert "Digital" in prof.auto_names[1]
+    assert "Senior" in prof.auto_names[2]
+    assert len(set(prof.auto_names.values())) == 3
+    assert "customers" in prof.descriptions[0] and "of the book" in prof.descriptions[0]
+    table = prof.table()
+    assert table.loc["all", "name"] == "Whole book"
+
+
+def test_duplicate_names_are_numbered():
+    z = pd.DataFrame({"age": [2.0, 2.1]}, index=[0, 1])
+    names = auto_names(z)
+    assert names[0] != names[1]
+
+
+def test_rfm_cells_when_semantics_exist():
+    rng = np.random.default_rng(0)
+    seg = np.repeat([0, 1], 500)
+    frame = pd.DataFrame({"rec": np.where(seg == 0, 2, 40) + rng.random(1000), "freq": np.where(seg == 0, 100, 5) + rng.random(1000),
+                          "mon": np.where(seg == 0, 9000, 100) + rng.random(1000)})
+    cells = rfm_cells(frame, seg, {"recency": "rec", "frequency": "freq", "monetary": "mon"})
+    assert cells == {0: "Champions", 1: "Hibernating"}
+    assert rfm_cells(frame, seg, {"recency": "rec"}) == {}
