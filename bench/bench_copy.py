@@ -150,7 +150,7 @@ def bench_quality(backend_name: str, per_batch: int, gguf: str | None, device: s
             lm = _direct_lm(gguf, device or "cuda")
         else:
             lm = load_lm("", device=device)
-        backend = LocalLMBackend(lm)
+        backend = LocalLMBackend(lm, batch=True)
     rows, samples = [], []
     started = time.perf_counter()
     product_ids = products or list(cat.products)

@@ -81,6 +81,12 @@ def request_form() -> tuple[CopyRequest, str, bool]:
                            help="Set the default with STUDIO_COPY_BACKEND; the model with STUDIO_LLM_MODEL_PATH.")
     c8.write("")
     go = c8.button("Generate", type="primary", key="copy_generate", icon=":material/edit_note:", width="stretch")
+    model = settings.llm_model_path or "Gemma 3 270M (embedded)"
+    st.caption({"local": f"Local model: {model}, on the GPU when there is one. It writes English; Chinese copy "
+                         "comes from templates.",
+                "openai": f"Endpoint: {settings.openai_model or '(no model set)'} at {settings.openai_base_url}.",
+                "template": "Templates: deterministic, English and Simplified Chinese."}[backend]
+               + " Every candidate is checked by the rules; a backend that fails falls back to templates.")
     req = CopyRequest(product_id=product_id, channel=channel, segment=segment, tone=tone, language=language,
                       n=int(n), seed=int(seed))
     return req, backend, go
@@ -125,6 +131,9 @@ def run_generation(req: CopyRequest, choice: str) -> None:
         box.update(label="Nothing was generated", state="error")
         show_error(exc, "The copy was not generated")
         return
+    finally:
+        if hasattr(backend, "close"):
+            backend.close()
     live.empty()
     box.update(label=f"{batch.stats['kept']} variants ready ({batch.stats['candidates']} candidates checked)",
                state="complete", expanded=False)

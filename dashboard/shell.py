@@ -21,8 +21,26 @@ ASSETS = Path(__file__).resolve().parent.parent / "assets"
 logger = logging.getLogger(__name__)
 
 
+def _leave_legacy_page_discovery() -> None:
+    """Route a first request that Streamlit served through its legacy ``pages/`` discovery.
+
+    Until the first ``st.navigation`` call of a server process, Streamlit runs a URL such as
+    ``/segmentation`` straight from ``pages/segmentation.py`` with an automatic navigation of raw
+    file names. Switching the flag off and rerunning sends the request through
+    ``streamlit_app.py``'s navigation instead, so a direct link shows the app's own menu.
+    """
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:  # a Streamlit without the legacy mechanism
+        return
+    if getattr(PagesManager, "uses_pages_directory", False):
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def page_setup(title: str, icon: str = ":material/insights:") -> Dataset:
     """Configure the page, draw the shared sidebar and return the analyst's current dataset."""
+    _leave_legacy_page_discovery()
     st.set_page_config(page_title=f"{title} · Retail AIGC Studio", page_icon=icon, layout="wide")
     css = ASSETS / "studio.css"
     if css.exists():

@@ -155,6 +155,11 @@ def postprocess(candidate: Candidate, channel: str, language: str) -> tuple[str,
         if stripped != text.strip():
             fixes.append("removed quotes")
         text = stripped
+        sentences = [x for x in _SENTENCE_END.split(text) if x]
+        unique = list(dict.fromkeys(sentences))
+        if len(unique) < len(sentences):
+            text = (" " if language == "en" else "").join(unique)
+            fixes.append("removed a repeated sentence")
         if candidate.finish_reason == "length":
             parts = [p for p in _SENTENCE_END.split(text) if p]
             if len(parts) > 1 and not re.search(r"[.!?。！？]$", text):

@@ -204,8 +204,12 @@ class LocalLMBackend(Backend):
     languages = frozenset({"en"})  # Gemma 3 270M writes usable English copy only
 
     def __init__(self, lm: LoadedLM, *, temperature: float = 0.8, top_p: float = 0.92,
-                 repetition_penalty: float = 1.1, languages: frozenset[str] | None = None) -> None:
+                 repetition_penalty: float = 1.1, languages: frozenset[str] | None = None,
+                 batch: bool | None = None) -> None:
         self.lm = lm
+        # Without streaming, candidates are sampled together (num_return_sequences): much faster on a
+        # GPU, and faster on a CPU too for a small model. Seeds stay reproducible within one mode.
+        self.batch = (lm.device == "cuda") if batch is None else batch
         self.temperature, self.top_p, self.repetition_penalty = temperature, top_p, repetition_penalty
         if languages is not None:
             self.languages = languages
@@ -251,7 +255,7 @@ class LocalLMBackend(Backend):
         out: list[Candidate] = []
         with self._lock, torch.inference_mode():
             try:
-                if stream is None and device == "cuda" and n > 1:
+                if stream is None and self.batch and n > 1:
                     return self._batched(enc, plen, kwargs, n, seed, max_new_tokens, should_stop)
                 for i in range(n):
                     if should_stop is not None and should_stop():

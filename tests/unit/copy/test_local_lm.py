@@ -107,3 +107,12 @@ def test_real_embedded_model_writes_checked_copy(segment, engine):
     for v in batch.variants:
         assert engine.check(v.body, "high_yield_savings", "sms").passed
     assert time.perf_counter() - start < 600
+
+
+def test_batched_sampling_gives_n_candidates_and_is_reproducible(tiny_lm):
+    backend = LocalLMBackend(tiny_lm, batch=True)
+    a = backend.generate(PROMPT, 4, seed=3, max_new_tokens=8)
+    b = backend.generate(PROMPT, 4, seed=3, max_new_tokens=8)
+    assert len(a) == 4 and [c.index for c in a] == [0, 1, 2, 3]
+    assert [c.text for c in a] == [c.text for c in b]
+    assert all(0 < c.tokens <= 8 for c in a)
