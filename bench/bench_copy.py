@@ -158,12 +158,15 @@ def bench_quality(backend_name: str, per_batch: int, gguf: str | None, device: s
     for channel in channels or list(cat.channels):
         cand = passed = raw_ok = kept = 0
         d2, d2_raw, lengths, budgets, secs, toks = [], [], [], [], 0.0, 0
+        pooled: list[str] = []
         for pid in product_ids:
             for s, seg in enumerate(segs):
                 tone = list(cat.tones)[s % len(cat.tones)]
                 req = CopyRequest(pid, channel, seg, tone, "en", per_batch, seed=100 + s)
                 batch = generate_copy(req, backend)
                 st = batch.stats
+                print(f"  {channel} {pid} {seg.name}: {st['passed_after_fixes']}/{st['candidates']} pass, "
+                      f"{st['generation_seconds']:.1f} s", file=sys.stderr, flush=True)
                 cand += st["candidates"]
                 passed += st["passed_after_fixes"]
                 raw_ok += st["passed_raw"]
@@ -173,6 +176,7 @@ def bench_quality(backend_name: str, per_batch: int, gguf: str | None, device: s
                 if batch.variants:
                     d2.append(distinct_n([v.body for v in batch.variants]))
                 d2_raw.append(distinct_n([v.raw for v in batch.variants + batch.blocked]))
+                pooled += [v.body for v in batch.variants]
                 for v in batch.variants:
                     lengths.append(v.length)
                     budgets.append(v.budget)
@@ -188,6 +192,7 @@ def bench_quality(backend_name: str, per_batch: int, gguf: str | None, device: s
             "pass_raw_untouched": round(raw_ok / cand, 3) if cand else None, "kept": kept,
             "distinct2_kept": round(statistics.mean(d2), 3) if d2 else None,
             "distinct2_raw": round(statistics.mean(d2_raw), 3) if d2_raw else None,
+            "distinct2_pooled_kept": round(distinct_n(pooled), 3) if pooled else None,
             "mean_length": round(statistics.mean(lengths), 1) if lengths else None,
             "budget": budgets[0] if budgets else None,
             "length_vs_budget": round(statistics.mean(lengths) / budgets[0], 3) if lengths else None,

@@ -128,8 +128,17 @@ def bench_page_first_paint(rows: int) -> None:
     at.run()
     el = time.perf_counter() - t
     emit("credit_page_first_paint", rows=rows, seconds=round(el, 2), exception=bool(at.exception),
-         includes="AppTest run of the whole page (every tab) with a stored model; the run also generates the "
-                  "default portfolio (cold cache) and starts the background full-SHAP job", target_seconds=5, meets=el <= 5 and not at.exception)
+         includes="AppTest run of the page with a stored model, Performance tab open (tabs are lazy); the run also "
+                  "generates the default portfolio (cold cache) and scores every row", target_seconds=5,
+         meets=el <= 5 and not at.exception)
+    at.session_state["credit_tab"] = "Global explanation"
+    t = time.perf_counter()
+    at.run()
+    el = time.perf_counter() - t
+    emit("credit_page_global_first_paint", rows=rows, seconds=round(el, 2), exception=bool(at.exception),
+         includes="server-side rerun after opening the Global explanation tab: exact SHAP on a 5,000-row stratified "
+                  "sample, importance, beeswarm, dependence with interaction colouring; starts the background full SHAP",
+         target_seconds=5, meets=el <= 5 and not at.exception)
 
 
 def bench_full_shap(device: str, rows: int) -> None:

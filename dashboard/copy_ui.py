@@ -43,6 +43,11 @@ CHANNEL_HELP = "Disclosures count against each channel's budget; SMS is counted 
 # ---- request ------------------------------------------------------------------------------------
 def _segment_input() -> SegmentBrief | None:
     sent = state.get(state.SEGMENT_FOR_COPY)
+    if isinstance(sent, dict):  # a brief restored from JSON
+        try:
+            sent = SegmentBrief.from_dict(sent)
+        except TypeError:
+            sent = None
     options = ["Describe by hand"]
     if isinstance(sent, SegmentBrief):
         options.insert(0, f"From segmentation: {sent.name}")

@@ -170,7 +170,8 @@ def waterfall(values: np.ndarray, names: list[str], data: pd.Series, base: float
         orientation="h", measure=["absolute"] + ["relative"] * len(vals) + ["total"],
         y=["base value"] + labels + ["applicant"], x=[base] + vals + [base + sum(vals)],
         increasing=dict(marker=dict(color=RISK_UP)), decreasing=dict(marker=dict(color=RISK_DOWN)),
-        totals=dict(marker=dict(color="#566573")), texttemplate=f"%{{x:{fmt}}}", textposition="outside"))
+        totals=dict(marker=dict(color="#566573")), texttemplate=f"%{{x:{fmt}}}", textposition="auto",
+        cliponaxis=False, connector=dict(line=dict(color="#d5d8dc"))))
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(title="log-odds of default (raw margin)" if output == "log_odds" else "probability of default",
                      tickformat=None if output == "log_odds" else ".0%")
@@ -197,8 +198,10 @@ def fairness_bars(table: pd.DataFrame, title: str) -> go.Figure:
     d = table.copy()
     d["colour"] = np.where(d["four_fifths_flag"], "below 4/5 of best group", "ok")
     fig = px.bar(d, x="group", y="approval_rate", color="colour", text=d["adverse_impact_ratio"].map(lambda v: f"AIR {v:.2f}"),
-                 color_discrete_map={"ok": PALETTE[0], "below 4/5 of best group": RISK_UP})
+                 color_discrete_map={"ok": PALETTE[0], "below 4/5 of best group": RISK_UP}, labels={"colour": ""})
+    fig.update_traces(textposition="outside", textangle=0, cliponaxis=False)
+    fig.update_layout(legend=dict(orientation="h", y=1.12, x=1, xanchor="right"))
     best = d.loc[~d["small_group"], "approval_rate"].max() if (~d["small_group"]).any() else d["approval_rate"].max()
     fig.add_hline(y=0.8 * best, line_dash="dot", annotation_text="4/5 of best group")
     fig.update_yaxes(tickformat=".0%", title="approval rate")
-    return _layout(fig, title, height=320)
+    return _layout(fig, title, height=340)

@@ -241,7 +241,8 @@ def _full_progress(job) -> None:
 
 def global_tab(model: CreditModel, ds: Dataset, scores: Scores) -> None:
     sample = cached_sample(model, ds, model.fingerprint, ds.fingerprint, SAMPLE_ROWS)
-    job = full_shap_job(model, ds.frame, ds.fingerprint)
+    # on a CPU the background job waits a moment so that the sample view paints first
+    job = full_shap_job(model, ds.frame, ds.fingerprint, delay=0.0 if model.device == "cuda" else 2.0)
     c1, c2 = st.columns(2)
     unit = c1.segmented_control("Units", UNITS, default=UNITS[0], key="credit_unit") or UNITS[0]
     options = [f"Stratified sample ({len(sample.rows):,} rows)"]
@@ -424,7 +425,7 @@ def fairness_tab(model: CreditModel, ds: Dataset, scores: Scores, cutoff: float)
         flagged = table.loc[table["four_fifths_flag"] & ~table["small_group"], "group"].tolist()
         if flagged:
             st.warning(f"Four-fifths flag for {name}: {', '.join(flagged)}.", icon=":material/balance:")
-        a, b = st.columns([3, 2])
+        a, b = st.container(), st.container()
         a.dataframe(table, hide_index=True, width="stretch",
                     column_config={c: st.column_config.NumberColumn(format="percent") for c in
                                    ["default_rate", "mean_pd", "approval_rate", "fpr", "fnr"]}

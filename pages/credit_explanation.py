@@ -25,14 +25,21 @@ with guarded("Scoring the applicants"):
     scores = ui.cached_scores(model, ds, model.fingerprint, ds.fingerprint)
 cutoff, cost_bad, cost_good = ui.decision_controls(scores)
 
-perf, glob, applicant, fair, export = st.tabs(["Performance", "Global explanation", "Applicant", "Fairness", "Export"])
-with perf, guarded("Drawing the performance view"):
-    ui.performance_tab(model, scores, cutoff, cost_bad, cost_good)
-with glob, guarded("Explaining the model"):
-    ui.global_tab(model, ds, scores)
-with applicant, guarded("Explaining the applicant"):
-    ui.applicant_tab(model, ds, scores, cutoff)
-with fair, guarded("Checking fairness"):
-    ui.fairness_tab(model, ds, scores, cutoff)
-with export, guarded("Exporting"):
-    ui.export_tab(model, ds, scores, cutoff, cost_bad, cost_good)
+# tabs run lazily: only the open tab's content is computed and sent to the browser
+perf, glob, applicant, fair, export = st.tabs(["Performance", "Global explanation", "Applicant", "Fairness", "Export"],
+                                              key="credit_tab", on_change="rerun")
+if perf.open:
+    with perf, guarded("Drawing the performance view"):
+        ui.performance_tab(model, scores, cutoff, cost_bad, cost_good)
+if glob.open:
+    with glob, guarded("Explaining the model"):
+        ui.global_tab(model, ds, scores)
+if applicant.open:
+    with applicant, guarded("Explaining the applicant"):
+        ui.applicant_tab(model, ds, scores, cutoff)
+if fair.open:
+    with fair, guarded("Checking fairness"):
+        ui.fairness_tab(model, ds, scores, cutoff)
+if export.open:
+    with export, guarded("Exporting"):
+        ui.export_tab(model, ds, scores, cutoff, cost_bad, cost_good)

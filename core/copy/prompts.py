@@ -30,7 +30,7 @@ from core.copy.catalogue import ASSETS_DIR, Catalogue, Product
 from core.errors import InputError
 
 PROMPTS_DIR = ASSETS_DIR / "prompts"
-MAX_NAME, MAX_DESCRIPTION, MAX_TRAIT, MAX_TRAITS = 80, 400, 120, 8
+MAX_NAME, MAX_DESCRIPTION, MAX_TRAIT, MAX_TRAITS = 80, 800, 120, 8
 
 _PII = [
     (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "e-mail address"),
@@ -42,7 +42,9 @@ _PII = [
 _INJECTION = [
     re.compile(r"(?i)\b(?:ignore|disregard|forget)\b[^.\n]{0,40}\b(?:instructions?|rules?|prompt|above|previous)\b[^.\n]*"),
     re.compile(r"(?i)\b(?:system prompt|you are now|act as)\b[^.\n]*"),
-    re.compile(r"(?i)\b(?:product|facts|audience|tone|sms|push notification|web banner|email subject|email body)\s*:"),
+    # a prompt label opening a line (or a sentence) would break the few-shot format
+    re.compile(r"(?im)(?:^|(?<=[.!?;]\s))\s*(?:product|facts|audience|tone|sms|push notification|web banner|"
+               r"email subject|email body)\s*:"),
 ]
 
 
@@ -117,17 +119,32 @@ def clean_segment(segment: SegmentBrief | None) -> tuple[SegmentBrief, list[str]
     return cleaned, list(dict.fromkeys(notes))
 
 
-def audience_line(segment: SegmentBrief, max_traits: int = 4) -> str:
-    """The audience as a prompt shows it.
+_RATIO = re.compile(r"^(?P<what>.*?)\s+(?P<x>\d+(?:\.\d+)?)\s*[×x]\s+the book\b", re.IGNORECASE)
 
-    Traits with digits are left out: the model tends to copy numbers it sees, and any number that
-    is not in the catalogue would block the variant.
+
+def plain_trait(trait: str) -> str:
+    """A trait in words only: ``"savings balance 0.2× the book (8.0k vs 37k)"`` -> ``"low savings balance"``.
+
+    The model tends to copy numbers it sees, and a number that is not in the catalogue blocks the
+    variant, so prompts get traits without digits. Returns "" when nothing readable is left.
     """
+    t = re.sub(r"\([^)]*\d[^)]*\)", "", trait)
+    m = _RATIO.match(t)
+    if m:
+        what, high = m.group("what").strip(), float(m.group("x")) >= 1
+        t = ("older" if high else "younger") if what.lower() == "age" else ("high " if high else "low ") + what
+    t = " ".join(w for w in t.split() if not re.search(r"\d", w))
+    t = re.sub(r"\s+", " ", t).strip(" ,;:-")
+    return t if len(re.findall(r"[^\W\d_]{2,}", t)) >= (1 if m else 2) else ""
+
+
+def audience_line(segment: SegmentBrief, max_traits: int = 4) -> str:
+    """The audience as a prompt shows it: name, digit-free description sentences, plain traits."""
     parts = [segment.name]
     sentences = [s for s in re.split(r"(?<=[.!?;])\s+", segment.description or "") if s and not re.search(r"\d", s)]
     if sentences:
         parts.append(" ".join(sentences))
-    words = [t for t in segment.traits if not re.search(r"\d", t)][:max_traits]
+    words = [w for w in (plain_trait(t) for t in segment.traits) if w][:max_traits]
     if words:
         parts.append("; ".join(words))
     return re.sub(r"\s+", " ", " - ".join(parts)).strip()

@@ -61,8 +61,9 @@ class CreditParams:
 
     ``monotone`` maps feature -> -1/0/+1; ``None`` means :data:`DEFAULT_MONOTONE` for the
     features present. ``exclude`` lists columns kept out of the model (e.g. protected attributes,
-    which the fairness check can still use). ``calibration="auto"`` is Platt scaling below 5,000
-    validation rows (isotonic steps would cost ranking power there) and isotonic above.
+    which the fairness check can still use). ``calibration="auto"`` is Platt scaling: smooth and
+    strictly monotone, so every what-if edit and counterfactual step moves the PD and ranking is
+    untouched; ``"isotonic"`` is more flexible but piecewise constant (and clipped to [0.1%, 99.9%]).
     ``leakage="warn"`` trains anyway and records a warning; ``"error"`` refuses to train.
     """
 
@@ -246,13 +247,13 @@ class FeatureEncoder:
                 blocks.append(x[:, j:j + 1].astype(np.float32))
         return np.hstack(blocks) if blocks else np.zeros((len(x), 0), np.float32)
 
-    def dmatrix(self, frame: pd.DataFrame | np.ndarray):
+    def dmatrix(self, frame: pd.DataFrame | np.ndarray, nthread: int = -1):
         """An XGBoost DMatrix of a raw frame, or of a :meth:`native_matrix` array."""
         import xgboost as xgb
 
         x = self.matrix_to_input(frame) if isinstance(frame, np.ndarray) else self.transform(frame)
         return xgb.DMatrix(x, feature_names=self.columns, feature_types=self.feature_types,
-                           enable_categorical=self.encoding == "native", nthread=-1)
+                           enable_categorical=self.encoding == "native", nthread=nthread)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -380,11 +381,12 @@ class Calibrator:
     @classmethod
     def fit(cls, margin: np.ndarray, y: np.ndarray, method: str = "auto") -> Calibrator:
         if method == "auto":
-            method = "isotonic" if len(y) >= 5000 else "platt"
+            method = "platt"
         if method == "isotonic":
             from sklearn.isotonic import IsotonicRegression
 
-            iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(margin, y)
+            # clipped: a handful of validation rows must not make a PD of exactly 0 or 1
+            iso = IsotonicRegression(out_of_bounds="clip", y_min=1e-3, y_max=1 - 1e-3).fit(margin, y)
             return cls("isotonic", x=iso.X_thresholds_.astype(float).tolist(), y=iso.y_thresholds_.astype(float).tolist())
         if method == "platt":
             from sklearn.linear_model import LogisticRegression

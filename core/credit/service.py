@@ -53,7 +53,8 @@ __all__ = ["CreditModel", "CreditParams", "latest_model", "load_model", "train_o
 logger = logging.getLogger(__name__)
 ARTIFACT = "credit_model"
 RUN_KIND = "credit_model"
-VERSION = 1  # bump when the artifact layout or the training recipe changes
+SMALL_BATCH = 4096  # rows up to which scoring runs on one thread
+VERSION = 2  # bump when the artifact layout or the training recipe changes
 
 
 class CreditModel:
@@ -65,6 +66,10 @@ class CreditModel:
     def __init__(self, booster, encoder: FeatureEncoder, calibrator: Calibrator, benchmark: LogisticBenchmark,
                  meta: dict, reference: dict[str, np.ndarray], device: str = "cpu") -> None:
         self.booster = booster
+        # small batches (one applicant, a counterfactual grid) run single-threaded: thread start-up
+        # costs more than it saves there, and on a busy CPU an oversubscribed OpenMP team is far slower
+        self._booster_1t = booster.copy()
+        self._booster_1t.set_param({"nthread": 1})
         self.encoder = encoder
         self.calibrator = calibrator
         self.benchmark = benchmark
@@ -144,11 +149,16 @@ class CreditModel:
         """Exact TreeSHAP in log-odds per original feature; ``base + sum == predict_margin``."""
         x = self.encoder.native_matrix(frame)
         groups = self.encoder.groups if self.encoder.encoding == "onehot" else None
-        return tree_shap(self.booster, self.encoder.dmatrix(x), self.encoder.raw_from_matrix(x), self.feature_names, groups)
+        small = len(x) <= SMALL_BATCH
+        return tree_shap(self._booster_1t if small else self.booster, self.encoder.dmatrix(x, nthread=1 if small else -1),
+                         self.encoder.raw_from_matrix(x), self.feature_names, groups)
 
     def margin_from_matrix(self, x: np.ndarray) -> np.ndarray:
         """Margins of rows given as :meth:`FeatureEncoder.native_matrix` arrays (the fast path for search)."""
-        return self.booster.predict(self.encoder.dmatrix(x), output_margin=True, validate_features=False).astype(np.float64)
+        small = len(x) <= SMALL_BATCH
+        booster = self._booster_1t if small else self.booster
+        return booster.predict(self.encoder.dmatrix(x, nthread=1 if small else -1), output_margin=True,
+                               validate_features=False).astype(np.float64)
 
     def explain_benchmark(self, frame: pd.DataFrame) -> Explanation:
         """Exact additive explanation of the logistic benchmark (one-hot terms grouped per column)."""
@@ -176,7 +186,7 @@ class CreditModel:
                 reference = {k: z[k] for k in z.files}
         except (OSError, ValueError, KeyError, xgb.core.XGBoostError) as exc:
             raise ModelLoadError(f"The credit model in {folder} cannot be read ({exc}).", "Train the model again.") from exc
-        booster.set_param({"device": "cuda" if device == "cuda" else "cpu"})
+        booster.set_param({"device": "cuda" if device == "cuda" else "cpu", "nthread": 0})
         encoder = FeatureEncoder.from_dict(meta.pop("encoder"))
         calibrator = Calibrator.from_dict(meta.pop("calibrator"))
         benchmark = LogisticBenchmark.from_dict(meta.pop("benchmark"))

@@ -1,7 +1,8 @@
 """What-if edits of one applicant: validate, clip to the training range, re-score and re-explain.
 
 Rules: a missing value in an edited row is refused (:class:`core.errors.InputError`): the
-analyst must say what the value is. A number outside the smallest..largest training value is
+analyst must say what the value is (a field that was already missing in the record and is left
+alone stays missing, as the model saw such rows in training). A number outside the smallest..largest training value is
 clipped to that range and a warning says so (trees extrapolate flat, so the model has no
 evidence beyond it). An unknown category is refused.
 """
@@ -40,20 +41,26 @@ class WhatIf:
         return df.reindex(df["change"].abs().sort_values(ascending=False).index).reset_index(drop=True)
 
 
-def validate_row(model, row: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-    """Check one edited row: refuse missing values and unknown categories, clip numbers to the training range."""
+def validate_row(model, row: pd.DataFrame, allow_missing: set[str] | frozenset = frozenset()) -> tuple[pd.DataFrame, list[str]]:
+    """Check one edited row: refuse missing values and unknown categories, clip numbers to the training range.
+
+    ``allow_missing`` names fields that were already missing in the original record and were not
+    edited: the model handles those as it did in training.
+    """
     if len(row) != 1:
         raise InputError(f"A what-if needs exactly one applicant, not {len(row)} rows.")
     model.encoder.check_columns(row)
     row = row.copy()
     warnings = []
-    missing = [f for f in model.feature_names if pd.isna(row.iloc[0][f])]
+    missing = [f for f in model.feature_names if pd.isna(row.iloc[0][f]) and f not in allow_missing]
     if missing:
         raise InputError(f"The edited applicant has no value for: {', '.join(missing)}.",
                          "Fill in every field before re-scoring (the original value is a good start).")
     ranges = model.ranges
     for f in model.feature_names:
         v = row.iloc[0][f]
+        if pd.isna(v):
+            continue  # allowed: missing in the original and not edited
         if f in model.encoder.categories:
             if str(v) not in model.encoder.categories[f]:
                 raise InputError(f"'{v}' is not a value of '{f}' the model has seen.",
@@ -86,7 +93,8 @@ def what_if(model, original: pd.DataFrame, edits: dict[str, object]) -> WhatIf:
     for k, v in edits.items():
         after[k] = after[k].astype(object)
         after.iloc[0, after.columns.get_loc(k)] = v
-    after, warnings = validate_row(model, after)
+    untouched_missing = {f for f in model.feature_names if f not in edits and pd.isna(original.iloc[0][f])}
+    after, warnings = validate_row(model, after, untouched_missing)
     eb, ea = model.explain(original), model.explain(after)
     return WhatIf(before, model.raw(after), float(model.pd_from_margin(eb.output_values)[0]),
                   float(model.pd_from_margin(ea.output_values)[0]), eb, ea, warnings)

@@ -84,14 +84,14 @@ def _encode(frames: list[pd.DataFrame], categorical: set[str]) -> list[np.ndarra
 
 def detection(real: pd.DataFrame, syn: pd.DataFrame, categorical: set[str], seed: int = 0) -> dict:
     """Cross-validated AUC of classifiers separating real from synthetic rows."""
+    from sklearn.compose import ColumnTransformer
     from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.impute import SimpleImputer
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import cross_val_predict
     from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import cross_val_predict
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import OneHotEncoder, StandardScaler
-    from sklearn.compose import ColumnTransformer
-    from sklearn.impute import SimpleImputer
 
     n = min(len(real), len(syn))
     r = real.sample(n, random_state=seed) if len(real) > n else real
@@ -146,12 +146,12 @@ def quality_report(real: pd.DataFrame, syn: pd.DataFrame, categorical: set[str])
     """SDMetrics' QualityReport: overall score, column shapes and pair trends."""
     from sdmetrics.reports import QualityReport
 
-    meta = {"columns": {c: {"sdtype": "categorical" if (c in categorical or not _is_num(real[c])) else "numerical"}
-                        for c in real.columns}}
+    columns = {c: {"sdtype": "categorical" if (c in categorical or not _is_num(real[c])) else "numerical"} for c in real.columns}
+    meta = {"tables": {"portfolio": {"columns": columns}}}
     report = QualityReport()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        report.generate(real, syn[real.columns], meta, verbose=False)
+        report.generate({"portfolio": real}, {"portfolio": syn[real.columns]}, meta, verbose=False)
     props = report.get_properties().set_index("Property")["Score"]
     return {"quality_report": float(report.get_score()), "qr_column_shapes": float(props.get("Column Shapes", np.nan)),
             "qr_column_pair_trends": float(props.get("Column Pair Trends", np.nan))}
@@ -177,11 +177,15 @@ def fidelity_report(real: pd.DataFrame, syn: pd.DataFrame, categorical: list[str
             scores.update(quality_report(real, syn, cats))
         except Exception as exc:  # an optional view: a failure is a note, not a crash
             notes.append(f"SDMetrics QualityReport unavailable: {exc}")
-    if with_detection:
-        scores.update(detection(real, syn, cats, seed))
-    if target and target in real.columns and target in syn.columns:
-        if real_holdout is not None and len(real_holdout) >= 50:
-            scores.update(tstr(real, real_holdout, syn, target, positive, cats, seed))
-        else:
-            notes.append("TSTR needs held-out real rows; none were given.")
+    from threadpoolctl import threadpool_limits
+
+    # small fits: one thread avoids OpenMP oversubscription, many times faster on a busy machine
+    with threadpool_limits(1):
+        if with_detection:
+            scores.update(detection(real, syn, cats, seed))
+        if target and target in real.columns and target in syn.columns:
+            if real_holdout is not None and len(real_holdout) >= 50:
+                scores.update(tstr(real, real_holdout, syn, target, positive, cats, seed))
+            else:
+                notes.append("TSTR needs held-out real rows; none were given.")
     return FidelityReport(shapes, pairs, scores, notes)

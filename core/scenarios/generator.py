@@ -47,6 +47,7 @@ class VAEParams:
     hidden: int = 256
     depth: int = 2
     beta: float = 1.0
+    activation: str = "silu"
     epochs: int | None = None
     batch_size: int | None = None
     lr: float = 2e-3
@@ -114,7 +115,7 @@ class TabularVAE:
             raise NotEnoughDataError("The generator needs at least two feature columns.", "Mark more columns as features on Home.")
         self.transformer_ = TabularTransformer(p.discrete_max_levels).fit(frame, categorical)
         t = self.transformer_
-        self.config_ = VAEConfig(len(t.numeric_), t.cardinalities, p.latent_dim, p.hidden, p.depth, p.beta)
+        self.config_ = VAEConfig(len(t.numeric_), t.cardinalities, p.latent_dim, p.hidden, p.depth, p.beta, p.activation)
         drivers = list(t.model_columns) if p.drivers is None else [c for c in p.drivers if c in t.model_columns]
         unknown = [c for c in (p.drivers or ()) if c not in t.model_columns]
         if unknown:
@@ -185,8 +186,11 @@ class TabularVAE:
 
     def stress(self, frame: pd.DataFrame, shifted: pd.DataFrame | dict, resample: list[str], seed: int = 0,
                temperature: float = 1.0) -> pd.DataFrame:
-        """Existing customers under a stress: pinned drivers take their ``shifted`` values, the
-        ``resample`` columns are drawn again given everything else, all other columns are kept."""
+        """Existing customers under a stress.
+
+        Pinned drivers take their ``shifted`` values, the ``resample`` columns are drawn again
+        given everything else, all other columns are kept.
+        """
         shifted_frame = self._pinned_frame(shifted, len(frame))
         resample = [c for c in resample if c in self.columns and c not in shifted_frame.columns]
         observed = frame[[c for c in self.columns if c not in resample]].reset_index(drop=True).copy()
@@ -283,8 +287,10 @@ class TabularVAE:
         return pd.DataFrame(cols)
 
     def _autocast(self, dev: torch.device):
-        """bfloat16 matmuls on a CPU with AMX tiles (several times faster; sampling noise dwarfs
-        the rounding), float32 elsewhere."""
+        """bfloat16 matmuls on a CPU with AMX tiles, float32 elsewhere.
+
+        Several times faster; the sampling noise dwarfs the rounding.
+        """
         use = dev.type == "cpu" and self.fast_inference and _cpu_has_amx()
         return torch.autocast("cpu", dtype=torch.bfloat16, enabled=use)
 

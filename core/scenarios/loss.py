@@ -67,8 +67,11 @@ def collateral(frame: pd.DataFrame, schema: Schema | None = None) -> np.ndarray:
 
 def lgd(products: np.ndarray, ead: np.ndarray, collateral_value: np.ndarray, settings: dict,
         downturn_addon: float = 0.0) -> np.ndarray:
-    """LGD per exposure: collateral-based for secured products (haircut, costs, floor), a fixed rate
-    for unsecured ones, plus the scenario's downturn add-on; always within [0, 1]."""
+    """LGD per exposure, always within [0, 1].
+
+    Collateral-based for secured products (haircut, costs, floor), a fixed rate for unsecured
+    ones, plus the scenario's downturn add-on.
+    """
     out = np.empty(len(products))
     for cls in PRODUCT_CLASSES:
         rows = products == cls
@@ -122,8 +125,11 @@ def _buckets(products: np.ndarray, pd_: np.ndarray, n_buckets: int) -> tuple[np.
 def simulate_losses(pd_: np.ndarray, lgd_: np.ndarray, ead: np.ndarray, products: np.ndarray, settings: dict,
                     n_draws: int = 10_000, seed: int = 0, n_buckets: int = 256,
                     factor: np.ndarray | None = None) -> LossDistribution:
-    """The one-factor loss distribution; ``factor`` (draws of Z) may be passed for common random
-    numbers across scenarios, otherwise it is drawn from ``seed``."""
+    """The one-factor loss distribution.
+
+    ``factor`` (draws of Z) may be passed for common random numbers across scenarios; otherwise
+    it is drawn from ``seed``.
+    """
     pd_ = np.clip(np.asarray(pd_, dtype=np.float64), 1e-8, 1 - 1e-8)
     w = np.asarray(lgd_, dtype=np.float64) * np.asarray(ead, dtype=np.float64)
     rng = np.random.default_rng(seed)

@@ -64,8 +64,11 @@ def scorer_fingerprint(scorer: Scorer) -> str:
 
 # ---- the generator through the registry ----------------------------------------------------------
 def vae_columns(dataset: Dataset) -> tuple[list[str], list[str]]:
-    """(columns, categorical) the generator models: the features and the target (for the TSTR
-    fidelity check); never ids, PII or datetimes. The target is always redrawn, never pinned, in a stress."""
+    """(columns, categorical) the generator models.
+
+    The features and the target (for the TSTR fidelity check); never ids, PII or datetimes. The
+    target is always redrawn, never pinned, in a stress.
+    """
     cols = dataset.schema.features()
     cats = [c for c in cols if c in set(dataset.schema.categorical)]
     target = dataset.schema.target

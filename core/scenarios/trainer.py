@@ -40,8 +40,11 @@ class TrainHistory:
 
 def random_masks(n: int, n_columns: int, drivers: torch.Tensor, p_unconditional: float,
                  generator: torch.Generator) -> torch.Tensor:
-    """(n, C) float masks: a share of rows observe nothing; the rest observe each driver with a
-    row-specific probability r ~ U(0, 1) (VAEAC's uniform mask generator, restricted to drivers)."""
+    """(n, C) float masks, 1 = observed.
+
+    A share of rows observe nothing; the rest observe each driver with a row-specific
+    probability r ~ U(0, 1) (VAEAC's uniform mask generator, restricted to drivers).
+    """
     u = torch.rand((n, n_columns), generator=generator)
     r = torch.rand((n, 1), generator=generator)
     keep = torch.rand((n, 1), generator=generator) >= p_unconditional

@@ -208,8 +208,11 @@ class TabularTransformer:
 
     # ---- inverse -------------------------------------------------------------------------------
     def inverse_numeric(self, z: np.ndarray) -> dict[str, np.ndarray]:
-        """Scores back to values. The reference probabilities are evenly spaced, so the inverse is
-        a direct table lookup (no search), done for all columns at once."""
+        """Scores back to values.
+
+        The reference probabilities are evenly spaced, so the inverse is a direct table lookup
+        (no search), done for all columns at once.
+        """
         out: dict[str, np.ndarray] = {}
         if not self.numeric_:
             return out

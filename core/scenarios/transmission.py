@@ -147,9 +147,11 @@ _STRUCTURAL = re.compile(r"(^|_)(age|tenure|term|duration|loan_amount|credit_amo
 
 def default_dependents(frame: pd.DataFrame, drivers: list[str], exclude: list[str], k: int = 8,
                        threshold: float = 0.15, seed: int = 0) -> list[str]:
-    """Columns the generator redraws under a stress: the ``k`` numeric columns most rank-correlated
-    with any shocked driver column (above ``threshold``); never the drivers, the ``exclude``d
-    columns (exposure, collateral, product), flags, or contract and identity attributes."""
+    """Columns the generator redraws under a stress.
+
+    The ``k`` numeric columns most rank-correlated with any shocked driver column (above ``threshold``); never the drivers, the ``exclude``d
+    columns (exposure, collateral, product), flags, or contract and identity attributes.
+    """
     drivers = [c for c in drivers if c in frame.columns and c not in exclude]
     if not drivers:
         return []

@@ -34,6 +34,7 @@ class VAEConfig:
     hidden: int = 256
     depth: int = 2
     beta: float = 1.0
+    activation: str = "silu"
 
     @property
     def n_categorical(self) -> int:
@@ -55,11 +56,14 @@ class VAEConfig:
         return cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})
 
 
-def mlp(d_in: int, hidden: int, depth: int, d_out: int) -> nn.Sequential:
+ACTIVATIONS = {"silu": nn.SiLU, "relu": nn.ReLU}
+
+
+def mlp(d_in: int, hidden: int, depth: int, d_out: int, activation: str = "silu") -> nn.Sequential:
     layers: list[nn.Module] = []
     d = d_in
     for _ in range(depth):
-        layers += [nn.Linear(d, hidden), nn.SiLU()]
+        layers += [nn.Linear(d, hidden), ACTIVATIONS[activation]()]
         d = hidden
     layers.append(nn.Linear(d, d_out))
     return nn.Sequential(*layers)
@@ -73,9 +77,9 @@ class ConditionalVAE(nn.Module):
         self.config = config
         c = config
         d, cols, lat = c.n_dims, c.n_columns, c.latent_dim
-        self.proposal = mlp(d + cols, c.hidden, c.depth, 2 * lat)
-        self.prior = mlp(d + cols, c.hidden, c.depth, 2 * lat)
-        self.decoder = mlp(lat + d + cols, c.hidden, c.depth, d)
+        self.proposal = mlp(d + cols, c.hidden, c.depth, 2 * lat, c.activation)
+        self.prior = mlp(d + cols, c.hidden, c.depth, 2 * lat, c.activation)
+        self.decoder = mlp(lat + d + cols, c.hidden, c.depth, d, c.activation)
         self.log_sigma = nn.Parameter(torch.full((c.n_numeric,), -0.5))
         # padded gather index for the categorical heads: (K, max_card); pads point at a -inf slot
         max_card = max(c.cardinalities, default=1)
@@ -149,11 +153,13 @@ class ConditionalVAE(nn.Module):
         return F.linear(torch.cat([x_obs, mask], dim=1), first.weight[:, lat:], first.bias)
 
     def sample_categories(self, logits: torch.Tensor, u: torch.Tensor, temperature: float = 1.0) -> torch.Tensor:
-        """Codes (B, K) drawn from flat categorical logits (B, Dc) by the inverse CDF, with no
-        per-block loop: within-block cumulative sums are one matmul with a block-triangular matrix."""
-        l = logits.float() / max(temperature, 1e-3)
-        l = (l - (l @ self.cat_mean)[:, self.cat_block]).clamp(-40.0, 40.0)  # centre each block, keep exp finite
-        e = l.exp()
+        """Codes (B, K) drawn from flat categorical logits (B, Dc) by the inverse CDF.
+
+        No per-block loop: within-block cumulative sums are one matmul with a block-triangular matrix.
+        """
+        lg = logits.float() / max(temperature, 1e-3)
+        lg = (lg - (lg @ self.cat_mean)[:, self.cat_block]).clamp(-40.0, 40.0)  # centre each block, keep exp finite
+        e = lg.exp()
         cum = e @ self.cat_cum  # (B, Dc)
         total = e @ self.cat_sum  # (B, K)
         thr = (u * total)[:, self.cat_block]

@@ -10,6 +10,12 @@ PAGE = str(ROOT / "pages/credit_explanation.py")
 FAST = dict(n_estimators=80, learning_rate=0.1, early_stopping_rounds=20)
 
 
+def _open(at: AppTest, tab: str) -> AppTest:
+    """Tabs are lazy (only the open one runs); select one as a click would."""
+    at.session_state["credit_tab"] = tab
+    return at.run()
+
+
 def _default_dataset():
     from core.data.synthetic import generate_portfolio
     from core.settings import get_settings
@@ -48,7 +54,11 @@ def test_training_from_the_page_shows_performance_and_logs_a_run():
     from core.workspace import get_workspace
 
     assert len(get_workspace().runs(kind="credit_model")) == 1
+    assert not any(m.label == "PD (calibrated)" for m in at.metric)  # other tabs are not computed
+    _open(at, "Global explanation")
+    assert not at.exception
     assert any("Additivity residual" in c.value for c in at.caption)
+    assert not any(m.label == "AUC" for m in at.metric)
 
 
 def test_stored_model_is_loaded_and_applicant_tools_work(trained):
@@ -56,6 +66,7 @@ def test_stored_model_is_loaded_and_applicant_tools_work(trained):
     at = AppTest.from_file(PAGE, default_timeout=120).run()
     assert not at.exception
     assert any(model.fingerprint in s.value for s in at.success)
+    _open(at, "Applicant")
     assert any(m.label == "PD (calibrated)" for m in at.metric)
     assert any("Principal reasons" in md.value for md in at.markdown)
     at.radio(key="credit_pick_mode").set_value("By filter").run()  # declined applicants, riskiest first
@@ -81,7 +92,7 @@ def test_cost_based_cutoff_button_moves_the_slider(trained):
 
 
 def test_exports_reason_codes_and_report(trained):
-    at = AppTest.from_file(PAGE, default_timeout=180).run()
+    at = _open(AppTest.from_file(PAGE, default_timeout=180).run(), "Export")
     at.number_input(key="credit_export_max").set_value(50)
     at.button(key="credit_export_reasons").click().run()
     assert not at.exception
@@ -93,6 +104,14 @@ def test_exports_reason_codes_and_report(trained):
     assert not at.exception
     html = at.session_state["credit_report_html"][1]
     assert html.startswith("<!doctype html>") and "Fairness" in html and "Limitations" in html
+
+
+def test_fairness_tab_shows_groups_and_flags(trained):
+    at = _open(AppTest.from_file(PAGE, default_timeout=120).run(), "Fairness")
+    assert not at.exception
+    assert any(md.value == "**age band**" for md in at.markdown)
+    at.multiselect(key="credit_fair_extra").set_value(["region"]).run()
+    assert not at.exception and any(md.value == "**region**" for md in at.markdown)
 
 
 def test_training_error_is_a_message_not_a_traceback():

@@ -61,6 +61,19 @@ class PhraseBank:
         return rng.choice(items)
 
 
+_banks: dict[str, PhraseBank] = {}
+_banks_lock = threading.Lock()
+
+
+def phrase_bank(path: Path | str | None = None) -> PhraseBank:
+    """The phrase bank of a file, parsed and compiled once per process."""
+    key = str(Path(path or ASSETS_DIR / "phrases.json").resolve())
+    with _banks_lock:
+        if key not in _banks:
+            _banks[key] = PhraseBank(key)
+        return _banks[key]
+
+
 class TemplateBackend(Backend):
     name = "template"
     label = "Templates (deterministic)"
@@ -72,7 +85,7 @@ class TemplateBackend(Backend):
 
     @cached_property
     def bank(self) -> PhraseBank:
-        return PhraseBank(self._phrases_path)
+        return phrase_bank(self._phrases_path)
 
     @property
     def languages(self) -> frozenset[str]:  # type: ignore[override]

@@ -31,8 +31,8 @@ def test_injection_and_format_breaking_text_is_removed():
 
 
 def test_long_brief_is_bounded():
-    seg, notes = clean_segment(SegmentBrief("Savers " * 40, 1, 0.1, "word " * 500, tuple(f"trait {i}" for i in range(30))))
-    assert len(seg.name) <= 80 and len(seg.description) <= 400 and len(seg.traits) <= 8
+    seg, notes = clean_segment(SegmentBrief("Savers " * 40, 1, 0.1, "word " * 900, tuple(f"trait {i}" for i in range(30))))
+    assert len(seg.name) <= 80 and len(seg.description) <= 800 and len(seg.traits) <= 8
     assert any("Shortened" in n for n in notes)
 
 
@@ -45,3 +45,39 @@ def test_segment_share_out_of_range_is_ignored():
 def test_absurd_names_are_refused(name):
     with pytest.raises(InputError):
         clean_segment(SegmentBrief(name, 1, 0.1))
+
+
+def test_every_few_shot_example_is_itself_compliant(catalogue, engine):
+    import json
+
+    from core.copy.prompts import PROMPTS_DIR
+
+    examples = json.loads((PROMPTS_DIR / "examples.json").read_text())["examples"]
+    bad = []
+    for kind, channels in examples.items():
+        for channel, items in channels.items():
+            for ex in items:
+                product = catalogue.product(ex["product"])
+                assert product.kind == kind
+                v = engine.check(ex["text"], product, channel)
+                if not v.passed:
+                    bad.append((ex["product"], channel, [f.rule_id for f in v.blocking]))
+    assert bad == []
+
+
+@pytest.mark.parametrize(("trait", "plain"), [
+    ("savings balance 0.2× the book (8.0k vs 37k)", "low savings balance"),
+    ("card limit 2.3× the book (26k vs 11k)", "high card limit"),
+    ("age 1.7× the book (72.9 vs 43.8)", "older"),
+    ("lower age (35.7 vs 43.8)", "lower age"),
+    ("42", ""),
+])
+def test_traits_from_the_segmentation_page_reach_the_prompt_without_numbers(trait, plain):
+    from core.copy.prompts import plain_trait
+
+    assert plain_trait(trait) == plain
+
+
+def test_a_sentence_that_mentions_a_product_is_not_mistaken_for_injection():
+    seg, notes = clean_segment(SegmentBrief("Savers", 1, 0.1, "RFM cell: Champions. Next-best product: heloc."))
+    assert "Next-best product" in seg.description and notes == []

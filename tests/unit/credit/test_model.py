@@ -103,8 +103,9 @@ def test_calibrators_are_monotone():
         c = Calibrator.fit(m, y, method)
         assert np.all(np.diff(c(grid)) >= 0)
         assert Calibrator.from_dict(c.to_dict())(grid).tolist() == c(grid).tolist()
-    assert Calibrator.fit(m, y, "auto").method == "isotonic"
-    assert Calibrator.fit(m[:1000], y[:1000], "auto").method == "platt"
+    assert Calibrator.fit(m, y, "auto").method == "platt"
+    iso = Calibrator.fit(m, y, "isotonic")
+    assert 0 < iso(np.array([-50.0]))[0] and iso(np.array([50.0]))[0] < 1  # never exactly 0 or 1
 
 
 def test_id_like_feature_is_refused():

@@ -34,3 +34,12 @@ def test_unknown_category_and_unknown_feature_are_refused(model, portfolio):
         what_if(model, portfolio.frame.iloc[[3]], {"full_name": "X"})
     with pytest.raises(InputError, match="number"):
         what_if(model, portfolio.frame.iloc[[3]], {"credit_score": "abc"})
+
+
+def test_fields_missing_in_the_original_may_stay_missing(model, portfolio):
+    row = portfolio.frame.iloc[[3]].copy()
+    row["savings_balance"] = np.nan
+    w = what_if(model, row, {"credit_score": 700})
+    assert np.isnan(float(w.after["savings_balance"].iloc[0]))
+    with pytest.raises(InputError, match="no value"):
+        what_if(model, row, {"credit_score": None})

@@ -1,0 +1,131 @@
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from core.scenarios.errors import NotEnoughDataError, PinError, TrainingDivergedError
+from core.scenarios.generator import WEIGHTS, TabularVAE, VAEParams
+
+from .conftest import TINY
+
+
+def test_sample_has_the_columns_types_and_seen_categories(tiny_vae, frame):
+    s = tiny_vae.sample(500, seed=1)
+    assert list(s.columns) == list(frame.columns) and len(s) == 500
+    assert set(s["region"].astype(str)) <= set(frame["region"].astype(str))
+    assert s["annual_income"].between(frame["annual_income"].min(), frame["annual_income"].max()).all()
+    assert s.notna().all().all()
+
+
+def test_pinned_columns_equal_pinned_values_exactly(tiny_vae, frame):
+    pins = {"regional_unemployment": 9.25, "region": "West", "annual_income": 123_456.78, "delinquencies_24m": 3}
+    s = tiny_vae.sample_conditional(pins, n=300, seed=2)
+    assert (s["regional_unemployment"] == 9.25).all()
+    assert (s["region"].astype(str) == "West").all()
+    assert (s["annual_income"] == 123_456.78).all()
+    assert (s["delinquencies_24m"] == 3).all()
+    per_row = frame[["credit_score", "product_type"]].head(200)
+    s2 = tiny_vae.sample_conditional(per_row, seed=2)
+    assert np.array_equal(s2["credit_score"].to_numpy(), per_row["credit_score"].to_numpy())
+    assert (s2["product_type"].astype(str).to_numpy() == per_row["product_type"].astype(str).to_numpy()).all()
+
+
+def test_rare_pins_cost_no_more_than_common_ones(tiny_vae, frame):
+    import time
+
+    common = {"credit_score": float(frame["credit_score"].median())}
+    rare = {"credit_score": 300.0, "regional_unemployment": 25.0}
+    tiny_vae.sample_conditional(common, n=20_000, seed=0)
+    t0 = time.perf_counter()
+    tiny_vae.sample_conditional(common, n=20_000, seed=0)
+    t_common = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    out = tiny_vae.sample_conditional(rare, n=20_000, seed=0)
+    t_rare = time.perf_counter() - t0
+    assert len(out) == 20_000 and (out["credit_score"] == 300).all()
+    assert t_rare < 3 * t_common + 0.5  # no rejection sampling
+
+
+def test_same_seed_same_rows_other_seed_other_rows(tiny_vae):
+    a, b, c = tiny_vae.sample(400, seed=5), tiny_vae.sample(400, seed=5), tiny_vae.sample(400, seed=6)
+    pd.testing.assert_frame_equal(a, b)
+    assert not a.equals(c)
+
+
+def test_training_is_reproducible_from_the_seed(frame):
+    cats = ["region", "employment_status", "product_type"]
+    v1 = TabularVAE(VAEParams(**{**TINY, "epochs": 2})).fit(frame, cats)
+    v2 = TabularVAE(VAEParams(**{**TINY, "epochs": 2})).fit(frame, cats)
+    pd.testing.assert_frame_equal(v1.sample(200, seed=1), v2.sample(200, seed=1))
+    assert v1.history_.train_loss == v2.history_.train_loss
+
+
+def test_save_load_round_trip_gives_identical_samples(tiny_vae, tmp_path):
+    import json
+
+    meta = tiny_vae.save(tmp_path)
+    (tmp_path / "meta.json").write_text(json.dumps(meta))
+    state = torch.load(tmp_path / WEIGHTS, weights_only=True)
+    assert all(isinstance(v, torch.Tensor) for v in state.values())
+    loaded = TabularVAE.load(tmp_path)
+    pd.testing.assert_frame_equal(tiny_vae.sample(300, seed=9), loaded.sample(300, seed=9))
+    pins = {"regional_unemployment": 7.0}
+    pd.testing.assert_frame_equal(tiny_vae.sample_conditional(pins, 100, seed=3), loaded.sample_conditional(pins, 100, seed=3))
+
+
+def test_too_little_data_is_a_typed_error(frame):
+    with pytest.raises(NotEnoughDataError, match="at least 500 rows"):
+        TabularVAE(VAEParams(**TINY)).fit(frame.head(499))
+
+
+def test_pinning_every_column_is_refused_with_a_message(tiny_vae, frame):
+    with pytest.raises(PinError, match="Every column is pinned"):
+        tiny_vae.sample_conditional(frame.head(10))
+    # a stress that redraws nothing is allowed: the shifted rows come back as given
+    shifted = {"regional_unemployment": frame["regional_unemployment"].head(50).to_numpy() + 2}
+    out = tiny_vae.stress(frame.head(50), shifted, resample=[], seed=0)
+    assert np.array_equal(out["regional_unemployment"].to_numpy(), shifted["regional_unemployment"])
+    assert np.array_equal(out["credit_score"].to_numpy(), frame["credit_score"].head(50).to_numpy())
+
+
+def test_unknown_pinned_column_is_a_typed_error(tiny_vae):
+    with pytest.raises(PinError, match="not in the generator"):
+        tiny_vae.sample_conditional({"shoe_size": 44}, n=5)
+
+
+def test_out_of_range_pins_are_allowed_and_flagged(tiny_vae, frame):
+    hi = float(frame["regional_unemployment"].max())
+    pinned = pd.DataFrame({"regional_unemployment": [hi + 5.0] * 10, "credit_score": [700] * 10})
+    flags = tiny_vae.check_pins(pinned)
+    assert [f.column for f in flags] == ["regional_unemployment"]
+    assert "outside the range seen in training" in flags[0].message and flags[0].share_outside == 1.0
+    out = tiny_vae.sample_conditional(pinned, seed=0)
+    assert (out["regional_unemployment"] == hi + 5.0).all()
+
+
+def test_stress_keeps_the_rest_and_redraws_only_dependents(tiny_vae, frame):
+    base = frame.head(100)
+    shifted = {"regional_unemployment": base["regional_unemployment"].to_numpy() + 3}
+    out = tiny_vae.stress(base, shifted, resample=["credit_score", "debt_to_income"], seed=1)
+    kept = [c for c in frame.columns if c not in ("credit_score", "debt_to_income", "regional_unemployment")]
+    for c in kept:
+        assert (out[c].astype(str).to_numpy() == base[c].astype(str).to_numpy()).all(), c
+    assert np.array_equal(out["regional_unemployment"].to_numpy(), shifted["regional_unemployment"])
+
+
+def test_nan_loss_stops_training_with_a_message(frame):
+    with pytest.raises(TrainingDivergedError, match="Training diverged"):
+        TabularVAE(VAEParams(**{**TINY, "lr": 1e30, "epochs": 5})).fit(frame)
+
+
+def test_anomaly_scores_rank_an_odd_row_first(tiny_vae, frame):
+    odd = frame.head(1).copy()
+    odd["age"] = 18
+    odd["annual_income"] = frame["annual_income"].max()
+    odd["credit_score"] = frame["credit_score"].min()
+    odd["card_utilisation"] = 0.99
+    rows = pd.concat([frame.iloc[1:200], odd], ignore_index=True)
+    a = tiny_vae.anomaly_scores(rows)
+    assert np.allclose(a.score, a.recon + a.kl, rtol=1e-5)
+    assert a.score[-1] > np.quantile(a.score[:-1], 0.9)
+    assert a.column_excess.shape == (len(rows), len(tiny_vae.columns))

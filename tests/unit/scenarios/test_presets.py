@@ -1,0 +1,26 @@
+import pytest
+
+from core.errors import InputError
+from core.scenarios.presets import load_presets
+
+
+def test_presets_are_data_with_sources():
+    p = load_presets()
+    assert {"baseline", "adverse", "severely_adverse", "stagflation"} <= set(p.scenarios)
+    sev = p.scenario("severely_adverse")
+    assert 3 <= sev.shocks["unemployment"] <= 5 and sev.shocks["house_prices"] <= -30
+    assert any("Federal Reserve" in s["title"] for s in sev.sources)
+    assert p.scenario("baseline").is_baseline()
+    assert all(d.overlay_note for d in p.drivers.values())
+
+
+def test_custom_scenarios_are_checked():
+    p = load_presets()
+    s = p.custom({"unemployment": 5, "income": -15, "policy_rate": 300, "house_prices": -30, "utilisation": 10})
+    assert s.shocks["policy_rate"] == 300 and "Unemployment +5 pp" in s.description
+    with pytest.raises(InputError, match="outside"):
+        p.custom({"unemployment": 50})
+    with pytest.raises(InputError, match="Unknown driver"):
+        p.custom({"weather": 1})
+    with pytest.raises(InputError):
+        p.scenario("armageddon")
