@@ -135,7 +135,7 @@ def _direct_lm(gguf: str, device: str):
 
 def bench_quality(backend_name: str, per_batch: int, gguf: str | None, device: str | None, dump: int,
                   products: list[str] | None = None, channels: list[str] | None = None,
-                  segments: int = len(SEGMENTS)) -> None:
+                  segments: int = len(SEGMENTS), tag: str = "") -> None:
     from core.copy.backends.template import TemplateBackend
     from core.copy.catalogue import get_catalogue
     from core.copy.generate import CopyRequest, distinct_n, generate_copy
@@ -153,6 +153,8 @@ def bench_quality(backend_name: str, per_batch: int, gguf: str | None, device: s
         backend = LocalLMBackend(lm, batch=True)
     rows, samples = [], []
     started = time.perf_counter()
+    OUT.mkdir(parents=True, exist_ok=True)
+    jsonl = OUT / f"copy_samples_{backend.name}{tag}.jsonl"
     product_ids = products or list(cat.products)
     segs = SEGMENTS[:segments]
     for channel in channels or list(cat.channels):
@@ -181,11 +183,14 @@ def bench_quality(backend_name: str, per_batch: int, gguf: str | None, device: s
                     lengths.append(v.length)
                     budgets.append(v.budget)
                 for v in (batch.variants[:1] + batch.blocked[:1]):
-                    samples.append({"channel": channel, "product": pid, "segment": seg.name, "tone": tone,
+                    sample = {"channel": channel, "product": pid, "segment": seg.name, "tone": tone,
                                     "passed": v.passed, "raw": v.raw, "final": v.final_text,
                                     "blocked_by": [f"{f['rule_id']}: {f['title']} ({f['matched']})"
                                                    for f in v.findings if f["action"] == "block"],
-                                    "auto_fixes": v.auto_fixes})
+                                    "auto_fixes": v.auto_fixes}
+                    samples.append(sample)
+                    with jsonl.open("a", encoding="utf-8") as fh:  # written as it goes: a stopped run keeps its samples
+                        fh.write(json.dumps(sample, ensure_ascii=False) + "\n")
         row = {
             "backend": backend.name, "channel": channel, "batches": len(product_ids) * len(segs),
             "candidates": cand, "pass_after_fixes": round(passed / cand, 3) if cand else None,
@@ -208,7 +213,7 @@ def bench_quality(backend_name: str, per_batch: int, gguf: str | None, device: s
     OUT.mkdir(parents=True, exist_ok=True)
     good = [s for s in samples if s["passed"]][: dump]
     bad = [s for s in samples if not s["passed"]][: dump]
-    path = OUT / f"copy_samples_{backend.name}.json"
+    path = OUT / f"copy_samples_{backend.name}{tag}.json"
     path.write_text(json.dumps({"good": good, "bad": bad, "table": rows}, ensure_ascii=False, indent=2))
     emit("copy_quality_samples", path=str(path), good=len(good), bad=len(bad))
     return backend
@@ -239,6 +244,7 @@ def main() -> None:
     ap.add_argument("--products", default="", help="comma-separated product ids (default: all)")
     ap.add_argument("--channels", default="", help="comma-separated channels (default: all)")
     ap.add_argument("--segments", type=int, default=len(SEGMENTS), help="how many of the 3 segments")
+    ap.add_argument("--tag", default="", help="suffix of the samples file names")
     ap.add_argument("--throughput", type=int, default=0, help="also time one batch of this many SMS variants")
     args = ap.parse_args()
     parts = {p.strip() for p in args.parts.split(",")}
@@ -247,7 +253,8 @@ def main() -> None:
     if "lm" in parts:
         bench_lm()
     sel = {"products": [p for p in args.products.split(",") if p] or None,
-           "channels": [c for c in args.channels.split(",") if c] or None, "segments": args.segments}
+           "channels": [c for c in args.channels.split(",") if c] or None, "segments": args.segments,
+           "tag": f"_{args.tag}" if args.tag else ""}
     if "quality-template" in parts:
         bench_quality("template", args.per_batch, None, None, args.dump, **sel)
     if "quality" in parts:

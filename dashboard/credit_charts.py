@@ -56,7 +56,8 @@ def gains(table: pd.DataFrame) -> go.Figure:
     fig.add_scatter(x=table["decile"], y=table["cum_bads_captured"], mode="lines+markers", name="cumulative bads captured",
                     line=dict(color=RISK_UP))
     fig.update_layout(yaxis=dict(title="bads captured", tickformat=".0%", range=[0, 1.05]),
-                      yaxis2=dict(title="lift", overlaying="y", side="right", showgrid=False),
+                      yaxis2=dict(title="lift (× average)", overlaying="y", side="right", showgrid=False, tickformat=".1f",
+                                  ticksuffix="×", rangemode="tozero"),
                       xaxis=dict(title="decile (riskiest first)", dtick=1), legend=dict(orientation="h", y=-0.25))
     return _layout(fig, "Gains and lift")
 
@@ -180,7 +181,12 @@ def waterfall(values: np.ndarray, names: list[str], data: pd.Series, base: float
 
 def _short(v: object) -> str:
     if isinstance(v, (float, np.floating)):
-        return "missing" if np.isnan(v) else f"{v:,.4g}"
+        if np.isnan(v):
+            return "missing"
+        a = abs(float(v))
+        if a >= 1000 or float(v).is_integer():
+            return f"{v:,.0f}"
+        return f"{v:,.2f}" if a >= 10 else f"{v:.3g}"
     return str(v)
 
 

@@ -31,6 +31,26 @@ from dashboard.shell import show_error
 
 SAMPLE_ROWS = 5000
 UNITS = ["log-odds", "probability"]
+FAIR_COLUMNS = {
+    "group": st.column_config.TextColumn("Group"),
+    "n": st.column_config.NumberColumn("Applicants", format="localized"),
+    "default_rate": st.column_config.NumberColumn("Default rate", format="percent"),
+    "mean_pd": st.column_config.NumberColumn("Mean PD", format="percent"),
+    "approval_rate": st.column_config.NumberColumn("Approval rate", format="percent"),
+    "auc": st.column_config.NumberColumn("AUC", format="%.3f"),
+    "fpr": st.column_config.NumberColumn("Goods declined (FPR)", format="percent"),
+    "fnr": st.column_config.NumberColumn("Bads approved (FNR)", format="percent"),
+    "adverse_impact_ratio": st.column_config.NumberColumn("Adverse-impact ratio", format="%.2f"),
+    "four_fifths_flag": st.column_config.CheckboxColumn("Below 4/5"),
+    "small_group": st.column_config.CheckboxColumn("Small group (<20)"),
+}
+PSI_COLUMNS = {
+    "low": st.column_config.NumberColumn("PD from", format="percent"),
+    "high": st.column_config.NumberColumn("PD to", format="percent"),
+    "expected": st.column_config.NumberColumn("Share in training", format="percent"),
+    "actual": st.column_config.NumberColumn("Share scored now", format="percent"),
+    "psi": st.column_config.NumberColumn("PSI contribution", format="%.4f"),
+}
 REFERENCES = ["Approved applicants", "All applicants"]
 
 
@@ -174,7 +194,7 @@ def decision_controls(scores: Scores) -> tuple[float, float, float]:
               args=(scores.y[scores.test], scores.pd[scores.test]), help="Sets the cutoff with the least expected cost on the test split.")
     if "credit_cutoff" not in st.session_state:
         st.session_state["credit_cutoff"] = round(1.0 / 6.0, 3)
-    cutoff = c1.slider("Cutoff: decline when PD ≥", 0.005, 0.995, step=0.005, format="%.3f", key="credit_cutoff")
+    cutoff = c1.slider("Cutoff: decline when PD ≥", 0.005, 0.995, step=0.005, format="percent", key="credit_cutoff")
     return float(cutoff), float(cost_bad), float(cost_good)
 
 
@@ -191,8 +211,11 @@ def performance_tab(model: CreditModel, scores: Scores, cutoff: float, cost_bad:
     table = pd.DataFrame([{"model": "XGBoost (calibrated)", **xs}, {"model": "Logistic regression", **ls}])
     st.dataframe(table[["model", "auc", "gini", "ks", "brier", "log_loss", "mean_pd", "default_rate", "n"]],
                  hide_index=True, width="stretch",
-                 column_config={c: st.column_config.NumberColumn(format="%.4f") for c in ["auc", "gini", "ks", "brier", "log_loss"]}
-                 | {c: st.column_config.NumberColumn(format="percent") for c in ["mean_pd", "default_rate"]})
+                 column_config={"model": st.column_config.TextColumn("Model"), "n": st.column_config.NumberColumn("Applicants", format="localized")}
+                 | {c: st.column_config.NumberColumn(label, format="%.4f") for c, label in
+                    [("auc", "AUC"), ("gini", "Gini"), ("ks", "KS"), ("brier", "Brier"), ("log_loss", "Log loss")]}
+                 | {c: st.column_config.NumberColumn(label, format="percent") for c, label in
+                    [("mean_pd", "Mean PD"), ("default_rate", "Default rate")]})
     st.caption(f"Measured on the {model.meta['split']} test split ({int(te.sum()):,} rows). AUC of the raw margin "
                f"{model.metrics['xgboost'].get('auc_raw_margin', float('nan')):.4f}; train AUC {model.metrics.get('train_auc', float('nan')):.4f}.")
     a, b = st.columns(2)
@@ -207,7 +230,7 @@ def performance_tab(model: CreditModel, scores: Scores, cutoff: float, cost_bad:
     conf = M.confusion(y, p, cutoff)
     with a:
         st.markdown(f"**Decisions at cutoff {cutoff:.1%}** · approval rate {conf.approval_rate:.1%}")
-        st.dataframe(conf.matrix(), width="stretch")
+        st.dataframe(conf.matrix().map(lambda v: f"{int(v):,}"), width="stretch")
         st.caption(f"Goods declined (FPR) {conf.fpr:.1%} · bads approved (FNR) {conf.fnr:.1%} · expected cost "
                    f"{conf.cost(cost_bad, cost_good) / max(len(y), 1):.3f} per applicant.")
     best = M.cost_based_cutoff(y, p, cost_bad, cost_good)
@@ -222,7 +245,7 @@ def performance_tab(model: CreditModel, scores: Scores, cutoff: float, cost_bad:
     st.write(f"PSI of the scores, training vs the data being scored: **{value:.4f}** ({M.psi_label(value)}); "
              f"training vs test split: {model.metrics.get('psi_train_vs_test', float('nan')):.4f}.")
     with st.expander("PSI by score bin"):
-        st.dataframe(M.psi_table(train_ref, scoring), hide_index=True, width="stretch")
+        st.dataframe(M.psi_table(train_ref, scoring), hide_index=True, width="stretch", column_config=PSI_COLUMNS)
 
 
 # ---- global explanation ------------------------------------------------------------------------------
@@ -276,13 +299,19 @@ def global_tab(model: CreditModel, ds: Dataset, scores: Scores) -> None:
 
 
 # ---- applicant ---------------------------------------------------------------------------------------------
+def _applicant_label(applicant_id: object, p: float, cutoff: float) -> str:
+    return f"{applicant_id} · PD {p:.2%} · {'declined' if p >= cutoff else 'approved'}"
+
+
 def pick_applicant(ds: Dataset, scores: Scores, cutoff: float) -> int | None:
     ids = ds.ids().reset_index(drop=True)
     mode = st.radio("Pick an applicant", ["Near the cutoff", "By id", "By filter"], horizontal=True, key="credit_pick_mode")
     if mode == "Near the cutoff":
-        near = np.argsort(np.abs(scores.pd - cutoff))[:40]
-        labels = {f"{ids[i]} · PD {scores.pd[i]:.1%}": int(i) for i in near}
-        return labels[st.selectbox("Applicants closest to the cutoff", list(labels), key="credit_pick_near")]
+        near = np.argsort(np.abs(scores.pd - cutoff), kind="stable")[:40]
+        # declined first (closest to the cutoff first): those are the ones with reasons and a counterfactual
+        near = sorted(near, key=lambda i: (scores.pd[i] < cutoff, abs(scores.pd[i] - cutoff)))
+        labels = {_applicant_label(ids[i], scores.pd[i], cutoff): int(i) for i in near}
+        return labels[st.selectbox("Applicants closest to the cutoff (declined first)", list(labels), key="credit_pick_near")]
     if mode == "By id":
         default = str(ids[int(np.argmax(scores.pd >= cutoff))])
         text = st.text_input("Applicant id", value=default, key="credit_pick_id").strip()
@@ -293,7 +322,7 @@ def pick_applicant(ds: Dataset, scores: Scores, cutoff: float) -> int | None:
         return int(hits[0])
     c1, c2 = st.columns(2)
     decision = c1.radio("Decision", ["declined", "approved", "all"], horizontal=True, key="credit_filter_decision")
-    lo, hi = c2.slider("PD between", 0.0, 1.0, (0.0, 1.0), 0.01, key="credit_filter_pd")
+    lo, hi = c2.slider("PD between", 0.0, 1.0, (0.0, 1.0), 0.01, format="percent", key="credit_filter_pd")
     mask = (scores.pd >= lo) & (scores.pd <= hi)
     if decision != "all":
         mask &= (scores.pd >= cutoff) if decision == "declined" else (scores.pd < cutoff)
@@ -302,7 +331,7 @@ def pick_applicant(ds: Dataset, scores: Scores, cutoff: float) -> int | None:
         st.info("No applicant matches this filter.")
         return None
     rows = rows[np.argsort(-scores.pd[rows])][:500]
-    labels = {f"{ids[i]} · PD {scores.pd[i]:.1%}": int(i) for i in rows}
+    labels = {_applicant_label(ids[i], scores.pd[i], cutoff): int(i) for i in rows}
     return labels[st.selectbox(f"{int(mask.sum()):,} applicants match (riskiest 500 listed)", list(labels), key="credit_pick_filter")]
 
 
@@ -387,6 +416,9 @@ def counterfactual_section(model: CreditModel, row: pd.DataFrame, i: int, cutoff
                                key="credit_cf_immutable", help="Protected attributes and economic conditions are fixed by default.")
     max_changes = c2.number_input("At most this many features", 1, 6, 3, key="credit_cf_max")
     st.caption("Can change: " + ", ".join(actionable_features(model, set(immutable))) + ". Categorical fields stay fixed.")
+    if not declined:
+        st.caption(":material/check_circle: This applicant is already approved at this cutoff, so there is no change to "
+                   "search for. Pick a declined applicant to find the smallest change to approval.")
     if st.button("Find the smallest change", key="credit_cf", disabled=not declined, icon=":material/alt_route:",
                  help=None if declined else "This applicant is already approved."):
         try:
@@ -426,11 +458,7 @@ def fairness_tab(model: CreditModel, ds: Dataset, scores: Scores, cutoff: float)
         if flagged:
             st.warning(f"Four-fifths flag for {name}: {', '.join(flagged)}.", icon=":material/balance:")
         a, b = st.container(), st.container()
-        a.dataframe(table, hide_index=True, width="stretch",
-                    column_config={c: st.column_config.NumberColumn(format="percent") for c in
-                                   ["default_rate", "mean_pd", "approval_rate", "fpr", "fnr"]}
-                    | {"auc": st.column_config.NumberColumn(format="%.3f"),
-                       "adverse_impact_ratio": st.column_config.NumberColumn(format="%.2f")})
+        a.dataframe(table, hide_index=True, width="stretch", column_config=FAIR_COLUMNS)
         b.plotly_chart(charts.fairness_bars(table, f"Approval rate by {name}"), width="stretch", key=f"credit_fig_fair_{name}")
 
 
@@ -438,7 +466,7 @@ def fairness_tab(model: CreditModel, ds: Dataset, scores: Scores, cutoff: float)
 def export_tab(model: CreditModel, ds: Dataset, scores: Scores, cutoff: float, cost_bad: float, cost_good: float) -> None:
     st.markdown("**Reason codes for declined applicants** (CSV, top four reasons each)")
     c1, c2, c3 = st.columns(3)
-    lo, hi = c1.slider("PD between", 0.0, 1.0, (float(cutoff), 1.0), 0.005, key="credit_export_pd")
+    lo, hi = c1.slider("PD between", 0.0, 1.0, (float(cutoff), 1.0), 0.005, format="percent", key="credit_export_pd")
     limit = c2.number_input("At most", 1, 50_000, 2000, 500, key="credit_export_max")
     kind = c3.radio("Against", REFERENCES, key="credit_export_reference")
     column = st.selectbox("Only where", ["(no further filter)", *ds.schema.categorical], key="credit_export_col")

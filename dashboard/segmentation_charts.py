@@ -12,6 +12,17 @@ PALETTE = qualitative.Safe + qualitative.Vivid
 NOISE_COLOUR = "#b0b7c3"
 
 
+ACRONYMS = {"cd": "CD", "heloc": "HELOC", "pd": "PD", "rfm": "RFM", "ead": "EAD", "lgd": "LGD", "txn": "txn",
+            "ari": "ARI", "bic": "BIC"}
+
+
+def pretty(column: object) -> str:
+    """A column name as an analyst reads it: 'annual_income' -> 'Annual income', 'has_heloc' -> 'Has HELOC'."""
+    words = [ACRONYMS.get(w.lower(), w) for w in str(column).replace("_", " ").split()]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:] if text else text
+
+
 def segment_colours(segments: list[int]) -> dict[int, str]:
     return {s: (NOISE_COLOUR if s < 0 else PALETTE[s % len(PALETTE)]) for s in segments}
 
@@ -50,6 +61,8 @@ def sweep_figure(table: pd.DataFrame, chosen_k: int | None = None, knee_k: int |
         for r, c in ((1, 1), (1, 2), (2, 1), (2, 2)):
             fig.add_vline(x=chosen_k, line_color="#d62728", line_width=1, opacity=0.5, row=r, col=c)
     fig.update_yaxes(range=[0, 1.05], row=2, col=2)
+    fig.update_yaxes(tickformat=".2f", showgrid=False, row=2, col=1, secondary_y=True)
+    fig.update_yaxes(tickformat="~s", row=1, col=2)
     return _layout(fig, height=520, showlegend=False)
 
 
@@ -116,7 +129,7 @@ def penetration_figure(pen: pd.DataFrame, names: dict[int, str]) -> go.Figure:
     rows = [i for i in pen.index if i != "all"] + ["all"]
     p = pen.loc[rows]
     ylab = [names.get(int(s), str(s)) if s != "all" else "Whole book" for s in rows]
-    fig = go.Figure(go.Heatmap(z=p.to_numpy(), x=[str(c).replace("_", " ") for c in p.columns], y=ylab,
+    fig = go.Figure(go.Heatmap(z=p.to_numpy(), x=[pretty(c) for c in p.columns], y=ylab,
                                text=(p * 100).round(0).to_numpy(), texttemplate="%{text:.0f}%", colorscale="Greens",
                                zmin=0, zmax=1, colorbar=dict(title="held"),
                                hovertemplate="%{y}<br>%{x}: %{text:.0f}% hold it<extra></extra>"))

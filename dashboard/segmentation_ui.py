@@ -29,8 +29,13 @@ from core.segmentation.report import render_report
 from core.segmentation.sweep import STABLE_ARI
 from dashboard import segmentation_charts as charts
 from dashboard import state
+from dashboard.segmentation_charts import pretty
 
 K_CHOICES = ["auto", *range(2, 13)]
+SWEEP_LABELS = {"k": "Segments (k)", "silhouette": "Silhouette", "calinski_harabasz": "Calinski-Harabasz",
+                "davies_bouldin": "Davies-Bouldin", "inertia": "Inertia", "bic": "BIC", "stability_ari": "Stability (ARI)",
+                "stability_sd": "Stability s.d."}
+
 LOADED_RUN = "seg_loaded_run_id"
 NAMES_PREFIX = "seg_names::"
 
@@ -111,7 +116,7 @@ def names_editor(result: service.SegmentationResult) -> service.SegmentationResu
         column_config={
             "segment": st.column_config.NumberColumn("#", width="small"),
             "name": st.column_config.TextColumn("Name (edit me)", max_chars=80, width="large"),
-            "customers": st.column_config.NumberColumn("Customers", format="%d"),
+            "customers": st.column_config.NumberColumn("Customers", format="localized"),
             "share": st.column_config.ProgressColumn("Share", format="percent", min_value=0.0, max_value=1.0),
             "rfm_cell": st.column_config.TextColumn("RFM cell"),
             "rule": st.column_config.TextColumn("Rule that describes it", width="large"),
@@ -133,7 +138,9 @@ def by_name(frame: pd.DataFrame, names: dict[int, str]) -> pd.DataFrame:
 def headline(result: service.SegmentationResult) -> None:
     m = result.metrics
     c = st.columns(5)
-    c[0].metric("Segments", int((result.profile.sizes.index >= 0).sum()))
+    auto = result.params.k is None and result.params.method != "hdbscan"
+    c[0].metric("Segments" + (" (auto)" if auto else ""), int((result.profile.sizes.index >= 0).sum()),
+                help="'auto' took the number suggested by the evidence in 'How many segments'." if auto else None)
     c[1].metric("Customers", f"{int(result.profile.sizes['size'].sum()):,}")
     c[2].metric("Silhouette", f"{m['silhouette']:.2f}" if "silhouette" in m else "n/a",
                 help="-1 to 1; above 0.25 the segments are reasonably separated.")
@@ -189,19 +196,28 @@ def profiles_tab(ds: Dataset, result: service.SegmentationResult, sample_index: 
     st.markdown("**Means against the whole book**")
     table = result.profile_table().drop(columns=["name"])
     table = by_name(table, result.names)
-    fmt = {c: ("{:.0%}" if is_share(c, table[c]) else "{:,.1f}") for c in prof.means.columns}
+    fmt = {c: ("{:.0%}" if is_share(c, table[c]) else _number_format(table[c])) for c in prof.means.columns}
     fmt.update({"share": "{:.1%}", "size": "{:,}", "mean_pd": "{:.1%}"})
-    st.dataframe(table.style.format(fmt, na_rep=""), width="stretch", key="seg_profile_table")
+    fmt = {c: f for c, f in fmt.items() if c in table.columns}
+    labels = {c: pretty(c) for c in table.columns} | {"size": "Customers", "share": "Share", "mean_pd": "Mean PD"}
+    st.dataframe(table.style.format(fmt, na_rep="").relabel_index([labels.get(c, c) for c in table.columns], axis=1),
+                 width="stretch", key="seg_profile_table")
     with st.expander("Medians and lift (segment mean ÷ book mean)"):
-        st.dataframe(by_name(prof.medians, result.names).round(2), width="stretch")
-        st.dataframe(by_name(prof.lift, result.names).round(2), width="stretch")
+        st.caption("Medians")
+        med = by_name(prof.medians, result.names)
+        st.dataframe(med.style.format({c: _number_format(med[c]) for c in med.columns}, na_rep="")
+                     .relabel_index([pretty(c) for c in med.columns], axis=1), width="stretch")
+        st.caption("Lift: 1.00× is the book average")
+        lift = by_name(prof.lift, result.names)
+        st.dataframe(lift.style.format("{:.2f}×", na_rep="").relabel_index([pretty(c) for c in lift.columns], axis=1),
+                     width="stretch")
     if prof.category_shares:
         with st.expander("Categories per segment"):
             for col, tab in prof.category_shares.items():
-                st.markdown(f"`{col}`")
+                st.markdown(f"**{pretty(col)}**")
                 st.dataframe(by_name(tab, result.names).style.format("{:.0%}"), width="stretch")
     if len(prof.means.columns):
-        feat = st.selectbox("Distribution of", list(prof.means.columns), key="seg_dist_feature")
+        feat = st.selectbox("Distribution of", list(prof.means.columns), format_func=pretty, key="seg_dist_feature")
         vals = ds.frame[feat].iloc[sample_index].reset_index(drop=True)
         skewed = any(c["column"] == feat and c["transform"] != "none" for c in result.preprocessing.get("numeric", []))
         log = skewed and (pd.to_numeric(vals, errors="coerce") > 0).mean() > 0.95
@@ -235,10 +251,12 @@ def evidence_tab(result: service.SegmentationResult) -> None:
         st.caption(n)
     st.plotly_chart(charts.sweep_figure(sw.table, result.k if result.params.method != "hdbscan" else None, sw.knee_k),
                     key="seg_sweep_chart")
-    st.dataframe(sw.table.style.format({"silhouette": "{:.3f}", "calinski_harabasz": "{:,.0f}", "davies_bouldin": "{:.2f}",
-                                        "inertia": "{:,.0f}", "bic": "{:,.0f}", "stability_ari": "{:.2f}",
-                                        "stability_sd": "{:.2f}"}, na_rep=""), hide_index=True, width="stretch",
-                 key="seg_sweep_table")
+    table = sw.table.dropna(axis=1, how="all")  # e.g. no BIC for k-means
+    fmt = {"silhouette": "{:.3f}", "calinski_harabasz": "{:,.0f}", "davies_bouldin": "{:.2f}", "inertia": "{:,.0f}",
+           "bic": "{:,.0f}", "stability_ari": "{:.2f}", "stability_sd": "{:.2f}"}
+    st.dataframe(table.style.format({c: f for c, f in fmt.items() if c in table.columns}, na_rep="")
+                 .relabel_index([SWEEP_LABELS.get(c, pretty(c)) for c in table.columns], axis=1),
+                 hide_index=True, width="stretch", key="seg_sweep_table")
     st.caption(f"Scores on a {sw.sample_rows:,}-row sample (silhouette on 3,000 rows); stability = mean adjusted Rand index "
                "between a reference fit and refits on bootstrap resamples.")
 
@@ -254,10 +272,16 @@ def links_tab(result: service.SegmentationResult) -> None:
     st.plotly_chart(charts.penetration_figure(result.penetration, result.names), key="seg_pen_chart")
     rows = []
     for s, nb in result.next_best.items():
-        rows.append({"segment": result.names.get(s, str(s)), "next-best product": nb.get("product") or "—",
-                     "lift vs book": nb.get("lift"), "held in segment": nb.get("penetration")})
+        product, lift = nb.get("product"), nb.get("lift")
+        label = pretty(product) if product else "—"
+        if product and lift is not None and lift < 1:
+            label += " (below book rate)"
+        rows.append({"segment": result.names.get(s, str(s)), "next-best product": label,
+                     "lift vs book": lift, "held in segment": nb.get("penetration")})
     if rows:
         st.markdown("**Next-best product**: the highest-lift product that most of the segment does not hold yet.")
+        st.caption("Lift = how much more often the segment holds the product than the whole book (1.00× = book rate). "
+                   "Below 1× the segment is a weaker prospect than the average customer.")
         st.dataframe(pd.DataFrame(rows).style.format({"lift vs book": "{:.2f}×", "held in segment": "{:.0%}"}, na_rep="—"),
                      hide_index=True, width="stretch")
 
@@ -273,7 +297,10 @@ def export_tab(ds: Dataset, result: service.SegmentationResult) -> None:
                        key="seg_report", icon=":material/description:")
     st.divider()
     c1, c2 = st.columns([3, 1])
-    run_name = c1.text_input("Run name", value=f"{result.params.method} k={result.k}", key="seg_run_name")
+    default_name = f"{METHOD_LABELS.get(result.params.method, result.params.method)} k={result.k}"
+    # keyed on the segmentation, so the suggested name follows a change of k or method
+    run_name = c1.text_input("Run name", value=default_name,
+                             key=f"seg_run_name_{result.params.method}_{result.k}_{result.params.seed}")
     if c2.button("Save run", key="seg_save", icon=":material/save:"):
         run_id = service.save_run(result, run_name)
         st.session_state["seg_last_saved"] = run_id
@@ -288,6 +315,12 @@ def export_tab(ds: Dataset, result: service.SegmentationResult) -> None:
     if c2.button("Reload run", key="seg_load", icon=":material/history:"):
         st.session_state[LOADED_RUN] = pick
         st.rerun()
+
+
+def _number_format(values: pd.Series) -> str:
+    """Whole numbers for amounts and counts; one decimal for small measures (age, tenure in years)."""
+    v = pd.to_numeric(values, errors="coerce").abs()
+    return "{:,.0f}" if v.notna().any() and float(v.max()) >= 1000 else "{:,.1f}"
 
 
 def loaded_banner(run_id: str) -> None:

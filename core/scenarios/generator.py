@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import math
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -51,7 +52,7 @@ class VAEParams:
     epochs: int | None = None
     batch_size: int | None = None
     lr: float = 2e-3
-    patience: int = 8
+    patience: int = 25
     valid_share: float = 0.1
     p_unconditional: float = 0.3
     drivers: tuple[str, ...] | None = None
@@ -98,10 +99,12 @@ class AnomalyScores:
 class TabularVAE:
     """Fit → sample / sample_conditional / stress / anomaly_scores → save / load."""
 
-    def __init__(self, params: VAEParams | None = None, device: str = "cpu", fast_inference: bool = True) -> None:
+    def __init__(self, params: VAEParams | None = None, device: str = "cpu", fast_inference: bool = True,
+                 num_threads: int | None = None) -> None:
         self.params = params or VAEParams()
         self.device = device
         self.fast_inference = fast_inference
+        self.num_threads = num_threads
 
     # ---- fit --------------------------------------------------------------------------------
     def fit(self, frame: pd.DataFrame, categorical: list[str] | None = None,
@@ -125,10 +128,13 @@ class TabularVAE:
         self.model_ = ConditionalVAE(self.config_)
         numeric, codes = t.transform(frame)
         epochs, batch = p.resolved(len(frame))
-        self.history_: TrainHistory = train_vae(
-            self.model_, numeric, codes, [t.model_columns.index(c) for c in drivers], epochs=epochs, batch_size=batch,
-            lr=p.lr, patience=p.patience, valid_share=p.valid_share, p_unconditional=p.p_unconditional, seed=p.seed,
-            device=self.device, progress=progress)
+        # small batches on a CPU: one thread beats two (no OpenMP hand-off per tiny matmul, no oversubscription)
+        threads = self.num_threads or (1 if batch <= 512 and self.device == "cpu" else None)
+        with _torch_threads(threads):
+            self.history_: TrainHistory = train_vae(
+                self.model_, numeric, codes, [t.model_columns.index(c) for c in drivers], epochs=epochs, batch_size=batch,
+                lr=p.lr, patience=p.patience, valid_share=p.valid_share, p_unconditional=p.p_unconditional, seed=p.seed,
+                device=self.device, progress=progress)
         self.model_.to("cpu" if self.device == "mps" else self.device).eval()
         ref = frame.sample(min(len(frame), 5000), random_state=p.seed)
         nll = self._column_nll(ref)
@@ -364,6 +370,20 @@ class TabularVAE:
 
 
 _AMX: bool | None = None
+
+
+@contextmanager
+def _torch_threads(n: int | None):
+    """Run a block with ``n`` intra-op threads (``None``: leave torch's setting alone)."""
+    if not n:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def _cpu_has_amx() -> bool:

@@ -256,15 +256,12 @@ class TabularTransformer:
             real = [c for c in cats if c != MISSING]
             codes = np.where(codes >= len(real), -1, codes)
             return pd.Categorical.from_codes(codes.astype(np.int64), categories=real)
-        arr = np.array(cats, dtype=object)[codes]
         if spec.kind == "bool":
-            return arr.astype(bool)
-        if spec.kind != "object":  # discrete numeric
-            arr = np.where(arr == MISSING, np.nan, arr)
-            if MISSING in cats:
-                return arr.astype(np.float64)
-            return arr.astype(spec.kind)
-        return arr
+            return np.array(cats, dtype=object)[codes].astype(bool)
+        if spec.kind != "object":  # discrete numeric: a numeric lookup, no object array
+            values = np.array([np.nan if c == MISSING else c for c in cats], dtype=np.float64)[codes]
+            return values if MISSING in cats else values.astype(spec.kind)
+        return np.array(cats, dtype=object)[codes]
 
     # ---- persistence -----------------------------------------------------------------------
     def to_dict(self) -> dict:
