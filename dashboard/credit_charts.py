@@ -57,7 +57,7 @@ def gains(table: pd.DataFrame) -> go.Figure:
                     line=dict(color=RISK_UP))
     fig.update_layout(yaxis=dict(title="bads captured", tickformat=".0%", range=[0, 1.05]),
                       yaxis2=dict(title="lift (× average)", overlaying="y", side="right", showgrid=False, tickformat=".1f",
-                                  ticksuffix="×", rangemode="tozero"),
+                                  ticksuffix="×", rangemode="tozero", tickmode="auto", nticks=6),
                       xaxis=dict(title="decile (riskiest first)", dtick=1), legend=dict(orientation="h", y=-0.25))
     return _layout(fig, "Gains and lift")
 

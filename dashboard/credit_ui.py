@@ -370,12 +370,12 @@ def applicant_tab(model: CreditModel, ds: Dataset, scores: Scores, cutoff: float
                    f"{expl.output_values[0]:.3f} log-odds (sigmoid {1 / (1 + np.exp(-expl.output_values[0])):.2%}). "
                    f"Calibration ({model.meta['calibration']}) maps that margin monotonically to the PD of {p:.2%}.")
     st.divider()
-    whatif_section(model, ds, row, i)
+    whatif_section(model, ds, row, i, cutoff)
     st.divider()
     counterfactual_section(model, row, i, cutoff, declined)
 
 
-def whatif_section(model: CreditModel, ds: Dataset, row: pd.DataFrame, i: int) -> None:
+def whatif_section(model: CreditModel, ds: Dataset, row: pd.DataFrame, i: int, cutoff: float | None = None) -> None:
     st.markdown("**What if?** Edit any field and the PD and contributions are recomputed.")
     original = row[model.feature_names].reset_index(drop=True)
     shown = original.copy()
@@ -406,6 +406,9 @@ def whatif_section(model: CreditModel, ds: Dataset, row: pd.DataFrame, i: int) -
     c1, c2 = st.columns([1, 3])
     c1.metric("PD after the edit", f"{w.pd_after:.2%}", f"{(w.pd_after - w.pd_before) * 100:+.2f} pp", delta_color="inverse")
     c1.caption(f"Before: {w.pd_before:.2%}. Edited: {', '.join(edits)}.")
+    if cutoff is not None:
+        before, after = ("declined" if v >= cutoff else "approved" for v in (w.pd_before, w.pd_after))
+        c1.markdown(f"Decision at {cutoff:.1%}: **{before}**" + (f" → **{after}**" if after != before else " (unchanged)"))
     c2.plotly_chart(charts.whatif_bars(w.comparison()), width="stretch", key="credit_fig_whatif")
 
 
@@ -432,7 +435,9 @@ def counterfactual_section(model: CreditModel, row: pd.DataFrame, i: int, cutoff
         cf = saved[3]
         (st.success if cf.found else st.info)(cf.message)
         if not cf.changes.empty:
-            st.dataframe(cf.changes, hide_index=True, width="stretch")
+            st.dataframe(cf.changes.round(2), hide_index=True, width="stretch", column_config={
+                "feature": st.column_config.TextColumn("Feature"),
+                **{c: st.column_config.NumberColumn(c.capitalize(), format="localized") for c in ("from", "to", "change")}})
         st.caption(f"{cf.candidates_scored:,} candidates scored in {cf.seconds * 1000:.0f} ms.")
 
 

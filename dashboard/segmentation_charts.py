@@ -117,11 +117,12 @@ def distribution_figure(values: pd.Series, labels: np.ndarray, names: dict[int, 
     segs = sorted(np.unique(labels).tolist())
     colours = segment_colours(segs)
     v = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
-    for s in segs:
-        fig.add_trace(go.Box(y=v[labels == s], name=names.get(int(s), str(s)), marker_color=colours[s],
-                             boxpoints=False))
-    fig.update_yaxes(title=feature.replace("_", " "), type="log" if log else "linear")
-    return _layout(fig, height=420, showlegend=False, title=f"{feature.replace('_', ' ')} by segment")
+    for s in segs:  # horizontal: long segment names stay readable
+        fig.add_trace(go.Box(x=v[labels == s], name=names.get(int(s), str(s)), marker_color=colours[s],
+                             boxpoints=False, orientation="h"))
+    fig.update_xaxes(title=pretty(feature) + (" (log scale)" if log else ""), type="log" if log else "linear")
+    fig.update_yaxes(autorange="reversed")
+    return _layout(fig, height=max(260, 60 * len(segs) + 100), showlegend=False, title=f"{pretty(feature)} by segment")
 
 
 def penetration_figure(pen: pd.DataFrame, names: dict[int, str]) -> go.Figure:
@@ -139,9 +140,12 @@ def penetration_figure(pen: pd.DataFrame, names: dict[int, str]) -> go.Figure:
 def pd_figure(mean_pd: pd.Series, names: dict[int, str]) -> go.Figure:
     segs = [s for s in mean_pd.index if s != "all"]
     colours = segment_colours([int(s) for s in segs])
-    fig = go.Figure(go.Bar(x=[names.get(int(s), str(s)) for s in segs], y=[mean_pd[s] for s in segs],
+    # horizontal bars: long segment names stay readable
+    fig = go.Figure(go.Bar(y=[names.get(int(s), str(s)) for s in segs], x=[mean_pd[s] for s in segs], orientation="h",
                            marker_color=[colours[int(s)] for s in segs],
-                           text=[f"{mean_pd[s]:.1%}" for s in segs], textposition="outside"))
-    fig.add_hline(y=float(mean_pd["all"]), line_dash="dash", annotation_text=f"book {mean_pd['all']:.1%}")
-    fig.update_yaxes(tickformat=".0%", title="mean predicted PD")
-    return _layout(fig, height=380, title="Mean predicted PD per segment")
+                           text=[f"{mean_pd[s]:.1%}" for s in segs], textposition="outside", cliponaxis=False))
+    fig.add_vline(x=float(mean_pd["all"]), line_dash="dash", annotation_text=f"book {mean_pd['all']:.1%}",
+                  annotation_position="top")
+    fig.update_xaxes(tickformat=".0%", title="mean predicted PD")
+    fig.update_yaxes(autorange="reversed")
+    return _layout(fig, height=max(260, 50 * len(segs) + 120), title="Mean predicted PD per segment")

@@ -135,10 +135,10 @@ def by_name(frame: pd.DataFrame, names: dict[int, str]) -> pd.DataFrame:
 
 
 # ---- sections ------------------------------------------------------------------------------------
-def headline(result: service.SegmentationResult) -> None:
+def headline(result: service.SegmentationResult, auto: bool = False) -> None:
     m = result.metrics
     c = st.columns(5)
-    auto = result.params.k is None and result.params.method != "hdbscan"
+    auto = auto and result.params.method != "hdbscan"
     c[0].metric("Segments" + (" (auto)" if auto else ""), int((result.profile.sizes.index >= 0).sum()),
                 help="'auto' took the number suggested by the evidence in 'How many segments'." if auto else None)
     c[1].metric("Customers", f"{int(result.profile.sizes['size'].sum()):,}")
@@ -198,24 +198,21 @@ def profiles_tab(ds: Dataset, result: service.SegmentationResult, sample_index: 
     table = by_name(table, result.names)
     fmt = {c: ("{:.0%}" if is_share(c, table[c]) else _number_format(table[c])) for c in prof.means.columns}
     fmt.update({"share": "{:.1%}", "size": "{:,}", "mean_pd": "{:.1%}"})
-    fmt = {c: f for c, f in fmt.items() if c in table.columns}
     labels = {c: pretty(c) for c in table.columns} | {"size": "Customers", "share": "Share", "mean_pd": "Mean PD"}
-    st.dataframe(table.style.format(fmt, na_rep="").relabel_index([labels.get(c, c) for c in table.columns], axis=1),
-                 width="stretch", key="seg_profile_table")
+    fmt = {labels[c]: f for c, f in fmt.items() if c in table.columns}
+    st.dataframe(table.rename(columns=labels).style.format(fmt, na_rep=""), width="stretch", key="seg_profile_table")
     with st.expander("Medians and lift (segment mean ÷ book mean)"):
         st.caption("Medians")
-        med = by_name(prof.medians, result.names)
-        st.dataframe(med.style.format({c: _number_format(med[c]) for c in med.columns}, na_rep="")
-                     .relabel_index([pretty(c) for c in med.columns], axis=1), width="stretch")
+        med = by_name(prof.medians, result.names).rename(columns=pretty)
+        st.dataframe(med.style.format({c: _number_format(med[c]) for c in med.columns}, na_rep=""), width="stretch")
         st.caption("Lift: 1.00× is the book average")
-        lift = by_name(prof.lift, result.names)
-        st.dataframe(lift.style.format("{:.2f}×", na_rep="").relabel_index([pretty(c) for c in lift.columns], axis=1),
-                     width="stretch")
+        lift = by_name(prof.lift, result.names).rename(columns=pretty)
+        st.dataframe(lift.style.format("{:.2f}×", na_rep=""), width="stretch")
     if prof.category_shares:
         with st.expander("Categories per segment"):
             for col, tab in prof.category_shares.items():
                 st.markdown(f"**{pretty(col)}**")
-                st.dataframe(by_name(tab, result.names).style.format("{:.0%}"), width="stretch")
+                st.dataframe(by_name(tab, result.names).rename(columns=pretty).style.format("{:.0%}"), width="stretch")
     if len(prof.means.columns):
         feat = st.selectbox("Distribution of", list(prof.means.columns), format_func=pretty, key="seg_dist_feature")
         vals = ds.frame[feat].iloc[sample_index].reset_index(drop=True)
@@ -254,8 +251,9 @@ def evidence_tab(result: service.SegmentationResult) -> None:
     table = sw.table.dropna(axis=1, how="all")  # e.g. no BIC for k-means
     fmt = {"silhouette": "{:.3f}", "calinski_harabasz": "{:,.0f}", "davies_bouldin": "{:.2f}", "inertia": "{:,.0f}",
            "bic": "{:,.0f}", "stability_ari": "{:.2f}", "stability_sd": "{:.2f}"}
-    st.dataframe(table.style.format({c: f for c, f in fmt.items() if c in table.columns}, na_rep="")
-                 .relabel_index([SWEEP_LABELS.get(c, pretty(c)) for c in table.columns], axis=1),
+    labels = {c: SWEEP_LABELS.get(c, pretty(c)) for c in table.columns}
+    st.dataframe(table.rename(columns=labels).style.format({labels[c]: f for c, f in fmt.items() if c in table.columns},
+                                                           na_rep=""),
                  hide_index=True, width="stretch", key="seg_sweep_table")
     st.caption(f"Scores on a {sw.sample_rows:,}-row sample (silhouette on 3,000 rows); stability = mean adjusted Rand index "
                "between a reference fit and refits on bootstrap resamples.")
@@ -276,13 +274,13 @@ def links_tab(result: service.SegmentationResult) -> None:
         label = pretty(product) if product else "—"
         if product and lift is not None and lift < 1:
             label += " (below book rate)"
-        rows.append({"segment": result.names.get(s, str(s)), "next-best product": label,
-                     "lift vs book": lift, "held in segment": nb.get("penetration")})
+        rows.append({"Segment": result.names.get(s, str(s)), "Next-best product": label,
+                     "Lift vs book": lift, "Held in segment": nb.get("penetration")})
     if rows:
         st.markdown("**Next-best product**: the highest-lift product that most of the segment does not hold yet.")
         st.caption("Lift = how much more often the segment holds the product than the whole book (1.00× = book rate). "
                    "Below 1× the segment is a weaker prospect than the average customer.")
-        st.dataframe(pd.DataFrame(rows).style.format({"lift vs book": "{:.2f}×", "held in segment": "{:.0%}"}, na_rep="—"),
+        st.dataframe(pd.DataFrame(rows).style.format({"Lift vs book": "{:.2f}×", "Held in segment": "{:.0%}"}, na_rep="—"),
                      hide_index=True, width="stretch")
 
 

@@ -31,7 +31,7 @@ else:
                                    None if k == "auto" else int(k), seed, token)
 
 result = ui.apply_saved_names(result)
-ui.headline(result)
+ui.headline(result, auto=not loaded and k == "auto")
 tabs = st.tabs(["Segments", "Profiles", "Map", "How many segments", "Products & risk", "Export & runs"])
 with tabs[0]:
     result = ui.segments_tab(result)

@@ -179,6 +179,16 @@ def find_counterfactual(model, row: pd.DataFrame, cutoff: float, immutable: set[
         after[col] = after[col].astype(float)
         after.iloc[0, after.columns.get_loc(col)] = r["to"]
     total = float(cost_of(x[None, :])[0])
-    msg = "Approved with " + "; ".join(f"{r['feature']} {r['from']:,.4g} → {r['to']:,.4g}" for r in rows) + \
+    msg = "Approved with " + "; ".join(f"{r['feature']} {_num(r['from'])} → {_num(r['to'])}" for r in rows) + \
           f" (PD {pd0:.1%} → {pd_after:.1%})."
     return Counterfactual(True, msg, pd0, pd_after, cutoff, changes, after, total, scored, seconds)
+
+
+def _num(v: float) -> str:
+    """A value as an analyst reads it: 14,300 and 12,712 (not 1.43e+04), 0.35, 2."""
+    v = float(v)
+    if np.isnan(v):
+        return "missing"
+    if abs(v) >= 100 or v.is_integer():
+        return f"{v:,.0f}"
+    return f"{v:.2f}" if abs(v) >= 1 else f"{v:.3g}"

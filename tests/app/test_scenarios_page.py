@@ -45,6 +45,7 @@ def test_without_a_credit_model_the_page_says_how_to_get_one():
     assert len(at.tabs) == 0
 
 
+@pytest.mark.slow
 def test_without_a_generator_training_from_the_page_runs_a_scenario(credit):
     at = AppTest.from_file(PAGE, default_timeout=300).run()
     assert not at.exception
@@ -75,6 +76,7 @@ def test_a_stored_generator_runs_the_default_scenario_and_sliders_rerun(ready):
     assert len(at.tabs) == 6
 
 
+@pytest.mark.slow
 def test_compare_fidelity_early_warning_and_saved_runs(ready):
     at = AppTest.from_file(PAGE, default_timeout=300).run()
     assert not at.exception

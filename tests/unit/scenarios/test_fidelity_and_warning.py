@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from core.scenarios.early_warning import early_warning
 from core.scenarios.fidelity import fidelity_report
@@ -11,6 +12,7 @@ def test_identical_data_scores_high_and_is_undetectable(frame):
     assert rep.scores["detection_auc_gbm"] < 0.65
 
 
+@pytest.mark.slow
 def test_generated_data_is_scored_and_tstr_runs(tiny_vae, frame):
     syn = tiny_vae.sample(len(frame), seed=0)
     rep = fidelity_report(frame.iloc[:600], syn, ["region", "employment_status", "product_type"], target="has_mortgage",
