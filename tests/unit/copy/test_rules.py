@@ -139,7 +139,8 @@ def test_udaap_promises_are_softened(engine, text, rule):
 
 
 @pytest.mark.parametrize(("text", "rule"), [
-    ("No credit check needed.", "U2"), ("Bad credit OK.", "U2"), ("It's risk-free.", "U3"),
+    ("No credit check needed.", "U2"), ("Bad credit OK.", "U2"),
+    ("Flexible rates and zero credit check requirements.", "U2"), ("It's risk-free.", "U3"),
     ("Guaranteed returns.", "U3"), ("The lowest rates in town.", "U5"), ("We're #1.", "U5"),
 ])
 def test_udaap_banned_phrases_block(engine, text, rule):
