@@ -5,8 +5,8 @@ facts, benefits, claims (which marketing claims are true: no annual fee, intro o
 fixed rate, ...) and disclosures in each supported language. ``assets/copy/channels.json`` holds
 the channels' length budgets, the tones and the languages.
 
-Grounding: :func:`extract_numbers` finds every number in a text (as a kind, ``percent``, ``money``
-or ``plain``, and a value); :meth:`Product.allowed_numbers` is every number the catalogue states
+Grounding: :func:`extract_numbers` finds every number in a text (as a kind, ``percent``, ``money``,
+``multiplier`` or ``plain``, and a value); :meth:`Product.allowed_numbers` is every number the catalogue states
 for that product or the bank. Copy that contains any other number is blocked.
 """
 
@@ -61,6 +61,8 @@ def extract_numbers(text: str) -> list[Number]:
             value *= 1000
         if suffix in ("%", "percent", "per cent"):
             kind = "percent"
+        elif suffix == "x":
+            kind = "multiplier"  # "3x points" is not grounded by "3 months"
         elif m.group("cur"):
             kind = "money"
         else:

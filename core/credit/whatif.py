@@ -41,11 +41,14 @@ class WhatIf:
         return df.reindex(df["change"].abs().sort_values(ascending=False).index).reset_index(drop=True)
 
 
-def validate_row(model, row: pd.DataFrame, allow_missing: set[str] | frozenset = frozenset()) -> tuple[pd.DataFrame, list[str]]:
+def validate_row(model, row: pd.DataFrame, allow_missing: set[str] | frozenset = frozenset(),
+                 clip_only: set[str] | None = None) -> tuple[pd.DataFrame, list[str]]:
     """Check one edited row: refuse missing values and unknown categories, clip numbers to the training range.
 
     ``allow_missing`` names fields that were already missing in the original record and were not
-    edited: the model handles those as it did in training.
+    edited: the model handles those as it did in training. ``clip_only`` (when given) limits the
+    clipping to those fields: an untouched value (say an out-of-time macro rate) is scored as it was
+    before the edit, so the change in PD comes from the edit alone.
     """
     if len(row) != 1:
         raise InputError(f"A what-if needs exactly one applicant, not {len(row)} rows.")
@@ -72,7 +75,7 @@ def validate_row(model, row: pd.DataFrame, allow_missing: set[str] | frozenset =
             raise InputError(f"'{f}' must be a number, not {v!r}.") from exc
         if not np.isfinite(x):
             raise InputError(f"'{f}' must be a finite number, not {v!r}.")
-        if f in ranges:
+        if f in ranges and (clip_only is None or f in clip_only):
             lo, hi = ranges[f]
             if x < lo or x > hi:
                 clipped = min(max(x, lo), hi)
@@ -94,7 +97,7 @@ def what_if(model, original: pd.DataFrame, edits: dict[str, object]) -> WhatIf:
         after[k] = after[k].astype(object)
         after.iloc[0, after.columns.get_loc(k)] = v
     untouched_missing = {f for f in model.feature_names if f not in edits and pd.isna(original.iloc[0][f])}
-    after, warnings = validate_row(model, after, untouched_missing)
+    after, warnings = validate_row(model, after, untouched_missing, clip_only=set(edits))
     eb, ea = model.explain(original), model.explain(after)
     return WhatIf(before, model.raw(after), float(model.pd_from_margin(eb.output_values)[0]),
                   float(model.pd_from_margin(ea.output_values)[0]), eb, ea, warnings)

@@ -27,7 +27,7 @@ def test_page_runs_and_shows_segments_and_evidence():
     assert at.title[0].value == "Customer segmentation"
     assert not at.error
     labels = [m.label for m in at.metric]
-    assert labels[:4] == ["Segments", "Customers", "Silhouette", "Stability (ARI)"]
+    assert labels[:4] == ["Segments (auto)", "Customers", "Silhouette", "Stability (ARI)"]  # k = auto by default
     assert at.metric[1].value == "3,000"
     assert any("Suggested: k =" in m.value for m in at.markdown)
     assert any("Train one on the Credit explanation page".lower() in i.value.lower() for i in at.info)

@@ -25,6 +25,7 @@ def test_unknown_product_is_an_input_error(catalogue):
     ("15 months", [("plain", Decimal("15"))]),
     ("前15个月0%", [("plain", Decimal("15")), ("percent", Decimal("0"))]),
     ("9.99 percent", [("percent", Decimal("9.99"))]),
+    ("2x points", [("multiplier", Decimal("2"))]),
     ("no digits here", []),
 ])
 def test_extract_numbers(text, expected):

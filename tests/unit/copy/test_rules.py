@@ -198,6 +198,7 @@ def test_banner_uses_a_see_terms_link(engine):
     ("Borrow up to $50,000.", "personal_loan"),
     ("Get 4.50% APY.", "high_yield_savings"),  # the CD's rate, not this product's
     ("Join 2 million happy customers.", "everyday_checking"),
+    ("Earn 3x points on travel and dining.", "cash_rewards_card"),  # "3 months" must not ground "3x"
 ])
 def test_numbers_not_in_the_catalogue_block(engine, text, product):
     v = engine.check(text, product, "push")

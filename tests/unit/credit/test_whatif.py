@@ -43,3 +43,16 @@ def test_fields_missing_in_the_original_may_stay_missing(model, portfolio):
     assert np.isnan(float(w.after["savings_balance"].iloc[0]))
     with pytest.raises(InputError, match="no value"):
         what_if(model, row, {"credit_score": None})
+
+
+def test_untouched_out_of_range_fields_are_not_clipped(model, portfolio):
+    """Only edited fields are clipped: an untouched value outside the training range keeps its score."""
+    from core.credit.whatif import what_if
+
+    row = portfolio.frame.iloc[[0]].copy()
+    numeric = [f for f in model.feature_names if f in model.ranges]
+    f, other = numeric[0], numeric[1]
+    row[other] = model.ranges[other][1] * 10 + 1  # far outside the training range, and not edited
+    w = what_if(model, row, {f: row.iloc[0][f]})  # a no-op edit
+    assert not any(other in msg for msg in w.warnings)
+    assert abs(w.pd_after - w.pd_before) < 1e-9
