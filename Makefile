@@ -29,7 +29,7 @@ $(STAMP_BENCH): bench/requirements-bench.txt $(STAMP_TEST)
 	touch $@
 
 run: $(STAMP_RUN)
-	$(PY) -m streamlit run streamlit_app.py --server.port $(PORT) --server.headless true \
+	$(PY) -m dashboard.server --server.port $(PORT) --server.headless true \
 		--browser.gatherUsageStats false
 
 # Debian's chromium for the real-browser test (needs root or sudo; skipped if already there).

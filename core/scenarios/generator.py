@@ -32,7 +32,8 @@ from core.scenarios.transforms import TabularTransformer
 from core.scenarios.vae import ConditionalVAE, VAEConfig
 
 MIN_ROWS = 500
-CHUNK = 65_536
+CHUNK = 65_536  # rows per draw of noise (fixes the seed's stream)
+BLOCK = 8_192  # rows per pass through the network (activations stay in cache)
 WEIGHTS = "weights.pt"
 
 
@@ -250,12 +251,15 @@ class TabularVAE:
         gen = torch.Generator().manual_seed(int(seed))
         out_num = np.empty((n, len(t.numeric_)), dtype=np.float32)
         out_cod = np.empty((n, len(t.categorical_)), dtype=np.int64)
-        sigma = model.log_sigma.exp()
+        sigma = model.log_sigma.exp() * temperature
         n_num = len(t.numeric_)
+        has_cat = bool(t.categorical_)
+        head = model.folded_head(temperature) if has_cat else None
         const = None
         for start in range(0, n, CHUNK):
             stop = min(n, start + CHUNK)
             b = stop - start
+            # the noise is drawn per CHUNK (the seed's stream); the network runs on cache-sized blocks
             eps_z = torch.randn((b, self.config_.latent_dim), generator=gen).to(dev)
             eps_x = torch.randn((b, n_num), generator=gen).to(dev)
             u_cat = torch.rand((b, len(t.categorical_)), generator=gen).to(dev)
@@ -274,11 +278,16 @@ class TabularVAE:
                     mu, logvar = model.prior_params(x_obs, m)
                     bias = model.cond_bias(x_obs, m)
             z = mu.float() + (0.5 * logvar.float()).exp() * eps_z * temperature
-            with self._autocast(dev):
-                out = model.decode_flat(z, bias).float()
-            out_num[start:stop] = (out[:, :n_num] + sigma * eps_x * temperature).cpu().numpy()
-            if t.categorical_:
-                out_cod[start:stop] = model.sample_categories(out[:, n_num:], u_cat, temperature).cpu().numpy()
+            for s0 in range(0, b, BLOCK):
+                s1 = min(b, s0 + BLOCK)
+                blk_bias = bias if bias.shape[0] == 1 else bias[s0:s1]
+                with self._autocast(dev):
+                    out = model.decode_flat(z[s0:s1], blk_bias, head)
+                num_out = torch.addcmul(out[:, :n_num].float(), sigma, eps_x[s0:s1])
+                out_num[start + s0:start + s1] = num_out.cpu().numpy()
+                if has_cat:
+                    cod_out = model.sample_centred(out[:, n_num:], u_cat[s0:s1])
+                    out_cod[start + s0:start + s1] = cod_out.cpu().numpy()
         generated = t.inverse(out_num, out_cod)
         return self._assemble(generated, observed, pinned)
 

@@ -134,18 +134,25 @@ class ConditionalVAE(nn.Module):
     def proposal_params(self, x: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         return self._gaussian(self.proposal(torch.cat([x, mask], dim=1)))
 
-    def decode_flat(self, z: torch.Tensor, cond_bias: torch.Tensor) -> torch.Tensor:
+    def decode_flat(self, z: torch.Tensor, cond_bias: torch.Tensor,
+                    head: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
         """Decoder output (B, D) from ``z`` and the conditioning part of the first layer.
 
         The first layer is split as ``W_z z + (W_c [x_obs, m] + b)``: for unconditional sampling the
         bracket is one constant row, which spares a wide matmul and a concatenation per batch.
+        ``head`` replaces the last layer's (weight, bias) (see :meth:`folded_head`).
         """
         first = self.decoder[0]
         lat = self.config.latent_dim
-        h = F.linear(z, first.weight[:, :lat]) + cond_bias
-        for layer in list(self.decoder)[1:]:
+        w = first.weight[:, :lat]
+        if cond_bias.shape[0] == 1:
+            h = F.linear(z, w, cond_bias[0])
+        else:
+            h = torch.addmm(cond_bias, z, w.T)
+        layers = list(self.decoder)[1:]
+        for layer in layers[:-1]:
             h = layer(h)
-        return h
+        return F.linear(h, *head) if head is not None else layers[-1](h)
 
     def cond_bias(self, x_obs: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         first = self.decoder[0]
@@ -157,14 +164,45 @@ class ConditionalVAE(nn.Module):
 
         No per-block loop: within-block cumulative sums are one matmul with a block-triangular matrix.
         """
-        lg = logits.float() / max(temperature, 1e-3)
-        lg = (lg - (lg @ self.cat_mean)[:, self.cat_block]).clamp(-40.0, 40.0)  # centre each block, keep exp finite
-        e = lg.exp()
-        cum = e @ self.cat_cum  # (B, Dc)
-        total = e @ self.cat_sum  # (B, K)
-        thr = (u * total)[:, self.cat_block]
-        code = (cum < thr).float() @ self.cat_sum
+        lg = logits.float() @ self.centring(temperature)  # centre each block (exp stays finite), scale by 1/T
+        return self.sample_centred(lg, u)
+
+    def centring(self, temperature: float = 1.0) -> torch.Tensor:
+        """(Dc, Dc) linear map subtracting each block's mean logit and dividing by the temperature."""
+        dc = self.cat_block.shape[0]
+        eye = torch.eye(dc, device=self.cat_block.device)
+        return (eye - self.cat_mean @ self.cat_sum.T) / max(temperature, 1e-3)
+
+    def sample_centred(self, lg: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+        """Codes (B, K) from block-centred, temperature-scaled logits (B, Dc) and uniforms (B, K)."""
+        e = lg.float().clamp_(-40.0, 40.0).exp_()
+        both = e @ self._cum_and_total()  # (B, 2 Dc): inclusive within-block cumsum, then the block total
+        dc = e.shape[1]
+        thr = both[:, dc:].mul_(u[:, self.cat_block])
+        code = (both[:, :dc] < thr).float() @ self.cat_sum
         return torch.minimum(code.long(), self.cat_card - 1)
+
+    def _cum_and_total(self) -> torch.Tensor:
+        m = getattr(self, "_cum_total", None)
+        if m is None or m.device != self.cat_cum.device:
+            m = torch.cat([self.cat_cum, self.cat_sum @ self.cat_sum.T], dim=1).contiguous()
+            self._cum_total = m
+        return m
+
+    def folded_head(self, temperature: float = 1.0) -> tuple[torch.Tensor, torch.Tensor]:
+        """The decoder's last layer with block centring and 1/T folded into its categorical rows.
+
+        ``F.linear(h, *folded_head(T))[:, N:]`` equals ``decoder(...)[:, N:] @ centring(T)``, so the
+        sampler skips a (B, Dc) matmul, a gather and a subtraction per batch.
+        """
+        last = self.decoder[-1]
+        n = self.config.n_numeric
+        if not self.config.n_categorical:
+            return last.weight, last.bias
+        p = self.centring(temperature)  # (Dc, Dc)
+        w = torch.cat([last.weight[:n], p.T @ last.weight[n:]], dim=0)
+        b = torch.cat([last.bias[:n], last.bias[n:] @ p], dim=0)
+        return w, b
 
     def decode(self, z: torch.Tensor, x_obs: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """``(numeric means (B, N), padded logits (B, K, max_card))``."""

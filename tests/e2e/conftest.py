@@ -31,7 +31,7 @@ def start_app(workspace: Path, rows: int = 5000, port: int | None = None) -> tup
     env = {**os.environ, "STUDIO_WORKSPACE_DIR": str(workspace), "STUDIO_DEFAULT_ROWS": str(rows),
            "STUDIO_COPY_BACKEND": os.environ.get("STUDIO_E2E_COPY_BACKEND", "template")}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "streamlit_app.py"), "--server.port", str(port),
+        [sys.executable, "-m", "dashboard.server", "--server.port", str(port),
          "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.address", "127.0.0.1"],
         cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
     )

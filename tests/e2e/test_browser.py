@@ -40,6 +40,7 @@ def test_every_page_renders_without_exception(app_server, tmp_path):
             wait_idle(page)
             page.screenshot(path=str(SCREENSHOTS / f"{shot}.png"), full_page=True)
             assert page.locator('[data-testid="stException"]').count() == 0, f"exception box on {shot}"
+            assert page.get_by_text("Page not found").count() == 0, f"'Page not found' pop-up on {shot}"
             assert title in page.locator("h1").first.inner_text()
             nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
             nav_counts[shot] = {t: nav.count(t) for _, _, t in PAGES[1:]}

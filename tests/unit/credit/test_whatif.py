@@ -47,8 +47,6 @@ def test_fields_missing_in_the_original_may_stay_missing(model, portfolio):
 
 def test_untouched_out_of_range_fields_are_not_clipped(model, portfolio):
     """Only edited fields are clipped: an untouched value outside the training range keeps its score."""
-    from core.credit.whatif import what_if
-
     row = portfolio.frame.iloc[[0]].copy()
     numeric = [f for f in model.feature_names if f in model.ranges]
     f, other = numeric[0], numeric[1]
