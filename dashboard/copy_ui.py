@@ -74,7 +74,7 @@ def request_form() -> tuple[CopyRequest, str, bool]:
     channels = {k: v["label"]["en"] for k, v in cat.channels.items()}
     channel = c2.selectbox("Channel", list(channels), format_func=channels.get, key="copy_channel", help=CHANNEL_HELP,
                            index=list(channels).index("sms") if "sms" in channels else 0)
-    tones = {k: v["en"] for k, v in cat.tones.items()}
+    tones = {k: v["en"][:1].upper() + v["en"][1:] for k, v in cat.tones.items()}
     tone = c3.selectbox("Tone", list(tones), format_func=tones.get, key="copy_tone")
     language = c4.selectbox("Language", list(cat.languages), format_func=cat.languages.get, key="copy_language")
     c5, c6, c7, c8 = st.columns([1, 1, 2, 1])
@@ -182,7 +182,8 @@ def batch_summary(batch: CopyBatch) -> None:
 def _length_badge(v: Variant) -> str:
     if v.segments is not None:
         color = "green" if v.segments == 1 else "orange" if v.passed else "red"
-        return f":{color}-badge[{v.segments} {v.encoding} segment{'s' if v.segments != 1 else ''} · {v.length} units]"
+        return (f":{color}-badge[{v.segments} {v.encoding} segment{'s' if v.segments != 1 else ''} · "
+                f"{v.length} / {v.budget} units]")
     color = "green" if v.length <= v.budget else "red"
     return f":{color}-badge[{v.length} / {v.budget} chars]"
 

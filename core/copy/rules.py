@@ -483,8 +483,16 @@ class RuleEngine:
         joiner = chan.get("joiner", " ")
         final = (f"{prefix} {body}" if language == "en" else f"{prefix}{body}") if prefix else body
         if suffix:
-            tail = " ".join(suffix) if joiner == " " else "\n".join(suffix)
-            final = f"{final}{joiner}{tail}" if final else tail
+            if joiner == " ":
+                final = join_sentences([final, *suffix], language)
+            else:  # one disclosure a line; a sentence already said is not repeated
+                lines: list[str] = []
+                for x in suffix:
+                    t = unsaid(x, "\n".join([final, *lines]), language)
+                    if t:
+                        lines.append(t)
+                tail = "\n".join(lines)
+                final = f"{final}{joiner}{tail}" if final else tail
         final = normalise(final, force_gsm7, language) if joiner == " " else final.strip()
 
         # 5. budget
@@ -521,3 +529,36 @@ def get_engine(rules_path: Path | str | None = None, assets_dir: Path | str | No
         if key not in _engines:
             _engines[key] = RuleEngine.from_files(rules_path, assets_dir)
         return _engines[key]
+
+
+_TERMINAL = (".", "!", "?", ":", ";", "。", "！", "？", "：", "；", ")", "）")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[。！？])")
+
+
+def unsaid(text: str, said: str, language: str = "en") -> str:
+    """The sentences of ``text`` that ``said`` does not already contain."""
+    kept = [s for s in (x.strip() for x in _SENTENCE_END.split(text.strip())) if s and s not in said]
+    return (" " if language == "en" else "").join(kept)
+
+
+def join_sentences(parts: list[str], language: str = "en") -> str:
+    """Join copy and disclosures as sentences: add the missing full stop and drop a repeated sentence.
+
+    ``"4.10% APY"`` + ``"See terms"`` becomes ``"4.10% APY. See terms"``, and a disclosure sentence
+    that the text already carries (``"NMLS #400123."`` in both the product's terms and the Equal
+    Housing Lender line) is not said twice.
+    """
+    out = ""
+    for part in parts:
+        part = (part or "").strip()
+        if not part:
+            continue
+        if out:
+            part = unsaid(part, out, language)
+            if not part:
+                continue
+            if not out.endswith(_TERMINAL):
+                out += "." if language == "en" else "。"
+            out += " " if language == "en" else ""
+        out += part
+    return out

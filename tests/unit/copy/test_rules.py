@@ -272,3 +272,19 @@ def test_engine_from_a_copied_assets_folder(tmp_path):
     shutil.copytree(ASSETS_DIR, folder)
     eng = RuleEngine.from_files(folder / "rules.json", folder)
     assert eng.check("Earn 4.10% APY.", "high_yield_savings", "push").passed
+
+
+def test_disclosures_join_as_sentences_without_repeats():
+    from core.copy.rules import join_sentences
+
+    assert join_sentences(["Tap, check, done: 4.10% APY", "See terms", "Member FDIC."]) == \
+        "Tap, check, done: 4.10% APY. See terms. Member FDIC."
+    assert join_sentences(["Terms apply. NMLS #400123.", "Equal Housing Lender. NMLS #400123."]) == \
+        "Terms apply. NMLS #400123. Equal Housing Lender."
+    assert "lakeside.bank/cash." in join_sentences(["Rates & terms: lakeside.bank/cash", "Reply STOP to opt out."])
+    assert join_sentences(["年利率4.10%", "会员FDIC。"], "zh") == "年利率4.10%。会员FDIC。"
+
+
+def test_email_body_does_not_repeat_a_disclosure_sentence(engine):
+    v = engine.check("Draw what you need with a line of credit from 6.99% intro APR.", "heloc", "email_body")
+    assert v.final_text.count("NMLS #400123.") == 1 and "Equal Housing Lender." in v.final_text
