@@ -206,9 +206,9 @@ def _variant_card(batch: CopyBatch, v: Variant) -> None:
         blocking = [f for f in v.findings if f["action"] == "block"]
         summary = []
         if appended:
-            summary.append("disclosures: " + ", ".join(dict.fromkeys(f["rule_id"] for f in appended)))
+            summary.append("disclosures added: " + "; ".join(dict.fromkeys(f"{f['rule_id']} {f['title']}" for f in appended)))
         if softened:
-            summary.append("softened: " + ", ".join(f["rule_id"] for f in softened))
+            summary.append("softened: " + "; ".join(dict.fromkeys(f"{f['rule_id']} {f['title']}" for f in softened)))
         if blocking:
             summary.append("blocked by: " + "; ".join(f"{f['rule_id']} ({f['title']})" for f in blocking))
         if summary:

@@ -16,7 +16,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from core.copy.catalogue import ASSETS_DIR
+from core.copy.catalogue import ASSETS_DIR, get_catalogue
 from core.copy.generate import CopyBatch, Variant
 from core.copy.rules import RuleEngine, get_engine
 from core.errors import InputError
@@ -104,9 +104,13 @@ def _md_escape(text: str) -> str:
 
 def to_markdown(batch: CopyBatch, rows: list[dict]) -> str:
     req = batch.request
-    lines = [f"# Approved copy: {batch.product.label(req.language)} · {req.channel} · {req.segment.name if req.segment else ''}",
+    cat = get_catalogue()
+    channel = (cat.channels.get(req.channel) or {}).get("label", {}).get("en", req.channel)
+    tone = (cat.tones.get(req.tone) or {}).get("en", req.tone)
+    language = cat.languages.get(req.language, req.language)
+    lines = [f"# Approved copy: {batch.product.label(req.language)} · {channel} · {req.segment.name if req.segment else ''}",
              "", f"Batch `{batch.batch_id}` · backend {batch.backend.get('label')} (`{batch.backend.get('fingerprint')}`) · "
-             f"seed {req.seed} · tone {req.tone} · language {req.language} · rules {batch.rules_version}", ""]
+             f"seed {req.seed} · tone {tone} · language {language} · rules {batch.rules_version}", ""]
     by_id = {v.id: v for v in batch.variants}
     for r in rows:
         v = by_id[r["variant_id"]]
