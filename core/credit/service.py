@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
 from pathlib import Path
 
@@ -46,6 +45,7 @@ from core.credit.model import (
 )
 from core.data import Dataset, Role
 from core.errors import ModelLoadError, WorkspaceError
+from core.runtime.device import cuda_or_cpu
 from core.runtime.registry import fingerprint_of, get_registry
 
 __all__ = ["CreditModel", "CreditParams", "latest_model", "load_model", "train_or_load", "fit_credit_model"]
@@ -302,14 +302,6 @@ def fit_credit_model(dataset: Dataset, params: CreditParams | None = None, devic
 
 
 # ---- registry and workspace -----------------------------------------------------------------
-_train_locks: dict[str, threading.Lock] = {}
-_train_locks_guard = threading.Lock()
-
-
-def _device() -> str:
-    from core.runtime.device import resolve_device
-
-    return "cuda" if resolve_device() == "cuda" else "cpu"
 
 
 def load_model(fingerprint: str) -> CreditModel:
@@ -327,14 +319,12 @@ def train_or_load(dataset: Dataset, params: CreditParams | None = None, progress
     params = params or CreditParams()
     fp = model_key(dataset, params)
     reg = get_registry()
-    with _train_locks_guard:
-        lock = _train_locks.setdefault(fp, threading.Lock())
-    with lock:  # two sessions asking for the same model train it once
+    with reg.training_lock(ARTIFACT, fp):  # two sessions asking for the same model train it once
         if reg.has_artifact(ARTIFACT, fp):
             if progress:
                 progress(1.0, "Loaded the stored model")
             return load_model(fp)
-        device = _device()
+        device = cuda_or_cpu()
         model = fit_credit_model(dataset, params, device, progress)
         path = reg.save_artifact(ARTIFACT, fp, model.write)
         model.meta["artifact"] = str(path)
@@ -401,7 +391,7 @@ def cross_validate(dataset: Dataset, params: CreditParams | None = None, folds: 
     rows = []
     for k, (train, test) in enumerate(StratifiedKFold(folds, shuffle=True, random_state=seed).split(raw, y)):
         inner, valid = train_test_split(train, test_size=0.2, random_state=seed, stratify=y[train])
-        booster = fit_booster(encoder, raw.iloc[inner], y[inner], raw.iloc[valid], y[valid], params, monotone, _device())
+        booster = fit_booster(encoder, raw.iloc[inner], y[inner], raw.iloc[valid], y[valid], params, monotone, cuda_or_cpu())
         margin = booster.predict(encoder.dmatrix(raw.iloc[test]), output_margin=True, validate_features=False)
         lr = LogisticBenchmark().fit(raw.iloc[train], y[train], categorical)
         rows.append({"fold": str(k + 1), "auc_xgboost": M.auc(y[test], margin),

@@ -69,6 +69,11 @@ def resolve_device() -> str:
         return str(_state["device"])
 
 
+def cuda_or_cpu() -> str:
+    """The device for libraries that use CUDA but not Apple MPS (XGBoost, the tabular VAE)."""
+    return "cuda" if resolve_device() == "cuda" else "cpu"
+
+
 def fallback_to_cpu(reason: str) -> str:
     """Switch the process to CPU after an accelerator failure; returns ``"cpu"``."""
     with _lock:

@@ -56,6 +56,7 @@ class ModelRegistry:
         self._key_locks: dict[tuple[str, str, str], threading.Lock] = {}
         self._models: dict[tuple[str, str, str], Any] = {}
         self._info: dict[tuple[str, str, str], LoadedModel] = {}
+        self._train_locks: dict[tuple[str, str], threading.Lock] = {}
 
     # ---- artifacts on disk -------------------------------------------------------------
     def artifact_dir(self, name: str, fingerprint: str) -> Path:
@@ -105,6 +106,11 @@ class ModelRegistry:
                 except ValueError:
                     logger.warning("Skipping unreadable artifact %s", sub)
         return sorted(metas, key=lambda m: m.get("saved_at", 0), reverse=True)
+
+    def training_lock(self, name: str, fingerprint: str) -> threading.Lock:
+        """One lock per artifact, so sessions asking for the same model at once train it once."""
+        with self._lock:
+            return self._train_locks.setdefault((name, fingerprint), threading.Lock())
 
     # ---- loaded models -----------------------------------------------------------------
     def get(self, name: str, fingerprint: str, loader: Callable[[str], Any], device: str | None = None) -> Any:

@@ -24,6 +24,7 @@ import pandas as pd
 
 from core.data import Dataset
 from core.errors import InputError, WorkspaceError
+from core.runtime.device import cuda_or_cpu
 from core.runtime.registry import fingerprint_of, get_registry
 from core.scenarios import loss as L
 from core.scenarios.errors import Extrapolation, NoCreditModelError
@@ -82,14 +83,6 @@ def vae_key(dataset: Dataset, params: VAEParams) -> str:
     return fingerprint_of(VAE_ARTIFACT, VERSION, dataset.fingerprint, params.to_dict())
 
 
-_train_locks: dict[str, threading.Lock] = {}
-_guard = threading.Lock()
-
-
-def _device() -> str:
-    from core.runtime.device import resolve_device
-
-    return "cuda" if resolve_device() == "cuda" else "cpu"
 
 
 def load_vae(fingerprint: str) -> TabularVAE:
@@ -106,13 +99,11 @@ def train_or_load_vae(dataset: Dataset, params: VAEParams | None = None, progres
     params = params or VAEParams()
     fp = vae_key(dataset, params)
     reg = get_registry()
-    with _guard:
-        lock = _train_locks.setdefault(fp, threading.Lock())
-    with lock:  # two sessions asking for the same generator train it once
+    with reg.training_lock(VAE_ARTIFACT, fp):  # two sessions asking for the same generator train it once
         if reg.has_artifact(VAE_ARTIFACT, fp):
             return load_vae(fp)
         cols, cats = vae_columns(dataset)
-        device = _device()
+        device = cuda_or_cpu()
         try:
             vae = TabularVAE(params, device).fit(dataset.frame[cols], cats, progress)
         except Exception as exc:
