@@ -42,7 +42,7 @@ class VAEParams:
     """Everything that defines a fit; part of the artifact key.
 
     ``epochs=None`` picks about 3,000 optimiser steps (bounded to 8..300 epochs); ``batch_size=None``
-    picks n/16 bounded to 128..2048. ``drivers=None`` lets every column be pinned.
+    picks n/16 bounded to 256..2048. ``drivers=None`` lets every column be pinned.
     """
 
     latent_dim: int = 16
@@ -53,7 +53,7 @@ class VAEParams:
     epochs: int | None = None
     batch_size: int | None = None
     lr: float = 2e-3
-    patience: int = 25
+    patience: int = 7
     valid_share: float = 0.1
     p_unconditional: float = 0.3
     drivers: tuple[str, ...] | None = None
@@ -75,7 +75,7 @@ class VAEParams:
 
     def resolved(self, n_rows: int) -> tuple[int, int]:
         """(epochs, batch_size) for ``n_rows`` training rows."""
-        batch = self.batch_size or int(min(2048, max(128, 2 ** round(math.log2(max(n_rows, 1) / 16)))))
+        batch = self.batch_size or int(min(2048, max(256, 2 ** round(math.log2(max(n_rows, 1) / 16)))))
         steps = max(1, math.ceil(n_rows * (1 - self.valid_share) / batch))
         epochs = self.epochs or int(min(300, max(8, math.ceil(3000 / steps))))
         return epochs, batch
