@@ -16,7 +16,6 @@ import streamlit as st
 from core.data import Dataset
 from core.errors import StudioError
 from core.scenarios import service as svc
-from core.scenarios.errors import NoCreditModelError
 from core.scenarios.generator import TabularVAE, VAEParams
 from core.scenarios.presets import Presets, Scenario
 from dashboard import scenarios_charts as charts
@@ -75,22 +74,9 @@ def _key(obj) -> str:
 # ---- the credit model ----------------------------------------------------------------------------
 def credit_model(ds: Dataset):
     """The session's credit model for this dataset, else the newest stored one, else None."""
-    fp = state.get(state.CREDIT_MODEL_FP)
-    if fp:
-        try:
-            from core.credit.service import load_model
+    from dashboard.credit_ui import current_model
 
-            model = load_model(fp)
-            if model.dataset_fingerprint == ds.fingerprint:
-                return model
-        except (StudioError, ImportError):
-            pass
-    try:
-        model = svc.credit_model_for(ds)
-    except NoCreditModelError:
-        return None
-    state.put(state.CREDIT_MODEL_FP, model.fingerprint)
-    return model
+    return current_model(ds)
 
 
 def no_credit_model(ds: Dataset) -> None:
