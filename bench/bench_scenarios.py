@@ -8,6 +8,10 @@
 3. A scenario run on the 50k default (stress the customers, score, 10k Monte Carlo draws), a
    generated 100k-row portfolio, and a re-run with a changed slider.
 
+Training time is the mean over the seeds of fits in a warm process (each process first makes one timed
+"cold" fit, which pays one-time costs such as torch.optim importing torch._dynamo); both figures are
+printed for both generators.
+
 Targets: QualityReport >= TVAE's and >= 0.85; training >= 5x faster than TVAE; sampling >= 250k
 rows/s; scenario run <= 10 s; re-run <= 3 s. The machine's load average is printed with every
 figure: the CPU may be shared.
@@ -91,6 +95,9 @@ def fidelity_models(models: list[str], seeds: list[int]) -> list[dict]:
     train, test = train_test_split(frame, test_size=0.3, random_state=0, stratify=frame["class"])
     rows = []
     for name in models:
+        # the first fit in a process pays one-time costs (torch.optim imports torch._dynamo, ~1 s here):
+        # timed once as the cold figure, then every seed is timed warm, for both generators alike
+        cold = (fit_ours(frame, cats, seeds[0]) if name == "ours" else fit_sdv(name, frame, seeds[0]))[1]
         for seed in seeds:
             np.random.seed(seed)
             if name == "ours":
@@ -109,7 +116,8 @@ def fidelity_models(models: list[str], seeds: list[int]) -> list[dict]:
             n = 100_000
             (model.sample(n, seed=seed) if name == "ours" else _sdv_sample(model, n))
             sample_rps = n / (time.perf_counter() - t0)
-            rows.append({"model": name, "seed": seed, "train_seconds": round(secs, 2), "epochs": epochs,
+            rows.append({"model": name, "seed": seed, "train_seconds": round(secs, 3), "cold_first_fit_seconds": round(cold, 3),
+                         "epochs": epochs,
                          "sample_rows_per_s": round(sample_rps), "torch_threads": torch.get_num_threads(),
                          **_scores(frame, syn[frame.columns], cats, train, test, syn_t[frame.columns])})
     return rows
@@ -153,6 +161,7 @@ def bench_fidelity(seeds: list[int], threads: int | None) -> None:
     emit("scenario_fidelity", dataset="german_credit", seeds=seeds, sdv_version=sdv_version, summary=summary,
          target_quality=0.85, meets_quality=ours["quality_report"] >= 0.85 and (tvae is None or ours["quality_report"] >= tvae["quality_report"]),
          speedup_vs_tvae=round(tvae["train_seconds"] / ours["train_seconds"], 2) if tvae else None,
+         speedup_vs_tvae_cold_first_fit=round(tvae["cold_first_fit_seconds"] / ours["cold_first_fit_seconds"], 2) if tvae else None,
          meets_speed=(tvae["train_seconds"] / ours["train_seconds"] >= 5) if tvae else None, load_avg=load())
 
 
@@ -208,7 +217,8 @@ def bench_default_portfolio(epochs: int) -> None:
              expected_loss_stressed=round(first.metrics.loc["expected_loss", "stressed"]), load_avg=load())
 
 
-def bench_gpu() -> None:
+def bench_gpu(epochs: int) -> None:
+    """Training time and sampling throughput on a CUDA GPU (issue 5), with the page's settings."""
     import torch
 
     if not torch.cuda.is_available():
@@ -220,16 +230,41 @@ def bench_gpu() -> None:
 
     ds = generate_portfolio(50_000, seed=42)
     cols, cats = vae_columns(ds)
-    t0 = time.perf_counter()
-    vae = TabularVAE(VAEParams(epochs=20), device="cuda").fit(ds.frame[cols], cats)
-    train_s = time.perf_counter() - t0
-    vae.sample(10_000)
+    frame = ds.frame[cols]
+    TabularVAE(VAEParams(epochs=1), device="cuda").fit(frame.head(2_000), cats)  # CUDA context, kernels: warm-up
     torch.cuda.synchronize()
+    for run in range(2):
+        t0 = time.perf_counter()
+        vae = TabularVAE(VAEParams(epochs=epochs, seed=run), device="cuda").fit(frame, cats)
+        torch.cuda.synchronize()
+        train_s = time.perf_counter() - t0
+        h = vae.history_
+        emit("scenario_gpu_train", device=torch.cuda.get_device_name(0), torch=torch.__version__, rows=len(frame),
+             columns=len(cols), max_epochs=epochs, epochs_run=len(h.train_loss), seconds=round(train_s, 2),
+             loop_seconds=round(h.seconds, 2), seconds_per_epoch=round(h.seconds / max(1, len(h.train_loss)), 3),
+             final_valid_loss=h.valid_loss[-1])
+    vae.sample(10_000)
+    for n in (250_000, 1_000_000, 4_000_000):
+        torch.cuda.synchronize()
+        t0 = time.perf_counter()
+        out = vae.sample(n, seed=1)
+        torch.cuda.synchronize()
+        s = time.perf_counter() - t0
+        emit("scenario_gpu_sample", device=torch.cuda.get_device_name(0), rows=len(out), seconds=round(s, 3),
+             rows_per_second=round(n / s))
+    customers = frame.head(50_000)
+    shifted = {"regional_unemployment": customers["regional_unemployment"].to_numpy() + 3.0}
+    for _ in range(2):
+        t0 = time.perf_counter()
+        vae.stress(customers, shifted, resample=["debt_to_income", "card_utilisation", "annual_income"], seed=2)
+        torch.cuda.synchronize()
+        s = time.perf_counter() - t0
+    emit("scenario_gpu_stress", device=torch.cuda.get_device_name(0), customers=len(customers), seconds=round(s, 3),
+         rows_per_second=round(len(customers) / s))
     t0 = time.perf_counter()
-    vae.sample(1_000_000, seed=1)
-    s = time.perf_counter() - t0
-    emit("scenario_gpu", device=torch.cuda.get_device_name(0), train_seconds_20_epochs=round(train_s, 2),
-         sample_rows_per_second=round(1_000_000 / s))
+    vae.anomaly_scores(customers)
+    torch.cuda.synchronize()
+    emit("scenario_gpu_anomaly", customers=len(customers), seconds=round(time.perf_counter() - t0, 3))
 
 
 def main() -> None:
@@ -257,7 +292,7 @@ def main() -> None:
     if args.only in (None, "default"):
         bench_default_portfolio(args.epochs)
     if args.only in (None, "gpu"):
-        bench_gpu()
+        bench_gpu(args.epochs)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from dashboard.shell import show_error
 
 VAE_FP = "scen_vae_fp"  # session key: the generator picked for the current dataset
 PAGE_EPOCHS = 20
+HIDDEN_CHOICES = [128, 192, 256, 512]
 
 
 def _money(x: float) -> str:
@@ -132,8 +133,8 @@ def generator_panel(ds: Dataset, vae: TabularVAE | None) -> TabularVAE | None:
         epochs = c[0].number_input("Max epochs", 1, 500, PAGE_EPOCHS, key="scen_epochs",
                                    help="Training stops earlier when the validation loss stops improving.")
         latent = c[1].selectbox("Latent size", [8, 16, 32], index=1, key="scen_latent")
-        hidden = c[2].selectbox("Hidden units", [128, 256, 512], index=1, key="scen_hidden")
-        lr = c[3].number_input("Learning rate", 1e-4, 1e-1, 2e-3, 5e-4, format="%.4f", key="scen_lr")
+        hidden = c[2].selectbox("Hidden units", HIDDEN_CHOICES, index=HIDDEN_CHOICES.index(VAEParams.hidden), key="scen_hidden")
+        lr = c[3].number_input("Learning rate", 1e-4, 1e-1, VAEParams.lr, 5e-4, format="%.4f", key="scen_lr")
         seed = c[4].number_input("Seed", 0, 2**31 - 1, 42, key="scen_vae_seed")
         params = VAEParams(epochs=int(epochs), latent_dim=int(latent), hidden=int(hidden), lr=float(lr), seed=int(seed))
         if st.button("Train generator", key="scen_train_vae", type="primary", icon=":material/play_arrow:"):

@@ -46,14 +46,14 @@ class VAEParams:
     """
 
     latent_dim: int = 16
-    hidden: int = 256
+    hidden: int = 192
     depth: int = 2
     beta: float = 1.0
     activation: str = "silu"
     epochs: int | None = None
     batch_size: int | None = None
-    lr: float = 2e-3
-    patience: int = 7
+    lr: float = 4e-3
+    patience: int = 5
     valid_share: float = 0.1
     p_unconditional: float = 0.3
     drivers: tuple[str, ...] | None = None

@@ -87,7 +87,9 @@ def train_vae(model: ConditionalVAE, numeric: np.ndarray, codes: np.ndarray, dri
     v_mask, v_noise = v_mask.to(device), v_noise.to(device)
     tr_num, tr_cod = num_t[train_idx].to(device), cod_t[train_idx].to(device)
     model.to(device)
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    # the fused kernel updates all parameters in one pass (CPU and CUDA): ~10% of a small model's step
+    fused = torch.device(device).type in ("cpu", "cuda")
+    opt = torch.optim.Adam(model.parameters(), lr=lr, fused=fused or None)
     history = TrainHistory(device=device)
     best_state, best = None, math.inf
     n_train = tr_num.shape[0]
@@ -98,21 +100,25 @@ def train_vae(model: ConditionalVAE, numeric: np.ndarray, codes: np.ndarray, dri
         order = torch.randperm(n_train, generator=gen).to(device)
         masks = random_masks(n_train, n_cols, drivers_t, p_unconditional, gen).to(device)
         noise = torch.randn((n_train, model.config.latent_dim), generator=gen).to(device)
-        total = 0.0
+        # the loss stays on the device during the epoch: one host sync per epoch, not one per step
+        losses = torch.empty(steps, device=device)
         for s in range(steps):
             idx = order[s * batch_size:(s + 1) * batch_size]
             out = model(tr_num[idx], tr_cod[idx], masks[idx], noise[idx])
             loss = out["loss"].mean()
-            if not torch.isfinite(loss):
-                raise TrainingDivergedError(
-                    f"Training diverged: the loss became {loss.item()} at epoch {epoch}, step {s + 1}.",
-                    "Lower the learning rate or the batch size, or check the data for extreme or constant columns.")
             opt.zero_grad(set_to_none=True)
             loss.backward()
+            # a non-finite loss gives non-finite gradients; clipping then leaves the weights non-finite
+            # for the rest of the epoch, and the check below stops the run before they are kept
             torch.nn.utils.clip_grad_norm_(model.parameters(), 10.0)
             opt.step()
-            total += loss.item() * idx.shape[0]
-        train_loss = total / n_train
+            losses[s] = loss.detach() * idx.shape[0]
+        train_loss = losses.sum().item() / n_train
+        if not math.isfinite(train_loss):
+            bad = int(torch.nonzero(~torch.isfinite(losses))[0, 0]) + 1
+            raise TrainingDivergedError(
+                f"Training diverged: the loss stopped being finite at epoch {epoch}, step {bad}.",
+                "Lower the learning rate or the batch size, or check the data for extreme or constant columns.")
         valid_loss = train_loss
         if n_valid:
             model.eval()

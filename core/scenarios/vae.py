@@ -31,7 +31,7 @@ class VAEConfig:
     n_numeric: int
     cardinalities: list[int] = field(default_factory=list)
     latent_dim: int = 16
-    hidden: int = 256
+    hidden: int = 192
     depth: int = 2
     beta: float = 1.0
     activation: str = "silu"
@@ -90,7 +90,7 @@ class ConditionalVAE(nn.Module):
             pad[j, :k] = torch.arange(start, start + k)
             offsets[j] = start
             start += k
-        self.register_buffer("cat_index", pad, persistent=False)
+        self.register_buffer("cat_index", pad, persistent=False)  # (K, max_card); decode uses its transpose
         self.register_buffer("cat_offset", offsets, persistent=False)
         dims_col = torch.cat([torch.arange(c.n_numeric)] +
                              [torch.full((k,), c.n_numeric + j) for j, k in enumerate(c.cardinalities)]).long()
@@ -205,13 +205,17 @@ class ConditionalVAE(nn.Module):
         return w, b
 
     def decode(self, z: torch.Tensor, x_obs: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """``(numeric means (B, N), padded logits (B, K, max_card))``."""
+        """``(numeric means (B, N), padded logits (B, max_card, K))``.
+
+        Categories run along dim 1 and columns along dim 2: a softmax over a middle dim of a contiguous
+        tensor vectorises across columns, ~4x faster on a CPU than over a short last dim.
+        """
         out = self.decoder(torch.cat([z, x_obs, mask], dim=1))
         n = self.config.n_numeric
         if not self.config.n_categorical:
-            return out[:, :n], out.new_zeros((out.shape[0], 0, 1))
+            return out[:, :n], out.new_zeros((out.shape[0], 1, 0))
         padded = torch.cat([out, out.new_full((out.shape[0], 1), float("-inf"))], dim=1)
-        return out[:, :n], padded[:, self.cat_index]
+        return out[:, :n], padded[:, self.cat_index.T]
 
     # ---- the bound -------------------------------------------------------------------------------
     def column_nll(self, numeric: torch.Tensor, codes: torch.Tensor, mean: torch.Tensor,
@@ -221,8 +225,8 @@ class ConditionalVAE(nn.Module):
         nll_num = 0.5 * ((numeric - mean) / sigma) ** 2 + self.log_sigma + 0.9189385
         if not self.config.n_categorical:
             return nll_num
-        logp = F.log_softmax(logits, dim=-1)
-        nll_cat = -logp.gather(2, codes.clamp(min=0).unsqueeze(-1)).squeeze(-1)
+        logp = F.log_softmax(logits, dim=1)  # logits (B, max_card, K)
+        nll_cat = -logp.gather(1, codes.clamp(min=0).unsqueeze(1)).squeeze(1)
         nll_cat = torch.where(codes >= 0, nll_cat, torch.zeros_like(nll_cat))
         return torch.cat([nll_num, nll_cat], dim=1)
 

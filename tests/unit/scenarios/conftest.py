@@ -13,7 +13,7 @@ from core.data.synthetic import generate_portfolio, true_logit
 COLUMNS = ["age", "region", "employment_status", "annual_income", "card_utilisation", "credit_score", "debt_to_income",
            "delinquencies_24m", "inquiries_6m", "regional_unemployment", "policy_rate", "house_price_change",
            "product_type", "ead", "collateral_value", "tenure_months", "has_mortgage"]
-TINY = dict(latent_dim=2, hidden=32, depth=2, epochs=3, batch_size=128, seed=3)
+TINY = dict(latent_dim=2, hidden=32, depth=2, epochs=3, batch_size=128, lr=2e-3, seed=3)  # fixed: not the product defaults
 
 
 class TrueLogitScorer:
