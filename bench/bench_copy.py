@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -36,7 +37,7 @@ except ImportError:  # pragma: no cover - bench/_common needs psutil, absent on 
 
 from core.briefs import SegmentBrief  # noqa: E402
 
-OUT = Path(__file__).resolve().parent / "out"
+OUT = Path(os.environ.get("BENCH_OUT_DIR") or Path(__file__).resolve().parent / "out")  # samples land here
 SEGMENTS = [
     SegmentBrief("Young digital savers", 9000, 0.18, "Under 35, bank mostly on their phones",
                  ("low balances", "use the mobile app weekly")),
@@ -115,6 +116,9 @@ def bench_lm() -> None:
 
 
 # ---- quality ------------------------------------------------------------------------------------
+DTYPE = None  # --dtype: None = what the product uses for this model (float32)
+
+
 def _direct_lm(gguf: str, device: str):
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -126,22 +130,28 @@ def _direct_lm(gguf: str, device: str):
     tok = AutoTokenizer.from_pretrained(str(path.parent), gguf_file=path.name)
     model = AutoModelForCausalLM.from_pretrained(str(path.parent), gguf_file=path.name, dtype=torch.float32)
     mark_dequantised(model)
-    model.to(device=device, dtype=torch.bfloat16 if device == "cuda" else torch.float32).eval()
+    dtype = getattr(torch, DTYPE) if DTYPE else torch.float32  # as the product loads a model under 1B parameters
+    model.to(device=device, dtype=dtype).eval()
     lm = LoadedLM(model, tok, device, ModelSource("gguf", path, "gemma3-270m-a5fd3b62230a", EMBEDDED_LABEL),
                   time.perf_counter() - t)
-    emit("copy_lm_direct_load", device=device, seconds=round(lm.load_seconds, 2), note="GGUF de-quantised in place")
+    import transformers
+
+    emit("copy_lm_direct_load", device=device, dtype=str(dtype), transformers=transformers.__version__,
+         seconds=round(lm.load_seconds, 2), note="GGUF de-quantised in place")
     return lm
 
 
 def bench_quality(backend_name: str, per_batch: int, gguf: str | None, device: str | None, dump: int,
                   products: list[str] | None = None, channels: list[str] | None = None,
-                  segments: int = len(SEGMENTS), tag: str = "") -> None:
+                  segments: int = len(SEGMENTS), tag: str = "", backend=None):
     from core.copy.backends.template import TemplateBackend
     from core.copy.catalogue import get_catalogue
     from core.copy.generate import CopyRequest, distinct_n, generate_copy
 
     cat = get_catalogue()
-    if backend_name == "template":
+    if backend is not None:
+        pass
+    elif backend_name == "template":
         backend = TemplateBackend()
     else:
         from core.copy.backends.local_lm import LocalLMBackend, load_lm
@@ -245,8 +255,11 @@ def main() -> None:
     ap.add_argument("--channels", default="", help="comma-separated channels (default: all)")
     ap.add_argument("--segments", type=int, default=len(SEGMENTS), help="how many of the 3 segments")
     ap.add_argument("--tag", default="", help="suffix of the samples file names")
-    ap.add_argument("--throughput", type=int, default=0, help="also time one batch of this many SMS variants")
+    ap.add_argument("--throughput", type=int, default=0, help="time one batch of this many SMS variants (before any quality part)")
+    ap.add_argument("--dtype", default=None, choices=[None, "float32", "bfloat16"], help="with --gguf: weights dtype")
     args = ap.parse_args()
+    global DTYPE
+    DTYPE = args.dtype
     parts = {p.strip() for p in args.parts.split(",")}
     if "template" in parts:
         bench_template()
@@ -257,10 +270,16 @@ def main() -> None:
            "tag": f"_{args.tag}" if args.tag else ""}
     if "quality-template" in parts:
         bench_quality("template", args.per_batch, None, None, args.dump, **sel)
+    backend = None
+    if args.throughput:  # first: on a leased GPU this is the figure that must come back
+        from core.copy.backends.local_lm import LocalLMBackend, load_lm
+
+        lm = _direct_lm(args.gguf, args.device or "cuda") if args.gguf else load_lm("", device=args.device)
+        backend = LocalLMBackend(lm, batch=True)
+        bench_throughput(backend, 12)  # warm-up: kernels, caches
+        bench_throughput(backend, args.throughput)
     if "quality" in parts:
-        backend = bench_quality("local", args.per_batch, args.gguf, args.device, args.dump, **sel)
-        if args.throughput:
-            bench_throughput(backend, args.throughput)
+        bench_quality("local", args.per_batch, args.gguf, args.device, args.dump, backend=backend, **sel)
 
 
 if __name__ == "__main__":

@@ -112,8 +112,9 @@ def run_generation(req: CopyRequest, choice: str) -> None:
     except StudioError as exc:
         show_error(exc, "The backend could not be prepared")
         return
-    st.caption(f"Backend: **{backend.label}** · `{backend.fingerprint()}`")
     box = st.status(f"Writing copy with the {backend.label}...", expanded=True)
+    # inside the status box, which folds away when done: the batch summary carries the backend line after
+    box.caption(f"Backend: **{backend.label}** · `{backend.fingerprint()}`")
     bar = box.progress(0.0, text="Starting...")
     live = box.empty()
     streamed: dict[int, str] = {}

@@ -139,11 +139,19 @@ def _convert_gguf(source: ModelSource, out: Path) -> dict:
             "convert_seconds": round(time.perf_counter() - start, 1)}
 
 
+SMALL_MODEL_BYTES = 4 * 1024**3  # float32 weights on disk: about 1B parameters
+
+
 def _load_pretrained(folder: Path, device: str) -> tuple[Any, Any]:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    dtype = torch.bfloat16 if device == "cuda" else torch.float32
+    # float32 for models under ~1B parameters, also on a GPU: measured on an H100 with the embedded
+    # Gemma 3 270M, float32 made 12.1 variants/s against bfloat16's 7.7 (launch-bound, not math-bound);
+    # larger models (a folder from settings) load in bfloat16 on CUDA to halve their memory
+    weights = sum(f.stat().st_size for f in folder.glob("*.safetensors"))
+    small = weights < SMALL_MODEL_BYTES
+    dtype = torch.bfloat16 if device == "cuda" and not small else torch.float32
     tokenizer = AutoTokenizer.from_pretrained(str(folder))
     model = AutoModelForCausalLM.from_pretrained(str(folder), dtype=dtype)
     model.to(device)
