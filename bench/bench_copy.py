@@ -141,6 +141,13 @@ def _direct_lm(gguf: str, device: str):
     return lm
 
 
+def _lm_backend(gguf: str | None, device: str | None):
+    from core.copy.backends.local_lm import LocalLMBackend, load_lm
+
+    lm = _direct_lm(gguf, device or "cuda") if gguf else load_lm("", device=device)
+    return LocalLMBackend(lm, batch=True)
+
+
 def bench_quality(backend_name: str, per_batch: int, gguf: str | None, device: str | None, dump: int,
                   products: list[str] | None = None, channels: list[str] | None = None,
                   segments: int = len(SEGMENTS), tag: str = "", backend=None):
@@ -149,18 +156,8 @@ def bench_quality(backend_name: str, per_batch: int, gguf: str | None, device: s
     from core.copy.generate import CopyRequest, distinct_n, generate_copy
 
     cat = get_catalogue()
-    if backend is not None:
-        pass
-    elif backend_name == "template":
-        backend = TemplateBackend()
-    else:
-        from core.copy.backends.local_lm import LocalLMBackend, load_lm
-
-        if gguf:
-            lm = _direct_lm(gguf, device or "cuda")
-        else:
-            lm = load_lm("", device=device)
-        backend = LocalLMBackend(lm, batch=True)
+    if backend is None:  # not already loaded by the throughput part
+        backend = TemplateBackend() if backend_name == "template" else _lm_backend(gguf, device)
     rows, samples = [], []
     started = time.perf_counter()
     OUT.mkdir(parents=True, exist_ok=True)
@@ -272,10 +269,7 @@ def main() -> None:
         bench_quality("template", args.per_batch, None, None, args.dump, **sel)
     backend = None
     if args.throughput:  # first: on a leased GPU this is the figure that must come back
-        from core.copy.backends.local_lm import LocalLMBackend, load_lm
-
-        lm = _direct_lm(args.gguf, args.device or "cuda") if args.gguf else load_lm("", device=args.device)
-        backend = LocalLMBackend(lm, batch=True)
+        backend = _lm_backend(args.gguf, args.device)
         bench_throughput(backend, 12)  # warm-up: kernels, caches
         bench_throughput(backend, args.throughput)
     if "quality" in parts:
