@@ -13,3 +13,12 @@ def clear_streamlit_caches():
     yield
     st.cache_data.clear()
     st.cache_resource.clear()
+
+
+def default_dataset():
+    """The dataset the app opens on: the embedded synthetic portfolio at the configured size and seed."""
+    from core.data.synthetic import generate_portfolio
+    from core.settings import get_settings
+
+    s = get_settings()
+    return generate_portfolio(s.default_rows, s.seed)

@@ -5,6 +5,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from .conftest import default_dataset
+
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(ROOT / "pages/credit_explanation.py")
 FAST = dict(n_estimators=80, learning_rate=0.1, early_stopping_rounds=20)
@@ -16,19 +18,11 @@ def _open(at: AppTest, tab: str) -> AppTest:
     return at.run()
 
 
-def _default_dataset():
-    from core.data.synthetic import generate_portfolio
-    from core.settings import get_settings
-
-    s = get_settings()
-    return generate_portfolio(s.default_rows, s.seed)
-
-
 @pytest.fixture
 def trained():
     from core.credit.service import CreditParams, train_or_load
 
-    ds = _default_dataset()
+    ds = default_dataset()
     return ds, train_or_load(ds, CreditParams(**FAST))
 
 
@@ -115,7 +109,7 @@ def test_fairness_tab_shows_groups_and_flags(trained):
 
 
 def test_training_error_is_a_message_not_a_traceback():
-    ds = _default_dataset()
+    ds = default_dataset()
     at = AppTest.from_file(PAGE, default_timeout=120).run()
     at.multiselect(key="credit_exclude").set_value(ds.features())
     at.button(key="credit_train").click().run()
@@ -129,7 +123,7 @@ def test_dataset_without_target_gets_a_message():
     from core.data.schema import Role
     from dashboard import state
 
-    ds = _default_dataset()
+    ds = default_dataset()
     ds = ds.with_schema(replace(ds.schema, roles={**ds.schema.roles, "default_12m": Role.NUMERIC}))
     at = AppTest.from_file(PAGE, default_timeout=120)
     at.session_state[state.DATASET] = ds

@@ -5,25 +5,19 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from .conftest import default_dataset
+
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(ROOT / "pages/risk_scenarios.py")
 CREDIT_FAST = dict(n_estimators=60, learning_rate=0.15, early_stopping_rounds=15)
 VAE_FAST = dict(epochs=3, latent_dim=4, hidden=64, seed=1)
 
 
-def _default_dataset():
-    from core.data.synthetic import generate_portfolio
-    from core.settings import get_settings
-
-    s = get_settings()
-    return generate_portfolio(s.default_rows, s.seed)
-
-
 @pytest.fixture
 def credit():
     from core.credit.service import CreditParams, train_or_load
 
-    ds = _default_dataset()
+    ds = default_dataset()
     return ds, train_or_load(ds, CreditParams(**CREDIT_FAST))
 
 
