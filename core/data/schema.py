@@ -65,6 +65,7 @@ class Schema:
     roles: dict[str, Role]
     semantics: dict[str, str] = field(default_factory=dict)
     positive_label: object = 1  # the target value that means "bad" / positive class
+    units: dict[str, str] = field(default_factory=dict)  # numeric column -> unit read from the file ("%", "$", "months")
 
     def columns(self, role: Role) -> list[str]:
         return [c for c, r in self.roles.items() if r == role]
@@ -111,11 +112,13 @@ class Schema:
     def to_dict(self) -> dict:
         return {"roles": {c: r.value for c, r in self.roles.items()}, "semantics": dict(self.semantics),
                 "positive_label": self.positive_label if not isinstance(self.positive_label, np.generic)
-                else self.positive_label.item()}
+                else self.positive_label.item(),
+                **({"units": dict(self.units)} if self.units else {})}
 
     @classmethod
     def from_dict(cls, d: dict) -> Schema:
-        return cls({c: Role(r) for c, r in d["roles"].items()}, dict(d.get("semantics", {})), d.get("positive_label", 1))
+        return cls({c: Role(r) for c, r in d["roles"].items()}, dict(d.get("semantics", {})), d.get("positive_label", 1),
+                   units=dict(d.get("units", {})))
 
 
 def _looks_like_pii_values(s: pd.Series) -> bool:

@@ -1,0 +1,140 @@
+"""What a column holds, read from its values: numbers, dates, codes or text, and copies of others.
+
+:func:`read_column` decides, for one raw column, whether it is empty, constant, numbers (plain or
+written as text), dates, digit codes with leading zeros, booleans or text, and converts the
+values. Mixed columns (mostly numbers with a few text codes such as ``n/a`` or ``XX``) are decided
+by the share of numbers, and the decision says why. :func:`duplicates` finds columns that repeat
+another value for value (or code for code).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from core.data.conform import date_note, number_note
+from core.data.dates import DateParse, looks_like_dates, named_like_date, parse_dates
+from core.data.parse import NumberParse, has_leading_zero_codes, parse_numbers, plain_numbers
+
+NUMERIC_SHARE = 0.98  # at least this share of numbers: numeric, the rest missing
+MIXED_SHARE = 0.80  # at least this share and few distinct text codes: numeric, codes missing
+MAX_CODES = 5  # the most distinct text codes a numeric column may carry
+
+
+@dataclass(frozen=True)
+class ColumnRead:
+    """One column as read from its values.
+
+    ``kind`` is one of ``empty``, ``constant``, ``number``, ``date``, ``bool``, ``code`` (digit
+    codes with leading zeros) or ``text``; ``values`` are converted for ``number`` and ``date``.
+    """
+
+    name: str
+    kind: str
+    values: pd.Series
+    converted: bool = False
+    evidence: str = ""
+    note: str = ""
+    numbers: NumberParse | None = None
+    dates: DateParse | None = None
+
+    @property
+    def distinct(self) -> int:
+        return int(self.values.nunique(dropna=True))
+
+
+def _bool_text(s: pd.Series) -> bool:
+    values = {str(v).strip().lower() for v in pd.unique(s.dropna())}
+    return bool(values) and values <= {"true", "false"}
+
+
+def read_column(name: str, s: pd.Series) -> ColumnRead:
+    """Read one column (see the module docstring)."""
+    present = s.dropna()
+    if present.empty:
+        return ColumnRead(name, "empty", s, evidence="every value is missing")
+    if present.nunique() == 1:
+        return ColumnRead(name, "constant", s, evidence=f"every row holds {present.iloc[0]!r}")
+    if pd.api.types.is_bool_dtype(s):
+        return ColumnRead(name, "bool", s)
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return ColumnRead(name, "date", parse_dates(s).values, evidence="stored as dates")
+    if pd.api.types.is_numeric_dtype(s):
+        if named_like_date(name):
+            d = parse_dates(s, name)
+            if looks_like_dates(d, s):
+                return ColumnRead(name, "date", d.values, True, "; ".join(d.evidence), date_note(name, d), dates=d)
+        return ColumnRead(name, "number", s)
+    if _bool_text(s):
+        return ColumnRead(name, "bool", s.map(lambda v: str(v).strip().lower() == "true" if pd.notna(v) else v))
+    if has_leading_zero_codes(s):
+        return ColumnRead(name, "code", s, evidence="digit codes with leading zeros (e.g. "
+                          f"{present.astype(str).iloc[0]!r}): kept as text so the zeros are not lost")
+    plain = plain_numbers(s)
+    if plain is not None:
+        return ColumnRead(name, "number", plain, True, "numbers stored as text")
+    d = parse_dates(s, name)
+    if looks_like_dates(d, s):
+        plain_iso = not d.evidence and not d.failed and all(f.startswith("ISO") for f in d.formats)
+        return ColumnRead(name, "date", d.values, True, "; ".join(d.evidence) or f"dates ({', '.join(d.formats)})",
+                          "" if plain_iso else date_note(name, d), dates=d)
+    p = parse_numbers(s)
+    return _decide_numbers(name, s, p)
+
+
+def _decide_numbers(name: str, s: pd.Series, p: NumberParse) -> ColumnRead:
+    """Numeric or text for a column that is partly numbers written as text."""
+    if p.share >= NUMERIC_SHARE or (p.share >= MIXED_SHARE and len(p.failed) <= MAX_CODES):
+        why = "; ".join(p.evidence) or "numbers written as text"
+        if p.failed:
+            why += (f"; {p.share:.0%} of the values are numbers and the {len(p.failed)} text code"
+                    f"{'s' if len(p.failed) > 1 else ''} ({', '.join(repr(v) for v in list(p.failed)[:3])}) "
+                    "were read as missing")
+        return ColumnRead(name, "number", p.values, True, why, number_note(name, p), numbers=p)
+    if p.share >= 0.2:
+        codes = ", ".join(repr(v) for v in list(p.failed)[:3])
+        why = (f"{p.share:.0%} of the values are numbers but {1 - p.share:.0%} are text ({codes}); "
+               "kept as categorical. Set it to numeric on Home to read the numbers (the text becomes missing)")
+        return ColumnRead(name, "text", s, evidence=why, note=f"'{name}' mixes numbers and text: {why}.", numbers=p)
+    return ColumnRead(name, "text", s)
+
+
+def _fingerprint(values: pd.Series) -> str:
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        arr = values.to_numpy(dtype=float)
+        return hashlib.sha1(np.where(np.isnan(arr), np.inf, arr).tobytes()).hexdigest()
+    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+    return hashlib.sha1(codes.tobytes() + repr(list(uniques)).encode()).hexdigest()
+
+
+def _code_pattern(values: pd.Series) -> str | None:
+    """Fingerprint of the partition a low-cardinality column makes (same for yes/no and 1/0 of one flag)."""
+    if values.nunique(dropna=True) > 50:
+        return None
+    codes, _ = pd.factorize(values.astype(object), use_na_sentinel=True, sort=False)
+    return hashlib.sha1(codes.astype(np.int64).tobytes()).hexdigest()
+
+
+def duplicates(reads: dict[str, ColumnRead]) -> dict[str, tuple[str, str]]:
+    """Columns that repeat an earlier one: ``{copy: (original, how)}``, in frame order."""
+    seen: dict[str, str] = {}
+    coded: dict[str, str] = {}
+    out: dict[str, tuple[str, str]] = {}
+    for c, r in reads.items():
+        if r.kind in ("empty", "constant"):
+            continue
+        fp = _fingerprint(r.values)
+        if fp in seen:
+            out[c] = (seen[fp], "holds the same values as")
+            continue
+        seen[fp] = c
+        pattern = _code_pattern(r.values)
+        if pattern is not None:
+            if pattern in coded:
+                out[c] = (coded[pattern], "codes the same information as")
+            else:
+                coded[pattern] = c
+    return out
