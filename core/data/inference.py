@@ -18,13 +18,21 @@ import pandas as pd
 from core.data.columns import ColumnRead, duplicates, read_column
 from core.data.conform import conform
 from core.data.identifiers import IdKind, check_id
-from core.data.schema import Role, Schema, infer_semantics
+from core.data.schema import Role, Schema, Tag, infer_semantics
+from core.data.tags import infer_tags
 from core.data.targets import TargetScore, positive_label, score_target
 from core.data.validation import check_target
 from core.errors import SchemaError, TargetError
 
 _MAX_REFUSED_VALUES = 10  # a target-named column with 3..10 values is refused as a target, not made a feature
 _FREE_TEXT_SHARE = 0.5  # a text column with more distinct values than this share of rows is set aside
+# what a kind of personal data also says about a protected basis (it never reaches a model either way)
+_PII_TAGS: dict[str, dict[Tag, str]] = {
+    "person names": {Tag.PROXY: "person names are proxies for sex and national origin"},
+    "postcodes": {Tag.PROXY: "postcodes are proxies for race and national origin",
+                  Tag.GEOGRAPHIC: "a postcode says where the customer lives"},
+    "date of birth": {Tag.PROTECTED: "a date of birth gives the age"},
+}
 
 
 @dataclass(frozen=True)
@@ -214,12 +222,14 @@ def infer(frame: pd.DataFrame, target: str | None = None, id_column: str | None 
             log.notes.append(r.note)
     from core.data.pii import detect_pii
 
+    pii_tags: dict[str, dict[Tag, str]] = {}
     for c, r in reads.items():
         if c in roles or c in (target, id_column):
             continue
         found = detect_pii(c, r)
         if found is not None:
             roles[c] = Role.PII
+            pii_tags[c] = _PII_TAGS.get(found.kind, {})
             log.excluded[c] = f"personal data: {found.kind}"
             log.decide(c, "pii", "pii", found.evidence)
     for copy, (original, how) in duplicates({c: r for c, r in reads.items() if c not in roles}).items():
@@ -260,4 +270,7 @@ def infer(frame: pd.DataFrame, target: str | None = None, id_column: str | None 
     units = {c: r.numbers.unit for c, r in reads.items() if r.numbers is not None and r.numbers.unit
              and roles[c] == Role.NUMERIC}
     schema = replace(conformed.schema, units={**conformed.schema.units, **units})
+    schema, tag_decisions = infer_tags(conformed.frame, schema, pii_tags)
+    for column, outcome, evidence in tag_decisions:
+        log.decide(column, "tags", outcome, evidence)
     return Inference(conformed.frame, schema, log.report())
