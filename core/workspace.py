@@ -3,7 +3,8 @@
 Tables:
 
 ``datasets``
-    one row per imported dataset: name, source, schema (JSON), fingerprint, rows, columns, time.
+    one row per imported dataset: name, source, schema (JSON), fingerprint, rows, columns, time,
+    and its metadata (JSON: the import notes and the inference report, who imported or edited it).
     The frame itself lives in a table ``ds_<name>``.
 ``runs``
     one row per fitted model, segmentation, scenario or copy batch: kind, name, status,
@@ -81,6 +82,7 @@ CREATE TABLE IF NOT EXISTS run_tables (
 # added after the first release; existing workspaces get them on open
 _MIGRATIONS = (
     "ALTER TABLE runs ADD COLUMN IF NOT EXISTS user_id VARCHAR",
+    "ALTER TABLE datasets ADD COLUMN IF NOT EXISTS meta_json VARCHAR",
 )
 
 RUN_STATUSES = ("running", "done", "failed", "saved")
@@ -166,8 +168,12 @@ class Workspace:
             self._con.close()
 
     # ---- datasets ----------------------------------------------------------------------
-    def save_dataset(self, name: str, frame: pd.DataFrame, *, source: str, schema: dict, fingerprint: str) -> str:
-        """Store a frame as a workspace dataset (replacing one of the same name); returns its name."""
+    def save_dataset(self, name: str, frame: pd.DataFrame, *, source: str, schema: dict, fingerprint: str,
+                     meta: dict | None = None) -> str:
+        """Store a frame as a workspace dataset (replacing one of the same name); returns its name.
+
+        ``meta`` is kept with it (the import notes and inference report, so every later session shows them).
+        """
         key = _safe_name(name)
         table = f"ds_{key}"
         with self._tx() as cur:
@@ -178,8 +184,10 @@ class Workspace:
                 cur.unregister("_incoming")
             cur.execute("DELETE FROM datasets WHERE name = ?", [key])
             cur.execute(
-                "INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [key, source, json.dumps(schema), fingerprint, len(frame), frame.shape[1], _now()],
+                "INSERT INTO datasets (name, source, schema_json, fingerprint, n_rows, n_cols, created_at, meta_json) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [key, source, json.dumps(schema), fingerprint, len(frame), frame.shape[1], _now(),
+                 json.dumps(meta or {}, default=str)],
             )
         return key
 
@@ -192,6 +200,8 @@ class Workspace:
             raise WorkspaceError(f"There is no workspace dataset named '{name}'.")
         row = df.iloc[0].to_dict()
         row["schema"] = json.loads(row.pop("schema_json") or "{}")
+        raw = row.pop("meta_json", None)
+        row["meta"] = json.loads(raw) if isinstance(raw, str) and raw else {}
         return row
 
     def load_dataset(self, name: str) -> pd.DataFrame:

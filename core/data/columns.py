@@ -132,9 +132,13 @@ def duplicates(reads: dict[str, ColumnRead]) -> dict[str, tuple[str, str]]:
             continue
         seen[fp] = c
         pattern = _code_pattern(r.values)
-        if pattern is not None:
-            if pattern in coded:
-                out[c] = (coded[pattern], "codes the same information as")
-            else:
-                coded[pattern] = c
+        if pattern is None:
+            continue
+        is_text = r.kind in ("text", "code", "bool")
+        # a recoding ("north"/"south" and 1/2) pairs a text column with another; two numeric columns
+        # only count as copies when their values are equal
+        if pattern in coded and (is_text or reads[coded[pattern]].kind in ("text", "code", "bool")):
+            out[c] = (coded[pattern], "codes the same information as")
+        else:
+            coded.setdefault(pattern, c)
     return out

@@ -9,18 +9,19 @@ from __future__ import annotations
 import csv
 import io
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
 
+from core.auth import LOCAL_USER, User
 from core.data.conform import conform
 from core.data.dataset import Dataset
 from core.data.inference import InferenceReport, infer
 from core.data.parse import plain_numbers
-from core.data.schema import Schema, infer_schema
+from core.data.schema import Schema
 from core.data.validation import validate
 from core.errors import EmptyDataError, FileFormatError, FileTooLargeError, WorkspaceError
 from core.workspace import Workspace
@@ -199,17 +200,53 @@ def load_file(filename: str, data: bytes, max_mb: int, **kwargs) -> tuple[Datase
     return p.dataset, p.notes
 
 
-def import_dataset(ws: Workspace, ds: Dataset) -> str:
-    """Store a validated dataset in the workspace (one transaction); returns its workspace name."""
-    return ws.save_dataset(ds.name, ds.frame, source=ds.source, schema=ds.schema.to_dict(), fingerprint=ds.fingerprint)
+def import_dataset(ws: Workspace, ds: Dataset, notes: list[str] | None = None, report: InferenceReport | None = None,
+                   user: User = LOCAL_USER) -> str:
+    """Store a validated dataset in the workspace (one transaction); returns its workspace name.
+
+    The notes and the inference report are stored with it, so Home shows them on every later visit.
+    """
+    meta = {"notes": list(notes or []), "report": report.to_dict() if report is not None else None,
+            "imported_by": user.id}
+    return ws.save_dataset(ds.name, ds.frame, source=ds.source, schema=ds.schema.to_dict(), fingerprint=ds.fingerprint,
+                           meta=meta)
+
+
+@dataclass(frozen=True)
+class Imported:
+    """What ``studio import`` and Home's upload report: the workspace name, the dataset and its notes."""
+
+    name: str
+    dataset: Dataset
+    notes: list[str]
+    report: InferenceReport | None = None
+
+
+def import_file(ws: Workspace, filename: str, data: bytes, max_mb: int, name: str | None = None,
+                target: str | None = None, user: User = LOCAL_USER) -> Imported:
+    """Read, infer, validate and store a file in the workspace (its table is then ``ds_<name>``)."""
+    p = prepare_file(filename, data, max_mb, target=target)
+    ds = p.dataset if not name else replace(p.dataset, name=name)
+    stored = import_dataset(ws, ds, p.notes, p.report, user)
+    return Imported(stored, ds, p.notes, p.report)
+
+
+def stored_notes(ws: Workspace, name: str) -> tuple[list[str], InferenceReport | None]:
+    """The notes and inference report kept with a workspace dataset (empty for an older workspace)."""
+    meta = ws.dataset_meta(name).get("meta") or {}
+    notes = list(meta.get("notes") or []) + [n for n in meta.get("edit_notes") or [] if n not in (meta.get("notes") or [])]
+    report = InferenceReport.from_dict(meta["report"]) if meta.get("report") else None
+    return notes, report
 
 
 def load_workspace_dataset(ws: Workspace, name: str) -> Dataset:
     """A dataset stored in the workspace, with the schema it was saved with."""
     meta = ws.dataset_meta(name)
     frame = ws.load_dataset(name)
-    schema = Schema.from_dict(meta["schema"]) if meta.get("schema") else infer_schema(frame)
-    return Dataset(meta["name"], frame, schema, meta["source"], meta["fingerprint"])
+    if meta.get("schema"):
+        return Dataset(meta["name"], frame, Schema.from_dict(meta["schema"]), meta["source"], meta["fingerprint"])
+    p = prepare(meta["name"], frame, meta["source"])  # a table stored without a schema: infer it now
+    return p.dataset
 
 
 def query_workspace(ws: Workspace, sql: str, name: str) -> tuple[Dataset, list[str]]:

@@ -27,7 +27,7 @@ _PII_NAME = re.compile(
     r"(^|_)(first_?name|last_?name|given_?name|family_?name|sur_?name|surname|forename|full_?name|middle_?name|"
     r"maiden_?name|email|e_?mail|email_?address|phone|mobile|cell|telephone_?number|tel|phone_?number|fax|"
     r"ssn|social_security|sin|nino|national_?insurance|national_?id|passport|driver_?licen[cs]e|tax_?id|tin|"
-    r"iban|bban|account_?(no|num|nbr|number)|acct_?(no|num|number)?|card_?(no|num|number)|pan|cvv|"
+    r"iban|bban|account_?(no|num|nbr|number)|acct_?(no|num|nbr|number)|card_?(no|num|number)|pan|cvv|"
     r"address|street|street_?address|home_?address|address_?line_?\d*|post_?code|postal_?code|zip|zip_?code|"
     r"dob|date_?of_?birth|birth_?date|birthday|ip_?address)($|_)|"
     r"^(customer|client|applicant|borrower|holder|account_?holder|card_?holder|contact|person|member|spouse|"
@@ -179,7 +179,7 @@ def _in_text(sample: pd.Series) -> PiiFinding | None:
 def detect_pii(name: str, r: ColumnRead) -> PiiFinding | None:
     """Whether a column is personal data (see the module docstring), with the evidence."""
     if matches(_PII_NAME, name) and not matches(_NOT_PII_NAME, name):
-        return PiiFinding("named like personal data", f"the name '{name}' says personal data")
+        return PiiFinding("the name says so", f"the name '{name}' says personal data")
     if r.kind == "date":
         return _date_of_birth(name, r)
     if r.kind in ("empty", "constant", "bool"):
@@ -209,7 +209,7 @@ def detect_pii(name: str, r: ColumnRead) -> PiiFinding | None:
             return PiiFinding("street addresses", "the values are street addresses (a number and a street word)")
         if r.kind == "code" and sample.str.fullmatch(_FIVE_DIGITS).mean() >= 0.9:
             return PiiFinding("postcodes", "5-digit codes kept with their leading zeros, as ZIP codes are")
-        if sample.str.len().mean() > 15:
+        if sample.str.len().mean() > 15 and sample.str.contains(" ", regex=False).mean() >= 0.5:
             found = _in_text(sample)
             if found is not None:
                 return found

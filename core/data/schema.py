@@ -81,6 +81,7 @@ _SEMANTIC_PATTERNS: dict[str, tuple[str, ...]] = {
     "recency": (r"^(txn_recency_days|recency|days_since_last_txn)$",),
     "frequency": (r"^(txn_count_90d|frequency|purchases_frequency|txn_count)$",),
     "monetary": (r"^(txn_amount_90d|monetary|purchases|spend)$",),
+    "date": (r"^(application_date|as_of_date|snapshot_date|observation_date|date)$",),
 }
 
 
@@ -182,11 +183,11 @@ def infer_semantics(columns: list[str]) -> dict[str, str]:
     """Semantic name -> the column that plays that part, from the names (in any naming habit)."""
     from core.data.naming import snake
 
-    keys = [(c, snake(c)) for c in columns]
+    keys = [(c, snake(c), re.sub(r"[^0-9a-z]+", "_", str(c).lower()).strip("_")) for c in columns]
     found = {}
     for sem, patterns in _SEMANTIC_PATTERNS.items():
         for pattern in patterns:
-            hit = next((c for c, key in keys if re.match(pattern, key)), None)
+            hit = next((c for c, key, plain in keys if re.match(pattern, key) or re.match(pattern, plain)), None)
             if hit is not None:
                 found[sem] = hit
                 break

@@ -53,7 +53,8 @@ _NAME_RULES: tuple[tuple[Tag, str, str], ...] = (
                     r"activity|cash_?advance|oneoff|one_off|(^|_)payments($|_)|pay_amt|prc_full_payment|(^|_)trx|"
                     r"ct_chng|amt_chng|contacts_count|inactive|is_active|active_member|channel|(^|_)contact($|_))",
      "transactions, activity or channel use"),
-    (Tag.BALANCE, r"(balance|(^|_)bal($|_)|(^|_)limit|limit_bal|credit_limit|saving|checking_balance|deposit|"
+    (Tag.BALANCE, r"(balance|(^|_)bal($|_)|(^|_)limit|limit_bal|credit_limit|^savings?($|_(?!accounts?_held))|"
+                  r"(^|_)saving_accounts?|savings_status|checking_balance|(^|_)deposits?($|_)|"
                   r"utili[sz]ation|(^|_)util($|_)|revol_util|open_to_buy|revolving_bal|revol_bal|minimum_payments|"
                   r"bill_amt)", "a balance, limit or utilisation"),
     (Tag.INCOME, r"(income|(^|_)inc($|_)|annual_inc|salary|earnings|wage|debt_to_income|(^|_)dti($|_)|debt_ratio|"
@@ -69,7 +70,7 @@ _NAME_RULES: tuple[tuple[Tag, str, str], ...] = (
                   r"(^|_)pay_[0-9]+$|(^|_)pay_?status|derog|public_rec|(^|_)pub_rec|charge_off_history|"
                   r"open_credit_lines|other_payment_plans|(^|_)grade($|_)|sub_grade|credit_policy)",
      "credit or repayment history: the applicant cannot change it now"),
-    (Tag.PRODUCT, r"((^|_)has_|product|(^|_)n_products($|_)|num_of_products|num_products|(^|_)loan($|_)|"
+    (Tag.PRODUCT, r"((^|_)has_|product|(^|_)n_products($|_)|num_of_products|num_products|^loans?$|"
                   r"card_category|card_type|(^|_)contract($|_)|real_estate_loans|total_relationship_count)",
      "a product holding or product type"),
     (Tag.APPLICATION, r"(purpose|(^|_)term($|_)|loan_term|term_months|loan_purpose|amount_requested|loan_amount|"
@@ -139,7 +140,7 @@ def tags_for(name: str, s: pd.Series, columns: set[str]) -> dict[Tag, str]:
     for tag, rx, why in _COMPILED:
         if rx.search(key) and tag not in found:
             found[tag] = f"the name '{name}': {why}"
-    if key == "duration" and len(columns & _CALL_CONTEXT) >= 2:
+    if key == "duration" and (columns & {"campaign", "pdays", "poutcome"} or len(columns & _CALL_CONTEXT) >= 2):
         # in a campaign file "duration" is the length of the last call, known only after the outcome
         found = {Tag.POST_OUTCOME: ("in a campaign file (it has " + ", ".join(sorted(columns & _CALL_CONTEXT))
                                     + ") 'duration' is the length of the call: known only after the outcome")}
