@@ -114,11 +114,11 @@ def parse_dates(s: pd.Series, name: str = "") -> DateParse:
             bad = uniq[result.notna().to_numpy() & _try(uniq, _swap_fmt(best_fmt)).isna().to_numpy()]
             if len(bad):
                 evidence.append(f"values such as {bad.iloc[0]!r} only make sense as {best_label}.")
-    for w, _fmt, label, parsed in scored[1:]:
+    for _w, fmt, label, parsed in scored[1:]:
         if result.notna().all():
             break
         fill = result.isna() & parsed.notna()
-        if fill.any() and weight[fill.to_numpy()].sum() >= 0.01 * weight.sum() and not _swapped(_fmt, best_fmt):
+        if fill.any() and weight[fill.to_numpy()].sum() >= 0.01 * weight.sum() and not _swapped(fmt, best_fmt):
             result = result.where(~fill, parsed)
             used.append(label)
     hit = result.notna().to_numpy()

@@ -37,7 +37,7 @@ def _roles(schema: Schema, roles: Mapping[str, Role | str]) -> dict[str, Role]:
         chosen = [c for c, r in out.items() if r == role]
         if len(chosen) > 1:
             raise SchemaError(f"Only one column can be the {role.value}; {', '.join(repr(c) for c in chosen)} are.",
-                              f"Set all but one of them to another role.")
+                              "Set all but one of them to another role.")
     return out
 
 

@@ -78,7 +78,10 @@ def _clean_text(frame: pd.DataFrame) -> pd.DataFrame:
     for c in frame.columns:
         s = frame[c]
         if s.dtype == object:
-            s = s.str.strip().replace("", np.nan)
+            uniques = pd.unique(s.dropna())
+            stripped = [str(v).strip() for v in uniques]
+            if any(a != b for a, b in zip(uniques, stripped, strict=True)):  # only touch rows when a cell needs it
+                s = s.map(dict(zip(uniques, [v if v else np.nan for v in stripped], strict=True)))
             numbers = plain_numbers(s)
             if numbers is not None:
                 s = numbers

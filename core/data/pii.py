@@ -176,10 +176,7 @@ def _in_text(sample: pd.Series) -> PiiFinding | None:
     return None
 
 
-def detect_pii(name: str, r: ColumnRead) -> PiiFinding | None:
-    """Whether a column is personal data (see the module docstring), with the evidence."""
-    if matches(_PII_NAME, name) and not matches(_NOT_PII_NAME, name):
-        return PiiFinding("the name says so", f"the name '{name}' says personal data")
+def _by_value(name: str, r: ColumnRead) -> PiiFinding | None:
     if r.kind == "date":
         return _date_of_birth(name, r)
     if r.kind in ("empty", "constant", "bool"):
@@ -188,35 +185,49 @@ def detect_pii(name: str, r: ColumnRead) -> PiiFinding | None:
     if sample.empty:
         return None
     digits = sample.str.replace(r"[\s-]", "", regex=True)
-    all_digits = bool(digits.str.fullmatch(r"\d+").all())
-    if r.kind == "text" or r.kind == "code":
+    if r.kind in ("text", "code"):
         if _share(sample, lambda t: bool(_EMAIL.match(t))) >= 0.8:
             return PiiFinding("email addresses", "the values are email addresses")
         if _share(sample, lambda t: bool(_SSN.match(t))) >= 0.8:
             return PiiFinding("social security numbers", "the values have the ddd-dd-dddd shape of a US SSN")
         if _share(sample, iban_ok) >= 0.8:
             return PiiFinding("IBANs", "the values are IBANs with a valid mod-97 checksum")
+        for kind, rx in _POSTCODES:
+            if sample.str.fullmatch(rx).mean() >= 0.8:
+                return PiiFinding("postcodes", f"the values are shaped like {kind}")
+        if r.kind == "code" and sample.str.fullmatch(_FIVE_DIGITS).mean() >= 0.9:
+            return PiiFinding("postcodes", "5-digit codes kept with their leading zeros, as ZIP codes are")
         if _share(sample, lambda t: bool(_PHONE.match(t))) >= 0.8 and (digits.str.len() >= 9).mean() >= 0.8:
             return PiiFinding("phone numbers", "the values are shaped like phone numbers")
         share = _person_names(sample)
         if share >= 0.5:
             return PiiFinding("person names", f"{share:.0%} of the sampled values are capitalised words holding "
                                               "known given or family names")
-        for kind, rx in _POSTCODES:
-            if sample.str.fullmatch(rx).mean() >= 0.8:
-                return PiiFinding("postcodes", f"the values are shaped like {kind}")
         if sample.str.fullmatch(_ADDRESS).mean() >= 0.6 or sample.str.match(_ADDRESS).mean() >= 0.6:
             return PiiFinding("street addresses", "the values are street addresses (a number and a street word)")
-        if r.kind == "code" and sample.str.fullmatch(_FIVE_DIGITS).mean() >= 0.9:
-            return PiiFinding("postcodes", "5-digit codes kept with their leading zeros, as ZIP codes are")
         if sample.str.len().mean() > 15 and sample.str.contains(" ", regex=False).mean() >= 0.5:
             found = _in_text(sample)
             if found is not None:
                 return found
     if matches(_POSTCODE_NAME, name) and sample.str.fullmatch(_FIVE_DIGITS).mean() >= 0.9:
         return PiiFinding("postcodes", f"5-digit codes under the name '{name}'")
-    if all_digits and digits.str.len().between(13, 19).mean() >= 0.95 and digits.map(luhn_ok).mean() >= 0.9:
+    if bool(digits.str.fullmatch(r"\d+").all()) and digits.str.len().between(13, 19).mean() >= 0.95 \
+            and digits.map(luhn_ok).mean() >= 0.9:
         return PiiFinding("card numbers", "13-19 digit numbers that pass the Luhn check of card numbers")
+    return None
+
+
+def detect_pii(name: str, r: ColumnRead) -> PiiFinding | None:
+    """Whether a column is personal data (see the module docstring), with the evidence.
+
+    The values are read first (they say what kind of personal data it is); a name that says
+    personal data is enough on its own.
+    """
+    found = _by_value(name, r)
+    if found is not None:
+        return found
+    if matches(_PII_NAME, name) and not matches(_NOT_PII_NAME, name):
+        return PiiFinding("the name says so", f"the name '{name}' says personal data")
     return None
 
 

@@ -16,6 +16,7 @@ from core.data.identifiers import IdKind, check_id
 from core.data.schema import Role, Schema
 from core.errors import EmptyDataError, SchemaError, TargetError
 
+
 @dataclass(frozen=True)
 class Validated:
     """The schema after repairs, and the notes the analyst should read."""
