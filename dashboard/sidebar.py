@@ -46,7 +46,9 @@ def render() -> Dataset:
         current = state.get(state.DATASET_CHOICE, DEFAULT_LABEL)
         if current not in choices:
             current = DEFAULT_LABEL
-        st.selectbox("Dataset", list(choices), index=list(choices).index(current), key="sidebar_dataset",
+        if st.session_state.get("sidebar_dataset") != current:  # an import or edit chose another dataset
+            st.session_state["sidebar_dataset"] = current
+        st.selectbox("Dataset", list(choices), key="sidebar_dataset",
                      on_change=lambda: state.put(state.DATASET_CHOICE, st.session_state["sidebar_dataset"]))
         ds = current_dataset()
         target = ds.schema.target

@@ -46,6 +46,16 @@ class ColumnRead:
         return int(self.values.nunique(dropna=True))
 
 
+def sentences(items: list[str]) -> str:
+    """Evidence items as one paragraph: each a capitalised sentence ending in a full stop."""
+    out = []
+    for item in items:
+        item = item.strip()
+        if item:
+            out.append(item[0].upper() + item[1:] + ("" if item.endswith((".", "!", "?")) else "."))
+    return " ".join(out)
+
+
 def _bool_text(s: pd.Series) -> bool:
     values = {str(v).strip().lower() for v in pd.unique(s.dropna())}
     return bool(values) and values <= {"true", "false"}
@@ -66,7 +76,7 @@ def read_column(name: str, s: pd.Series) -> ColumnRead:
         if named_like_date(name):
             d = parse_dates(s, name)
             if looks_like_dates(d, s):
-                return ColumnRead(name, "date", d.values, True, "; ".join(d.evidence), date_note(name, d), dates=d)
+                return ColumnRead(name, "date", d.values, True, sentences(d.evidence), date_note(name, d), dates=d)
         return ColumnRead(name, "number", s)
     if _bool_text(s):
         return ColumnRead(name, "bool", s.map(lambda v: str(v).strip().lower() == "true" if pd.notna(v) else v))
@@ -75,11 +85,11 @@ def read_column(name: str, s: pd.Series) -> ColumnRead:
                           f"{present.astype(str).iloc[0]!r}): kept as text so the zeros are not lost")
     plain = plain_numbers(s)
     if plain is not None:
-        return ColumnRead(name, "number", plain, True, "numbers stored as text")
+        return ColumnRead(name, "number", plain, True, "Numbers stored as text.")
     d = parse_dates(s, name)
     if looks_like_dates(d, s):
         plain_iso = not d.evidence and not d.failed and all(f.startswith("ISO") for f in d.formats)
-        return ColumnRead(name, "date", d.values, True, "; ".join(d.evidence) or f"dates ({', '.join(d.formats)})",
+        return ColumnRead(name, "date", d.values, True, sentences(d.evidence) or f"Dates ({', '.join(d.formats)}).",
                           "" if plain_iso else date_note(name, d), dates=d)
     p = parse_numbers(s)
     return _decide_numbers(name, s, p)
@@ -88,17 +98,17 @@ def read_column(name: str, s: pd.Series) -> ColumnRead:
 def _decide_numbers(name: str, s: pd.Series, p: NumberParse) -> ColumnRead:
     """Numeric or text for a column that is partly numbers written as text."""
     if p.share >= NUMERIC_SHARE or (p.share >= MIXED_SHARE and len(p.failed) <= MAX_CODES):
-        why = "; ".join(p.evidence) or "numbers written as text"
+        why = sentences(p.evidence) or "Numbers written as text."
         if p.failed:
-            why += (f"; {p.share:.0%} of the values are numbers and the {len(p.failed)} text code"
+            why += (f" {p.share:.0%} of the values are numbers and the {len(p.failed)} text code"
                     f"{'s' if len(p.failed) > 1 else ''} ({', '.join(repr(v) for v in list(p.failed)[:3])}) "
-                    "were read as missing")
+                    "were read as missing.")
         return ColumnRead(name, "number", p.values, True, why, number_note(name, p), numbers=p)
     if p.share >= 0.2:
         codes = ", ".join(repr(v) for v in list(p.failed)[:3])
         why = (f"{p.share:.0%} of the values are numbers but {1 - p.share:.0%} are text ({codes}); "
-               "kept as categorical. Set it to numeric on Home to read the numbers (the text becomes missing)")
-        return ColumnRead(name, "text", s, evidence=why, note=f"'{name}' mixes numbers and text: {why}.", numbers=p)
+               "kept as categorical. Set it to numeric on Home to read the numbers (the text becomes missing).")
+        return ColumnRead(name, "text", s, evidence=why, note=f"'{name}' mixes numbers and text: {why}", numbers=p)
     return ColumnRead(name, "text", s)
 
 

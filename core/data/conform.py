@@ -69,7 +69,9 @@ def number_note(name: str, p: NumberParse) -> str:
 def date_note(name: str, p: DateParse) -> str:
     text = f"'{name}' read as dates ({', '.join(p.formats)})."
     if p.evidence:
-        text += " " + " ".join(e[0].upper() + e[1:] for e in p.evidence)
+        from core.data.columns import sentences
+
+        text += " " + sentences(p.evidence)
     if p.failed:
         text += f" {sum(p.failed.values()):,} values that are not dates ({_examples(p.failed)}) became missing."
     return text

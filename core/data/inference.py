@@ -190,7 +190,7 @@ def _base_role(c: str, r: ColumnRead, n_rows: int, log: _Log) -> Role:
         log.decide(c, "dates", "datetime", r.evidence or "the values are dates")
         return Role.DATETIME
     if r.kind == "number":
-        if r.converted and r.evidence and r.evidence != "numbers stored as text":
+        if r.converted and r.evidence and r.evidence != "Numbers stored as text.":
             log.decide(c, "numbers", "numeric", r.evidence)
         return Role.NUMERIC
     if r.kind in ("text", "code") and n_rows > 50 and r.distinct > _FREE_TEXT_SHARE * r.values.notna().sum():

@@ -196,12 +196,13 @@ def parse_numbers(s: pd.Series) -> NumberParse:
         if other_kind.any():  # "5%" in a column of "$" amounts cannot be read as an amount
             ok &= ~other_kind
             values = np.where(other_kind, np.nan, values)
-        example = uniq[np.array([u is not None for u in unit_of_value]) & ok].iloc[0]
+        ex_i = int(np.flatnonzero(np.array([u is not None for u in unit_of_value]) & ok)[0])
+        example = uniq.iloc[ex_i]
         if kind == "percent":
             values = np.round(values / 100.0, 12)
             kinds.append("percent")
             evidence.append(f"values such as {example!r} are percentages; stored as fractions "
-                            "(83.70% -> 0.837) with the unit '%'.")
+                            f"({example} becomes {values[ex_i]:.6g}) with the unit '%'.")
             bare = ok & np.array([u is None for u in unit_of_value])
             if bare.any():
                 evidence.append(f"{int(weight[bare].sum())} values without a '%' sign (e.g. {uniq[bare].iloc[0]!r}) "
