@@ -10,14 +10,14 @@ another value for value (or code for code).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
 from core.data.conform import date_note, number_note
 from core.data.dates import DateParse, looks_like_dates, named_like_date, parse_dates
-from core.data.parse import NumberParse, has_leading_zero_codes, parse_numbers, plain_numbers
+from core.data.parse import Distinct, NumberParse, distinct_text, has_leading_zero_codes, parse_numbers, plain_numbers
 
 NUMERIC_SHARE = 0.98  # at least this share of numbers: numeric, the rest missing
 MIXED_SHARE = 0.80  # at least this share and few distinct text codes: numeric, codes missing
@@ -30,6 +30,7 @@ class ColumnRead:
 
     ``kind`` is one of ``empty``, ``constant``, ``number``, ``date``, ``bool``, ``code`` (digit
     codes with leading zeros) or ``text``; ``values`` are converted for ``number`` and ``date``.
+    ``dist`` holds the distinct values of a text column (computed once, reused by every check).
     """
 
     name: str
@@ -40,10 +41,12 @@ class ColumnRead:
     note: str = ""
     numbers: NumberParse | None = None
     dates: DateParse | None = None
+    n_distinct: int = -1
+    dist: Distinct | None = field(default=None, repr=False)
 
     @property
     def distinct(self) -> int:
-        return int(self.values.nunique(dropna=True))
+        return self.n_distinct if self.n_distinct >= 0 else int(self.values.nunique(dropna=True))
 
 
 def sentences(items: list[str]) -> str:
@@ -56,43 +59,45 @@ def sentences(items: list[str]) -> str:
     return " ".join(out)
 
 
-def _bool_text(s: pd.Series) -> bool:
-    values = {str(v).strip().lower() for v in pd.unique(s.dropna())}
-    return bool(values) and values <= {"true", "false"}
-
-
 def read_column(name: str, s: pd.Series) -> ColumnRead:
     """Read one column (see the module docstring)."""
     present = s.dropna()
     if present.empty:
-        return ColumnRead(name, "empty", s, evidence="every value is missing")
-    if present.nunique() == 1:
-        return ColumnRead(name, "constant", s, evidence=f"every row holds {present.iloc[0]!r}")
+        return ColumnRead(name, "empty", s, evidence="every value is missing", n_distinct=0)
+    text_like = not (pd.api.types.is_bool_dtype(s) or pd.api.types.is_datetime64_any_dtype(s)
+                     or pd.api.types.is_numeric_dtype(s))
+    dist = distinct_text(s) if text_like else None
+    n_distinct = len(dist.text) if dist is not None else int(present.nunique())
+    if n_distinct == 1:
+        return ColumnRead(name, "constant", s, evidence=f"every row holds {present.iloc[0]!r}", n_distinct=1)
     if pd.api.types.is_bool_dtype(s):
-        return ColumnRead(name, "bool", s)
+        return ColumnRead(name, "bool", s, n_distinct=n_distinct)
     if pd.api.types.is_datetime64_any_dtype(s):
-        return ColumnRead(name, "date", parse_dates(s).values, evidence="stored as dates")
-    if pd.api.types.is_numeric_dtype(s):
+        return ColumnRead(name, "date", parse_dates(s).values, evidence="stored as dates", n_distinct=n_distinct)
+    if dist is None:
         if named_like_date(name):
             d = parse_dates(s, name)
             if looks_like_dates(d, s):
-                return ColumnRead(name, "date", d.values, True, sentences(d.evidence), date_note(name, d), dates=d)
-        return ColumnRead(name, "number", s)
-    if _bool_text(s):
-        return ColumnRead(name, "bool", s.map(lambda v: str(v).strip().lower() == "true" if pd.notna(v) else v))
-    if has_leading_zero_codes(s):
+                return ColumnRead(name, "date", d.values, True, sentences(d.evidence), date_note(name, d), dates=d,
+                                  n_distinct=n_distinct)
+        return ColumnRead(name, "number", s, n_distinct=n_distinct)
+    if n_distinct <= 2 and set(dist.text.str.lower()) <= {"true", "false"}:
+        return ColumnRead(name, "bool", s.map(lambda v: str(v).strip().lower() == "true" if pd.notna(v) else v),
+                          n_distinct=n_distinct)
+    if has_leading_zero_codes(s, dist):
         return ColumnRead(name, "code", s, evidence="digit codes with leading zeros (e.g. "
-                          f"{present.astype(str).iloc[0]!r}): kept as text so the zeros are not lost")
-    plain = plain_numbers(s)
+                          f"{present.astype(str).iloc[0]!r}): kept as text so the zeros are not lost",
+                          n_distinct=n_distinct, dist=dist)
+    plain = plain_numbers(s, dist)
     if plain is not None:
-        return ColumnRead(name, "number", plain, True, "Numbers stored as text.")
-    d = parse_dates(s, name)
-    if looks_like_dates(d, s):
+        return ColumnRead(name, "number", plain, True, "Numbers stored as text.", n_distinct=n_distinct)
+    d = parse_dates(s, name, dist)
+    if looks_like_dates(d, s, dist):
         plain_iso = not d.evidence and not d.failed and all(f.startswith("ISO") for f in d.formats)
         return ColumnRead(name, "date", d.values, True, sentences(d.evidence) or f"Dates ({', '.join(d.formats)}).",
-                          "" if plain_iso else date_note(name, d), dates=d)
-    p = parse_numbers(s)
-    return _decide_numbers(name, s, p)
+                          "" if plain_iso else date_note(name, d), dates=d, n_distinct=n_distinct)
+    p = parse_numbers(s, dist)
+    return replace(_decide_numbers(name, s, p), n_distinct=n_distinct, dist=dist)
 
 
 def _decide_numbers(name: str, s: pd.Series, p: NumberParse) -> ColumnRead:
@@ -116,39 +121,48 @@ def _fingerprint(values: pd.Series) -> str:
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         arr = values.to_numpy(dtype=float)
         return hashlib.sha1(np.where(np.isnan(arr), np.inf, arr).tobytes()).hexdigest()
-    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
-    return hashlib.sha1(codes.tobytes() + repr(list(uniques)).encode()).hexdigest()
+    hashed = pd.util.hash_pandas_object(values.astype(str).where(values.notna(), "\0<NA>"), index=False)
+    return hashlib.sha1(hashed.to_numpy().tobytes()).hexdigest()
 
 
-def _code_pattern(values: pd.Series) -> str | None:
+def _code_pattern(values: pd.Series) -> str:
     """Fingerprint of the partition a low-cardinality column makes (same for yes/no and 1/0 of one flag)."""
-    if values.nunique(dropna=True) > 50:
-        return None
     codes, _ = pd.factorize(values.astype(object), use_na_sentinel=True, sort=False)
     return hashlib.sha1(codes.astype(np.int64).tobytes()).hexdigest()
 
 
 def duplicates(reads: dict[str, ColumnRead]) -> dict[str, tuple[str, str]]:
-    """Columns that repeat an earlier one: ``{copy: (original, how)}``, in frame order."""
-    seen: dict[str, str] = {}
-    coded: dict[str, str] = {}
-    out: dict[str, tuple[str, str]] = {}
+    """Columns that repeat an earlier one: ``{copy: (original, how)}``, in frame order.
+
+    Only columns with the same number of distinct and of missing values can be copies, so only
+    those are compared (hashing every long column would cost more than the whole inference).
+    """
+    groups: dict[tuple[int, int], list[str]] = {}
     for c, r in reads.items():
-        if r.kind in ("empty", "constant"):
+        if r.kind not in ("empty", "constant"):
+            groups.setdefault((r.distinct, int(r.values.isna().sum())), []).append(c)
+    out: dict[str, tuple[str, str]] = {}
+    text_kinds = ("text", "code", "bool")
+    for (n_distinct, _missing), cols in groups.items():
+        if len(cols) < 2:
             continue
-        fp = _fingerprint(r.values)
-        if fp in seen:
-            out[c] = (seen[fp], "holds the same values as")
-            continue
-        seen[fp] = c
-        pattern = _code_pattern(r.values)
-        if pattern is None:
-            continue
-        is_text = r.kind in ("text", "code", "bool")
-        # a recoding ("north"/"south" and 1/2) pairs a text column with another; two numeric columns
-        # only count as copies when their values are equal
-        if pattern in coded and (is_text or reads[coded[pattern]].kind in ("text", "code", "bool")):
-            out[c] = (coded[pattern], "codes the same information as")
-        else:
-            coded.setdefault(pattern, c)
-    return out
+        seen: dict[str, str] = {}
+        coded: dict[str, str] = {}
+        for c in cols:
+            r = reads[c]
+            fp = _fingerprint(r.values)
+            if fp in seen:
+                out[c] = (seen[fp], "holds the same values as")
+                continue
+            seen[fp] = c
+            if n_distinct > 50:
+                continue
+            pattern = _code_pattern(r.values)
+            # a recoding ("north"/"south" and 1/2) pairs a text column with another; two numeric columns
+            # only count as copies when their values are equal
+            if pattern in coded and (r.kind in text_kinds or reads[coded[pattern]].kind in text_kinds):
+                out[c] = (coded[pattern], "codes the same information as")
+            else:
+                coded.setdefault(pattern, c)
+    order = list(reads)
+    return dict(sorted(out.items(), key=lambda kv: order.index(kv[0])))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from core.data.parse import distinct_text
+from core.data.parse import Distinct, distinct_text
 
 # (format, how the analyst would call it); order breaks ties between equally good formats
 _FORMATS = (
@@ -35,6 +35,7 @@ _DATE_NAME = re.compile(
 _PLAIN_YEAR = re.compile(r"^\d{4}$")
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 _MIN_SHARE = 0.95
+_PROBE_SIZE = 2000  # distinct values on which every format is tried before reading the column with the best
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ def _none(s: pd.Series) -> DateParse:
     return DateParse(pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]"), 0.0)
 
 
-def parse_dates(s: pd.Series, name: str = "") -> DateParse:
+def parse_dates(s: pd.Series, name: str = "", dist: Distinct | None = None) -> DateParse:
     """Read ``s`` as dates (see the module docstring); never raises on bad values."""
     if pd.api.types.is_datetime64_any_dtype(s):
         values = s.dt.tz_localize(None) if getattr(s.dt, "tz", None) is not None else s
@@ -80,15 +81,19 @@ def parse_dates(s: pd.Series, name: str = "") -> DateParse:
         return _none(s)
     if pd.api.types.is_numeric_dtype(s):
         return _numeric_dates(s, name)
-    dist = distinct_text(s)
+    dist = dist if dist is not None else distinct_text(s)
     uniq, weight = dist.text, dist.counts
+    if len(uniq) > 2 * _PROBE_SIZE:  # a long text column that is not dates (names, codes) is told from a sample
+        trial = parse_dates(uniq.sample(_PROBE_SIZE, random_state=0).reset_index(drop=True), name)
+        if trial.share < 0.5:
+            return _none(s)
     if not uniq.str.contains(r"\d", regex=True).all() or uniq.str.len().max() > 40:
         return _none(s)
     if uniq.str.fullmatch(r"\d+").all():  # digit strings: only yyyymmdd, and only in a date-named column
         if not (named_like_date(name) and uniq.str.len().eq(8).all()):
             return _none(s)
     # score every format on a sample of distinct values, then read the whole column with the few that fit
-    probe = uniq if len(uniq) <= 2000 else uniq.sample(2000, random_state=0)
+    probe = uniq if len(uniq) <= _PROBE_SIZE else uniq.sample(_PROBE_SIZE, random_state=0)
     hits = sorted(((int(_try(probe, fmt).notna().sum()), i) for i, (fmt, _lbl) in enumerate(_FORMATS)), key=lambda t: (-t[0], t[1]))
     scored = []
     for n_hit, i in hits[:4]:
@@ -161,10 +166,10 @@ def _numeric_dates(s: pd.Series, name: str) -> DateParse:
                      [f"the name says date and the values are {why}."])
 
 
-def looks_like_dates(p: DateParse, s: pd.Series) -> bool:
+def looks_like_dates(p: DateParse, s: pd.Series, dist: Distinct | None = None) -> bool:
     """Whether a parse result is good enough to call the column a date column."""
     if p.share < _MIN_SHARE:
         return False
-    text = distinct_text(s).text
+    text = (dist if dist is not None else distinct_text(s)).text
     return not (len(text) and text.str.fullmatch(_PLAIN_YEAR).all())
 

@@ -84,8 +84,8 @@ def _shape(s: pd.Series) -> tuple[str, int]:
     return "", 0
 
 
-def check_id(name: str, s: pd.Series) -> IdCheck:
-    """Whether ``s`` is an identifier (see the module docstring)."""
+def check_id(name: str, s: pd.Series, distinct: int | None = None) -> IdCheck:
+    """Whether ``s`` is an identifier (see the module docstring); ``distinct`` is its count of distinct values if known."""
     present = s.dropna()
     n = len(present)
     named = named_like_id(name)
@@ -93,7 +93,11 @@ def check_id(name: str, s: pd.Series) -> IdCheck:
         return IdCheck(IdKind.NONE, named=named)
     if pd.api.types.is_float_dtype(s) and not _integral(s):
         return IdCheck(IdKind.NONE, named=named)
-    distinct = int(present.nunique())
+    if distinct is None:
+        head = present.iloc[:5000]
+        if len(head) < n and head.nunique() < 0.5 * len(head):  # a long column that repeats early is no id
+            return IdCheck(IdKind.NONE, named=named)
+        distinct = int(present.nunique())
     if distinct < 0.5 * n:
         return IdCheck(IdKind.NONE, named=named)
     shape, digits = _shape(s)

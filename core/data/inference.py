@@ -155,7 +155,7 @@ def _runner_up(other: TargetScore, best: TargetScore) -> str:
 
 def _pick_id(reads: dict[str, ColumnRead], free: list[str], forced: str | None, log: _Log) -> tuple[str | None, dict[str, Role]]:
     roles: dict[str, Role] = {}
-    checks = {c: check_id(c, reads[c].values) for c in free}
+    checks = {c: check_id(c, reads[c].values, reads[c].distinct) for c in free}
     ids = [c for c, k in checks.items() if k.kind == IdKind.ID]
     ids.sort(key=lambda c: (not checks[c].named, list(reads).index(c)))
     chosen = forced if forced is not None else (ids[0] if ids else None)

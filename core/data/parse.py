@@ -43,6 +43,7 @@ _SPLIT = re.compile(
 )
 _GROUP_SPACE = re.compile(r"(?<=\d)[\s\u00a0\u202f'](?=\d{3}(?:\D|$))")
 _LEADING_ZERO = re.compile(r"^[-+]?0\d")
+_PROBE = 2000  # distinct values sampled before reading a long column in full
 
 
 @dataclass(frozen=True)
@@ -133,12 +134,25 @@ def _to_float(num: str, decimal: str) -> float:
     return float(f"{whole}.{frac}" if frac else whole)
 
 
-def parse_numbers(s: pd.Series) -> NumberParse:
+def _probe(dist: Distinct) -> pd.Series | None:
+    """A seeded sample of a long column's distinct values, to reject it cheaply; None when the column is short."""
+    if len(dist.text) <= _PROBE:
+        return None
+    return dist.text.sample(_PROBE, random_state=0)
+
+
+def parse_numbers(s: pd.Series, dist: Distinct | None = None) -> NumberParse:
     """Read numbers written as text in ``s`` (see the module docstring); never raises on bad values."""
-    dist = distinct_text(s)
+    dist = dist if dist is not None else distinct_text(s)
     n = int(dist.counts.sum())
     if n == 0:
         return NumberParse(pd.Series(np.nan, index=s.index, dtype=float), 0.0)
+    probe = _probe(dist)
+    if probe is not None:  # most long text columns (names, codes) are not numbers: say so from a sample
+        trial = parse_numbers(probe.reset_index(drop=True))
+        if trial.share < 0.5:
+            return NumberParse(pd.Series(np.nan, index=s.index, dtype=float), trial.share, failed=trial.failed,
+                               evidence=[f"a sample of {_PROBE:,} distinct values is {trial.share:.0%} numbers"])
     uniq = dist.text
     weight = dist.counts
     paren = uniq.str.fullmatch(r"\(.*\)").to_numpy(dtype=bool)
@@ -269,7 +283,7 @@ def distinct_text(s: pd.Series) -> Distinct:
     return Distinct(pd.Series(stripped.to_numpy(dtype=object), dtype=object), vc.to_numpy(), lookup)
 
 
-def plain_numbers(s: pd.Series) -> pd.Series | None:
+def plain_numbers(s: pd.Series, dist: Distinct | None = None) -> pd.Series | None:
     """``s`` as plain numbers when every present value is one (``1.5``, ``-3``, ``1e5``), else None.
 
     Values with a leading zero (``007``, ``01234``) keep the column as text: they are codes
@@ -277,8 +291,11 @@ def plain_numbers(s: pd.Series) -> pd.Series | None:
     """
     if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
         return s
-    dist = distinct_text(s)
+    dist = dist if dist is not None else distinct_text(s)
     if dist.text.empty:
+        return None
+    probe = _probe(dist)
+    if probe is not None and pd.to_numeric(probe, errors="coerce").isna().any():
         return None
     text = dist.text
     values = pd.to_numeric(text, errors="coerce")
@@ -292,10 +309,13 @@ def plain_numbers(s: pd.Series) -> pd.Series | None:
     return mapped
 
 
-def has_leading_zero_codes(s: pd.Series) -> bool:
+def has_leading_zero_codes(s: pd.Series, dist: Distinct | None = None) -> bool:
     """Whether a text column holds digit codes with leading zeros (``00123``): text, not numbers."""
-    dist = distinct_text(s)
+    dist = dist if dist is not None else distinct_text(s)
     if dist.text.empty:
+        return False
+    probe = _probe(dist)
+    if probe is not None and probe.str.fullmatch(r"\d+").mean() < 0.9:
         return False
     text, counts = dist.text, dist.counts
     digits = text.str.fullmatch(r"\d+").to_numpy()

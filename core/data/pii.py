@@ -117,6 +117,9 @@ def _share(sample: pd.Series, test) -> float:
 
 def _text_sample(r: ColumnRead) -> pd.Series:
     """Up to 2,000 distinct values of the column as stripped text (integral numbers without '.0')."""
+    if r.dist is not None:
+        text = r.dist.text
+        return text.sample(_SAMPLE, random_state=0) if len(text) > _SAMPLE else text
     values = r.values
     if pd.api.types.is_float_dtype(values):
         present = values.dropna()

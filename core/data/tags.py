@@ -108,6 +108,8 @@ def _value_tags(s: pd.Series) -> dict[Tag, str]:
     """Tags read from a text column's values."""
     if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s):
         return {}
+    if s.head(5000).nunique() > 60:  # free text, codes or names: no value rule applies
+        return {}
     text = distinct_text(s).text
     if text.empty or len(text) > 60:
         return {}
