@@ -105,6 +105,22 @@ class _Log:
         return InferenceReport(tuple(self.decisions), tuple(self.notes), dict(self.excluded))
 
 
+def _column_names(columns: pd.Index) -> list[str]:
+    """Column names as stripped text, unique (a repeated name gets ``.1``, ``.2``), never empty."""
+    out: list[str] = []
+    seen: dict[str, int] = {}
+    for i, c in enumerate(columns):
+        name = str(c).strip() or f"unnamed_{i}"
+        k = seen.get(name, 0)
+        seen[name] = k + 1
+        while k and f"{name}.{k}" in seen:
+            k += 1
+        out.append(name if k == 0 else f"{name}.{k}")
+        if k:
+            seen[out[-1]] = 1
+    return out
+
+
 def _check_forced(frame: pd.DataFrame, target: str | None, id_column: str | None) -> None:
     cols = [str(c) for c in frame.columns]
     for what, col in (("target", target), ("id", id_column)):
@@ -205,7 +221,7 @@ def _base_role(c: str, r: ColumnRead, n_rows: int, log: _Log) -> Role:
 
 def infer(frame: pd.DataFrame, target: str | None = None, id_column: str | None = None) -> Inference:
     """Infer the schema of ``frame``; ``target`` / ``id_column`` force those roles when given."""
-    frame = frame.rename(columns=lambda c: str(c).strip())
+    frame = frame.set_axis(_column_names(frame.columns), axis=1)
     _check_forced(frame, target, id_column)
     n_rows = len(frame)
     log = _Log()
@@ -215,9 +231,12 @@ def infer(frame: pd.DataFrame, target: str | None = None, id_column: str | None 
         if c in (target, id_column):
             continue
         if r.kind in ("empty", "constant"):
-            roles[c] = Role.IGNORE
-            log.set_aside(c, r.evidence, f"'{c}' is empty in every row and was set aside." if r.kind == "empty"
-                          else f"'{c}' holds a single value ({reads[c].values.dropna().iloc[0]!r}) and was set aside.")
+            # the role stays what the dtype says; validation sets the column aside with the note
+            # (so a caller forcing roles on the raw schema still gets validation's message)
+            roles[c] = (Role.DATETIME if pd.api.types.is_datetime64_any_dtype(r.values) else
+                        Role.NUMERIC if pd.api.types.is_numeric_dtype(r.values) else Role.CATEGORICAL)
+            log.excluded[c] = r.evidence
+            log.decide(c, "set aside", "ignore", r.evidence)
         elif r.note:
             log.notes.append(r.note)
     from core.data.pii import detect_pii

@@ -154,8 +154,14 @@ def test_free_text_and_constant_and_empty_columns_are_set_aside():
     frame = _frame(100, comment=[f"spoke with branch about item {i} on {rng.integers(1, 28)} may" for i in range(100)],
                    const="x", empty=np.nan)
     inf = infer(frame)
+    assert inf.schema.roles["comment"] == Role.IGNORE
+    assert {"comment", "const", "empty"} <= set(inf.report.excluded)
+    from core.data.loaders import prepare
+
+    p = prepare("x", frame, "test")  # validation sets the constant and empty columns aside, with its notes
     for c in ("comment", "const", "empty"):
-        assert inf.schema.roles[c] == Role.IGNORE and c in inf.report.excluded
+        assert p.dataset.schema.roles[c] == Role.IGNORE and c not in p.dataset.features()
+    assert any("'const' holds a single value" in n for n in p.notes)
 
 
 def test_forced_target_and_id_win_and_missing_ones_are_plain_errors():
@@ -178,3 +184,10 @@ def test_report_serialises_and_explains_every_role_decision():
     assert back == report
     ev = report.evidence()
     assert any(e.startswith("target:") for e in ev["bad"]) and any(e.startswith("id:") for e in ev["customer_id"])
+
+
+def test_repeated_blank_and_non_text_column_names():
+    frame = pd.DataFrame([[1, 2, 3, 4]] * 30, columns=["a", "a ", "", 7])
+    frame["bad"] = [0, 1] * 15
+    names = list(infer(frame).frame.columns)
+    assert names == ["a", "a.1", "unnamed_2", "7", "bad"]
