@@ -35,6 +35,14 @@ class Settings(BaseSettings):
     openai_model: str = Field("", description="Model name served at the endpoint.")
     openai_api_key: str = Field("", description="API key for the endpoint, if it needs one.")
     openai_timeout_s: float = Field(30.0, gt=0, description="Timeout of one endpoint call, in seconds.")
+    sql_timeout_s: float = Field(30.0, gt=0, le=3600, description="Wall-clock limit of one SQL query; it is cancelled after.")
+    sql_memory_mb: int = Field(1024, ge=64, description="Memory limit of the SQL sandbox, in MiB.")
+    sql_threads: int = Field(2, ge=1, le=64, description="Threads one SQL query may use.")
+    sql_max_rows: int = Field(5_000_000, ge=1, description="Most rows a SQL query may return.")
+    sql_database_dirs: str = Field("", description="Folders external DuckDB/SQLite files may be read from "
+                                   "(comma or path-separator separated); empty: <workspace>/databases.")
+    sql_url_schemes: str = Field("postgresql,mysql,mariadb,mssql,oracle",
+                                 description="SQLAlchemy URL schemes the External database tab accepts.")
 
     @property
     def db_path(self) -> Path:

@@ -32,6 +32,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from core.errors import WorkspaceError
 
@@ -190,15 +191,15 @@ class Workspace:
         """Names of the datasets a SQL query may read (as ``ds_<name>``)."""
         return [f"ds_{n}" for n in self.list_datasets()["name"].tolist()]
 
-    def query(self, sql: str) -> pd.DataFrame:
-        """Run a read-only SELECT over the workspace tables."""
-        statement = sql.strip().rstrip(";")
-        if not re.match(r"(?is)^\s*(select|with)\b", statement) or ";" in statement:
-            raise WorkspaceError("Only a single SELECT (or WITH ... SELECT) query is allowed here.")
-        try:
-            return self._read(statement)
-        except duckdb.Error as exc:
-            raise WorkspaceError(f"The query failed: {exc}") from exc
+    def dataset_arrow(self, name: str) -> pa.Table:
+        """A read-only Arrow copy of a dataset's table, for the SQL sandbox (never this connection)."""
+        meta = self.dataset_meta(name)
+        with self._lock:
+            cur = self._con.cursor()
+            try:
+                return cur.sql(f'SELECT * FROM "ds_{meta["name"]}"').to_arrow_table()
+            finally:
+                cur.close()
 
     # ---- runs --------------------------------------------------------------------------
     def log_run(
