@@ -94,11 +94,48 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+MAX_NAME = 60
+IF_EXISTS = ("refuse", "replace", "keep_both")
+
+
+class DatasetExistsError(WorkspaceError):
+    """A dataset of the same (or an indistinguishable) name is already in the workspace."""
+
+    def __init__(self, name: str, existing: str, suggestion: str) -> None:
+        super().__init__(
+            f"A dataset named '{existing}' is already in the workspace, and '{name}' would be stored under "
+            "the same name.",
+            f"Replace '{existing}', or keep both (the new one as '{suggestion}').",
+        )
+        self.name = name
+        self.existing = existing
+        self.suggestion = suggestion
+
+
+class WorkspaceLockedError(WorkspaceError):
+    """Another process (a second server, a CLI command) holds the workspace file."""
+
+
 def _safe_name(name: str) -> str:
     cleaned = re.sub(r"[^0-9a-zA-Z_]+", "_", name.strip()).strip("_").lower()
     if not cleaned:
         raise WorkspaceError("A dataset needs a name made of letters or digits.")
-    return cleaned[:60]
+    return cleaned[:MAX_NAME].rstrip("_")
+
+
+def collision_key(name: str) -> str:
+    """What two names share when they would be confused: case, punctuation and length past 60 ignored."""
+    return re.sub(r"[^0-9a-z]", "", _safe_name(name))
+
+
+def _lock_message(path: Path, exc: duckdb.Error) -> WorkspaceLockedError:
+    pid = re.search(r"PID (\d+)", str(exc))
+    holder = f" (process {pid.group(1)})" if pid else ""
+    return WorkspaceLockedError(
+        f"The workspace {path} is already open in another Studio server or command{holder}. "
+        "Two servers cannot share one workspace.",
+        "Stop the other process, or give this one its own folder with STUDIO_WORKSPACE_DIR.",
+    )
 
 
 class Workspace:
@@ -111,6 +148,13 @@ class Workspace:
         try:
             self._con = duckdb.connect(str(self.path))
             self._con.execute(_SCHEMA_SQL)
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise _lock_message(self.path, exc) from None
+            raise WorkspaceError(
+                f"The workspace database {self.path} cannot be opened: {str(exc).splitlines()[0]}",
+                "Check the folder's permissions and free space, or set STUDIO_WORKSPACE_DIR.",
+            ) from exc
         except duckdb.Error as exc:
             raise WorkspaceError(
                 f"The workspace database {self.path} cannot be opened: {exc}",
@@ -149,21 +193,55 @@ class Workspace:
             self._con.close()
 
     # ---- datasets ----------------------------------------------------------------------
-    def save_dataset(self, name: str, frame: pd.DataFrame, *, source: str, schema: dict, fingerprint: str) -> str:
-        """Store a frame as a workspace dataset (replacing one of the same name); returns its name."""
+    def find_collision(self, name: str) -> str | None:
+        """The stored dataset that ``name`` would be confused with (same name once cleaned), if any."""
+        key = collision_key(name)
+        for existing in self.list_datasets()["name"].tolist():
+            if collision_key(existing) == key:
+                return str(existing)
+        return None
+
+    def versioned_name(self, name: str) -> str:
+        """A free name for keeping both: ``q3_portfolio_v2``, ``_v3``, ... (within 60 characters)."""
+        base = _safe_name(name)
+        taken = {collision_key(n) for n in self.list_datasets()["name"].tolist()}
+        for version in range(2, 10_000):
+            suffix = f"_v{version}"
+            candidate = base[: MAX_NAME - len(suffix)].rstrip("_") + suffix
+            if collision_key(candidate) not in taken:
+                return candidate
+        raise WorkspaceError(f"There are too many versions of '{base}'.", "Delete old versions or pick another name.")
+
+    def save_dataset(self, name: str, frame: pd.DataFrame, *, source: str, schema: dict, fingerprint: str,
+                     if_exists: str = "refuse") -> str:
+        """Store a frame as a workspace dataset; returns the name it was stored under.
+
+        A name that collides with a stored dataset (see :func:`collision_key`) is never silently
+        replaced: ``if_exists="refuse"`` raises :class:`DatasetExistsError` (with a versioned name to
+        suggest), ``"replace"`` replaces the stored dataset under its existing name, ``"keep_both"``
+        stores the new one under :meth:`versioned_name`.
+        """
+        if if_exists not in IF_EXISTS:
+            raise WorkspaceError(f"Unknown choice '{if_exists}' for an existing dataset.")
         key = _safe_name(name)
-        table = f"ds_{key}"
-        with self._tx() as cur:
-            cur.register("_incoming", frame)
-            try:
-                cur.execute(f'CREATE OR REPLACE TABLE "{table}" AS SELECT * FROM _incoming')
-            finally:
-                cur.unregister("_incoming")
-            cur.execute("DELETE FROM datasets WHERE name = ?", [key])
-            cur.execute(
-                "INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [key, source, json.dumps(schema), fingerprint, len(frame), frame.shape[1], _now()],
-            )
+        with self._lock:  # the collision check and the write see the same catalogue
+            existing = self.find_collision(name)
+            if existing is not None:
+                if if_exists == "refuse":
+                    raise DatasetExistsError(name, existing, self.versioned_name(existing))
+                key = existing if if_exists == "replace" else self.versioned_name(existing)
+            table = f"ds_{key}"
+            with self._tx() as cur:
+                cur.register("_incoming", frame)
+                try:
+                    cur.execute(f'CREATE OR REPLACE TABLE "{table}" AS SELECT * FROM _incoming')
+                finally:
+                    cur.unregister("_incoming")
+                cur.execute("DELETE FROM datasets WHERE name = ?", [key])
+                cur.execute(
+                    "INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [key, source, json.dumps(schema), fingerprint, len(frame), frame.shape[1], _now()],
+                )
         return key
 
     def list_datasets(self) -> pd.DataFrame:
@@ -182,7 +260,9 @@ class Workspace:
         return self._read(f'SELECT * FROM "ds_{meta["name"]}"')
 
     def delete_dataset(self, name: str) -> None:
+        """Remove a dataset and its table (the caller checks the admin role: see core.data.manage)."""
         key = _safe_name(name)
+        self.dataset_meta(key)
         with self._tx() as cur:
             cur.execute(f'DROP TABLE IF EXISTS "ds_{key}"')
             cur.execute("DELETE FROM datasets WHERE name = ?", [key])

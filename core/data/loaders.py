@@ -118,9 +118,14 @@ def load_file(filename: str, data: bytes, max_mb: int, **kwargs) -> tuple[Datase
     return build_dataset(Path(filename).stem, frame, f"upload:{filename}", **kwargs)
 
 
-def import_dataset(ws: Workspace, ds: Dataset) -> str:
-    """Store a validated dataset in the workspace (one transaction); returns its workspace name."""
-    return ws.save_dataset(ds.name, ds.frame, source=ds.source, schema=ds.schema.to_dict(), fingerprint=ds.fingerprint)
+def import_dataset(ws: Workspace, ds: Dataset, if_exists: str = "refuse") -> str:
+    """Store a validated dataset in the workspace (one transaction); returns its workspace name.
+
+    A name that collides with a stored dataset raises ``DatasetExistsError`` unless ``if_exists`` is
+    ``"replace"`` or ``"keep_both"`` (see :meth:`Workspace.save_dataset`): nothing is silently replaced.
+    """
+    return ws.save_dataset(ds.name, ds.frame, source=ds.source, schema=ds.schema.to_dict(),
+                           fingerprint=ds.fingerprint, if_exists=if_exists)
 
 
 def load_workspace_dataset(ws: Workspace, name: str) -> Dataset:
