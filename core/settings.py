@@ -41,6 +41,21 @@ class Settings(BaseSettings):
     sql_max_rows: int = Field(5_000_000, ge=1, description="Most rows a SQL query may return.")
     sql_database_dirs: str = Field("", description="Folders external DuckDB/SQLite files may be read from "
                                    "(comma or path-separator separated); empty: <workspace>/databases.")
+    server_address: str = Field("127.0.0.1", description="Address the server listens on; anything but loopback "
+                                "needs an identity provider (OIDC) configured.")
+    oidc_client_id: str = Field("", description="OIDC client id (with the metadata URL: sign-in is on).")
+    oidc_client_secret: str = Field("", description="OIDC client secret.")
+    oidc_server_metadata_url: str = Field("", description="The provider's .well-known/openid-configuration URL.")
+    oidc_redirect_uri: str = Field("", description="https://<studio host>/oauth2callback; empty: "
+                                   "http://localhost:<port>/oauth2callback.")
+    oidc_cookie_secret: str = Field("", description="Secret signing the sign-in cookie; empty: a random one kept "
+                                    "in the workspace.")
+    oidc_scope: str = Field("openid profile email", description="Scopes asked of the identity provider.")
+    auth_roles_claim: str = Field("roles", description="ID-token claim holding the user's roles (dotted path "
+                                  "for nested claims, e.g. realm_access.roles).")
+    auth_roles_file: str = Field("", description="YAML/JSON/TOML file mapping e-mail -> roles; it overrides the claim.")
+    auth_default_roles: str = Field("analyst", description="Roles of a signed-in user the claim and file give none "
+                                    "(empty: no access).")
     sql_url_schemes: str = Field("postgresql,mysql,mariadb,mssql,oracle",
                                  description="SQLAlchemy URL schemes the External database tab accepts.")
 
