@@ -9,6 +9,9 @@ Tables:
     one row per fitted model, segmentation, scenario or copy batch: kind, name, status,
     parameters, seed, dataset and model fingerprints, result summary (JSON), artifact path,
     created/updated timestamps. Enough to reproduce and export any result later.
+``current_choice``
+    per (kind, dataset fingerprint) the model, generator or segmentation run the analysts chose as
+    current (see :mod:`core.resolver`), who chose it and when.
 ``run_tables``
     named frames attached to a run (segment assignments, approved copy, ...), stored in tables
     ``rt_<run id>_<name>``.
@@ -34,6 +37,9 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from core.auth import LOCAL_USER, Role, User, require
+from core.dataset_names import IF_EXISTS, DatasetExistsError, collision_key, versioned
+from core.dataset_names import safe_name as _safe_name
 from core.errors import WorkspaceError
 
 _SCHEMA_SQL = """
@@ -60,6 +66,14 @@ CREATE TABLE IF NOT EXISTS runs (
     created_at TIMESTAMP,
     updated_at TIMESTAMP
 );
+CREATE TABLE IF NOT EXISTS current_choice (
+    kind VARCHAR,
+    dataset_fingerprint VARCHAR,
+    ref VARCHAR NOT NULL,
+    user_id VARCHAR,
+    chosen_at TIMESTAMP,
+    PRIMARY KEY (kind, dataset_fingerprint)
+);
 CREATE TABLE IF NOT EXISTS run_tables (
     run_id VARCHAR,
     name VARCHAR,
@@ -68,6 +82,10 @@ CREATE TABLE IF NOT EXISTS run_tables (
     PRIMARY KEY (run_id, name)
 );
 """
+# added after the first release; existing workspaces get them on open
+_MIGRATIONS = (
+    "ALTER TABLE runs ADD COLUMN IF NOT EXISTS user_id VARCHAR",
+)
 
 RUN_STATUSES = ("running", "done", "failed", "saved")
 
@@ -88,44 +106,15 @@ class RunRecord:
     artifact: str | None
     created_at: datetime
     updated_at: datetime
+    user: str = ""
 
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-MAX_NAME = 60
-IF_EXISTS = ("refuse", "replace", "keep_both")
-
-
-class DatasetExistsError(WorkspaceError):
-    """A dataset of the same (or an indistinguishable) name is already in the workspace."""
-
-    def __init__(self, name: str, existing: str, suggestion: str) -> None:
-        super().__init__(
-            f"A dataset named '{existing}' is already in the workspace, and '{name}' would be stored under "
-            "the same name.",
-            f"Replace '{existing}', or keep both (the new one as '{suggestion}').",
-        )
-        self.name = name
-        self.existing = existing
-        self.suggestion = suggestion
-
-
 class WorkspaceLockedError(WorkspaceError):
     """Another process (a second server, a CLI command) holds the workspace file."""
-
-
-def _safe_name(name: str) -> str:
-    cleaned = re.sub(r"[^0-9a-zA-Z_]+", "_", name.strip()).strip("_").lower()
-    if not cleaned:
-        raise WorkspaceError("A dataset needs a name made of letters or digits.")
-    return cleaned[:MAX_NAME].rstrip("_")
-
-
-def collision_key(name: str) -> str:
-    """What two names share when they would be confused: case, punctuation and length past 60 ignored."""
-    return re.sub(r"[^0-9a-z]", "", _safe_name(name))
 
 
 def _lock_message(path: Path, exc: duckdb.Error) -> WorkspaceLockedError:
@@ -148,6 +137,8 @@ class Workspace:
         try:
             self._con = duckdb.connect(str(self.path))
             self._con.execute(_SCHEMA_SQL)
+            for statement in _MIGRATIONS:
+                self._con.execute(statement)
         except duckdb.IOException as exc:
             if "lock" in str(exc).lower():
                 raise _lock_message(self.path, exc) from None
@@ -203,23 +194,17 @@ class Workspace:
 
     def versioned_name(self, name: str) -> str:
         """A free name for keeping both: ``q3_portfolio_v2``, ``_v3``, ... (within 60 characters)."""
-        base = _safe_name(name)
-        taken = {collision_key(n) for n in self.list_datasets()["name"].tolist()}
-        for version in range(2, 10_000):
-            suffix = f"_v{version}"
-            candidate = base[: MAX_NAME - len(suffix)].rstrip("_") + suffix
-            if collision_key(candidate) not in taken:
-                return candidate
-        raise WorkspaceError(f"There are too many versions of '{base}'.", "Delete old versions or pick another name.")
+        return versioned(name, self.list_datasets()["name"].tolist())
 
     def save_dataset(self, name: str, frame: pd.DataFrame, *, source: str, schema: dict, fingerprint: str,
-                     if_exists: str = "refuse") -> str:
+                     if_exists: str = "refuse", user: User = LOCAL_USER) -> str:
         """Store a frame as a workspace dataset; returns the name it was stored under.
 
         A name that collides with a stored dataset (see :func:`collision_key`) is never silently
         replaced: ``if_exists="refuse"`` raises :class:`DatasetExistsError` (with a versioned name to
         suggest), ``"replace"`` replaces the stored dataset under its existing name, ``"keep_both"``
-        stores the new one under :meth:`versioned_name`.
+        stores the new one under :meth:`versioned_name`. The import is logged as a
+        ``dataset_import`` run with ``user``, in the same transaction.
         """
         if if_exists not in IF_EXISTS:
             raise WorkspaceError(f"Unknown choice '{if_exists}' for an existing dataset.")
@@ -242,7 +227,35 @@ class Workspace:
                     "INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?)",
                     [key, source, json.dumps(schema), fingerprint, len(frame), frame.shape[1], _now()],
                 )
+                self._audit(cur, "dataset_import", user, name=key, dataset_fingerprint=fingerprint,
+                            params={"source": source, "if_exists": if_exists, "replaced": existing or "",
+                                    "rows": len(frame), "columns": frame.shape[1]})
         return key
+
+    @staticmethod
+    def _audit(cur: duckdb.DuckDBPyConnection, kind: str, user: User, *, name: str = "", params: dict | None = None,
+               dataset_fingerprint: str | None = None, result: dict | None = None) -> str:
+        """A run row for an action (import, delete, export, approval) inside the caller's transaction."""
+        run_id = uuid.uuid4().hex[:12]
+        now = _now()
+        cur.execute(
+            "INSERT INTO runs (run_id, kind, name, status, params_json, dataset_fingerprint, result_json, created_at, "
+            "updated_at, user_id) VALUES (?, ?, ?, 'done', ?, ?, ?, ?, ?, ?)",
+            [run_id, kind, name, json.dumps(params or {}, default=str), dataset_fingerprint,
+             json.dumps(result or {}, default=str), now, now, user.id],
+        )
+        return run_id
+
+    def record(self, kind: str, user: User, *, name: str = "", params: dict | None = None,
+               dataset_fingerprint: str | None = None, result: dict | None = None) -> str:
+        """Log that ``user`` did something (an edit, an export, an approval); returns the run id.
+
+        The one call areas make for actions that are not model runs, e.g.
+        ``ws.record("segment_export", user, name="members.csv", params={"rows": 1200})``.
+        """
+        with self._tx() as cur:
+            return self._audit(cur, kind, user, name=name, params=params, dataset_fingerprint=dataset_fingerprint,
+                               result=result)
 
     def list_datasets(self) -> pd.DataFrame:
         return self._read("SELECT name, source, n_rows, n_cols, fingerprint, created_at FROM datasets ORDER BY created_at DESC")
@@ -259,13 +272,20 @@ class Workspace:
         meta = self.dataset_meta(name)
         return self._read(f'SELECT * FROM "ds_{meta["name"]}"')
 
-    def delete_dataset(self, name: str) -> None:
-        """Remove a dataset and its table (the caller checks the admin role: see core.data.manage)."""
-        key = _safe_name(name)
-        self.dataset_meta(key)
+    def delete_dataset(self, name: str, *, user: User) -> None:
+        """Remove a dataset and its table: admins only; logged as a ``dataset_delete`` run with the user.
+
+        Raises:
+            PermissionDenied: ``user`` is not an admin.
+        """
+        require(user, Role.ADMIN, "delete datasets")
+        meta = self.dataset_meta(name)
+        key = meta["name"]
         with self._tx() as cur:
             cur.execute(f'DROP TABLE IF EXISTS "ds_{key}"')
             cur.execute("DELETE FROM datasets WHERE name = ?", [key])
+            self._audit(cur, "dataset_delete", user, name=key, dataset_fingerprint=meta["fingerprint"],
+                        params={"source": meta["source"], "rows": int(meta["n_rows"])})
 
     def tables(self) -> list[str]:
         """Names of the datasets a SQL query may read (as ``ds_<name>``)."""
@@ -295,19 +315,24 @@ class Workspace:
         result: dict | None = None,
         artifact: str | None = None,
         tables: dict[str, pd.DataFrame] | None = None,
+        user: str = "",
     ) -> str:
-        """Record a run (and any frames attached to it) in one transaction; returns the run id."""
+        """Record a run (and any frames attached to it) in one transaction; returns the run id.
+
+        ``user`` is the id of the signed-in user who made it (``core.auth.User.id``).
+        """
         if status not in RUN_STATUSES:
             raise WorkspaceError(f"Unknown run status '{status}'.")
         run_id = uuid.uuid4().hex[:12]
         now = _now()
         with self._tx() as cur:
             cur.execute(
-                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO runs (run_id, kind, name, status, params_json, seed, dataset_fingerprint, model_fingerprint, "
+                "result_json, artifact, created_at, updated_at, user_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     run_id, kind, name, status, json.dumps(params or {}, default=str), seed,
                     dataset_fingerprint, model_fingerprint, json.dumps(result or {}, default=str),
-                    artifact, now, now,
+                    artifact, now, now, user,
                 ],
             )
             for tname, frame in (tables or {}).items():
@@ -353,7 +378,8 @@ class Workspace:
 
     def runs(self, kind: str | None = None, dataset_fingerprint: str | None = None) -> pd.DataFrame:
         """The run log, newest first, optionally filtered by kind and dataset."""
-        sql = "SELECT run_id, kind, name, status, seed, dataset_fingerprint, model_fingerprint, created_at, updated_at FROM runs"
+        sql = ("SELECT run_id, kind, name, status, seed, dataset_fingerprint, model_fingerprint, created_at, updated_at, "
+               "user_id FROM runs")
         where, params = [], []
         if kind:
             where.append("kind = ?")
@@ -377,7 +403,23 @@ class Workspace:
             dataset_fingerprint=r["dataset_fingerprint"], model_fingerprint=r["model_fingerprint"],
             result=json.loads(r["result_json"] or "{}"), artifact=r["artifact"],
             created_at=r["created_at"], updated_at=r["updated_at"],
+            user="" if pd.isna(r.get("user_id")) else str(r.get("user_id")),
         )
+
+    # ---- the current choice per kind and dataset (see core.resolver) ----------------------
+    def set_current(self, kind: str, dataset_fingerprint: str, ref: str, user: str = "") -> None:
+        """Record that ``ref`` (a model fingerprint or run id) is the current ``kind`` for a dataset."""
+        with self._tx() as cur:
+            cur.execute("DELETE FROM current_choice WHERE kind = ? AND dataset_fingerprint = ?", [kind, dataset_fingerprint])
+            cur.execute("INSERT INTO current_choice VALUES (?, ?, ?, ?, ?)", [kind, dataset_fingerprint, ref, user, _now()])
+
+    def get_current(self, kind: str, dataset_fingerprint: str) -> str | None:
+        df = self._read("SELECT ref FROM current_choice WHERE kind = ? AND dataset_fingerprint = ?", [kind, dataset_fingerprint])
+        return None if df.empty else str(df.iloc[0, 0])
+
+    def clear_current(self, kind: str, dataset_fingerprint: str) -> None:
+        with self._tx() as cur:
+            cur.execute("DELETE FROM current_choice WHERE kind = ? AND dataset_fingerprint = ?", [kind, dataset_fingerprint])
 
 
 _workspaces: dict[Path, Workspace] = {}

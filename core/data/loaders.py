@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from core.auth import LOCAL_USER, User
 from core.data.dataset import Dataset
 from core.data.schema import Schema, infer_schema
 from core.data.validation import validate
@@ -118,14 +119,15 @@ def load_file(filename: str, data: bytes, max_mb: int, **kwargs) -> tuple[Datase
     return build_dataset(Path(filename).stem, frame, f"upload:{filename}", **kwargs)
 
 
-def import_dataset(ws: Workspace, ds: Dataset, if_exists: str = "refuse") -> str:
+def import_dataset(ws: Workspace, ds: Dataset, if_exists: str = "refuse", *, user: User = LOCAL_USER) -> str:
     """Store a validated dataset in the workspace (one transaction); returns its workspace name.
 
     A name that collides with a stored dataset raises ``DatasetExistsError`` unless ``if_exists`` is
     ``"replace"`` or ``"keep_both"`` (see :meth:`Workspace.save_dataset`): nothing is silently replaced.
+    The import is logged with ``user``.
     """
     return ws.save_dataset(ds.name, ds.frame, source=ds.source, schema=ds.schema.to_dict(),
-                           fingerprint=ds.fingerprint, if_exists=if_exists)
+                           fingerprint=ds.fingerprint, if_exists=if_exists, user=user)
 
 
 def load_workspace_dataset(ws: Workspace, name: str) -> Dataset:
