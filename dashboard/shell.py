@@ -16,6 +16,7 @@ import streamlit as st
 from core.data import Dataset
 from core.errors import StudioError
 from core.formatting import plain
+from core.runtime.threads import configure_threads
 from dashboard import auth, loaders, sidebar
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
@@ -46,6 +47,7 @@ def page_setup(title: str, icon: str = ":material/insights:") -> Dataset:
     be opened, say because another Studio server holds it.
     """
     _leave_legacy_page_discovery()
+    configure_threads()  # once per process; a no-op after the first page
     st.set_page_config(page_title=f"{title} · Retail AIGC Studio", page_icon=icon, layout="wide")
     css = ASSETS / "studio.css"
     if css.exists():
