@@ -123,7 +123,8 @@ def check_select(sql: str) -> CheckedQuery:
         if str(getattr(stype, "name", stype)).upper().split(".")[-1] != "SELECT":
             raise QueryRefused(f"Only a SELECT query is allowed here; this is {_statement_label(stype)}.",
                                "Nothing was run. Write a SELECT over the dataset tables.")
-        tree = json.loads(con.execute("SELECT json_serialize_sql(?)", [statements[0].query]).fetchone()[0])
+        row = con.execute("SELECT json_serialize_sql(?)", [statements[0].query]).fetchone()
+        tree = json.loads(row[0]) if row else {"error": True}
     finally:
         con.close()
     if tree.get("error"):
