@@ -17,6 +17,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import duckdb
 
@@ -115,16 +116,17 @@ def check_select(sql: str) -> CheckedQuery:
         except duckdb.Error as exc:
             raise QueryRefused(f"The query could not be parsed: {_syntax_message(exc)}",
                                "Check the SQL syntax; one SELECT statement is allowed.") from None
+        if not statements:
+            raise QueryRefused("The query holds no statement (only comments?).", "Write one SELECT statement.")
         if len(statements) != 1:
             raise QueryRefused(f"Only one statement is allowed; the text holds {len(statements)}.",
-                               "Remove everything after the first statement's semicolon.") if statements else \
-                QueryRefused("The query holds no statement (only comments?).", "Write one SELECT statement.")
+                               "Remove everything after the first statement's semicolon.")
         stype = statements[0].type
         if str(getattr(stype, "name", stype)).upper().split(".")[-1] != "SELECT":
             raise QueryRefused(f"Only a SELECT query is allowed here; this is {_statement_label(stype)}.",
                                "Nothing was run. Write a SELECT over the dataset tables.")
         row = con.execute("SELECT json_serialize_sql(?)", [statements[0].query]).fetchone()
-        tree = json.loads(row[0]) if row else {"error": True}
+        tree: dict[str, Any] = json.loads(row[0]) if row else {"error": True}
     finally:
         con.close()
     if tree.get("error"):
