@@ -46,14 +46,19 @@ def _store(ds: Dataset, notes: list[str], user: User, if_exists: str = "refuse")
 
 
 def collision_prompt(user: User) -> None:
-    """Ask what to do with a parked import whose name collides with a stored dataset."""
-    for message in st.session_state.pop(FLASH, []):
-        st.success(plain(message), icon=":material/check_circle:")
-    pending = st.session_state.get(PENDING)
-    if not pending:
-        return
-    ds: Dataset = pending["ds"]
-    with st.container(border=True, key="home_collision"):
+    """Messages after an import, and the question for a parked import whose name collides.
+
+    Always one container at this place on the page, empty or not, so the elements below keep their
+    identity (an expander the analyst opened stays open across the reruns of an import).
+    """
+    slot = st.container(key="home_import_messages")
+    with slot:
+        for message in st.session_state.pop(FLASH, []):
+            st.success(plain(message), icon=":material/check_circle:")
+        pending = st.session_state.get(PENDING)
+        if not pending:
+            return
+        ds: Dataset = pending["ds"]
         st.warning(plain(f"A dataset named '{pending['existing']}' is already in the workspace, and "
                          f"'{ds.name}' would be stored under the same name. Nothing has been replaced."),
                    icon=":material/content_copy:")
@@ -91,7 +96,7 @@ def importer(user: User) -> None:
     with tab_sql:
         ws = loaders.workspace()
         tables = ws.tables()
-        st.caption(plain("Tables: " + (", ".join(tables) if tables else "none yet: import a file first.")
+        st.caption(plain("Tables: " + (", ".join(tables) + "." if tables else "none yet: import a file first.")
                          + f" One SELECT, read-only, at most {settings.sql_timeout_s:g} s."))
         sql = st.text_area("SELECT query", key="home_sql", placeholder="SELECT * FROM ds_german_credit WHERE age > 25")
         name = st.text_input("Save as", value="query_result", key="home_sql_name")

@@ -137,3 +137,60 @@ def test_sign_in_with_a_real_oidc_provider(signin_app, tmp_path):
     (SCREENSHOTS / "signin_timing.json").write_text(json.dumps(figures, indent=1))
     print(json.dumps(figures))
     assert Path(workspace / ".secrets" / "auth-secrets.toml").stat().st_mode & 0o077 == 0
+
+
+def test_local_mode_home_badge_sql_refusal_and_collision_prompt(app_server, tmp_path):
+    """Without a provider: the badge, a refused query in the SQL tab, and the collision prompt, in a browser."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.test_browser import wait_idle
+
+    data = "income,region,default\n" + "".join(f"{1000 + 37 * (i % 11)},{'NS'[i % 2]},{int(i % 5 == 0)}\n"
+                                               for i in range(300))
+    first, second = tmp_path / "Q3 Portfolio.csv", tmp_path / "q3-portfolio.csv"
+    first.write_text(data)
+    second.write_text(data)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        ctx = launch_browser(p, tmp_path)
+        page = ctx.new_page()
+        page.goto(app_server)
+        wait_idle(page)
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        assert "Single-user local mode" in sidebar.inner_text() and "Sign out" not in sidebar.inner_text()
+        page.screenshot(path=str(SCREENSHOTS / "home_local_mode.png"))
+
+        def open_importer():
+            expander = page.locator("details", has_text="Bring your own data")
+            if expander.get_attribute("open") is None:
+                page.get_by_text("Bring your own data").click()
+            page.get_by_role("tab", name="Upload a file").wait_for(timeout=30_000)
+
+        for path in (first, second):
+            open_importer()
+            page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
+            wait_idle(page)
+            page.get_by_role("button", name="Import file").click()
+            wait_idle(page)
+        prompt = page.locator('[data-testid="stAlertContentWarning"]', has_text="already in the workspace")
+        prompt.wait_for(timeout=60_000)
+        assert page.get_by_role("button", name="Keep both (new one as 'q3_portfolio_v2')").count() == 1
+        prompt.scroll_into_view_if_needed()
+        page.screenshot(path=str(SCREENSHOTS / "home_collision_prompt.png"))
+        page.get_by_role("button", name="Keep both (new one as 'q3_portfolio_v2')").click()
+        wait_idle(page)
+        page.locator('[data-testid="stAlertContentSuccess"]',
+                     has_text="Imported 300 rows as 'q3_portfolio_v2'").wait_for(timeout=60_000)
+
+        open_importer()
+        page.get_by_role("tab", name="SQL over the workspace").click()
+        page.get_by_label("SELECT query").first.fill("SELECT 1 /* ; */ ; COPY (SELECT 1) TO '/tmp/studio-e2e-x.csv'")
+        page.get_by_role("button", name="Run and import").click()
+        refusal = page.locator('[data-testid="stAlertContentError"]', has_text="Only one statement is allowed")
+        refusal.wait_for(timeout=60_000)
+        wait_idle(page)
+        refusal.scroll_into_view_if_needed()
+        page.screenshot(path=str(SCREENSHOTS / "home_sql_refused.png"))
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert not Path("/tmp/studio-e2e-x.csv").exists()
+        ctx.close()
