@@ -63,7 +63,7 @@ def scrub(message: str, settings: Settings | None = None) -> str:
     """One line of an error message with every secret and environment value taken out."""
     s = settings or get_settings()
     text = (message or "").strip().splitlines()[0] if (message or "").strip() else ""
-    secrets = {s.openai_api_key}
+    secrets = {s.openai_api_key, s.oidc_client_secret, s.oidc_cookie_secret}
     secrets.update(v for k, v in os.environ.items() if len(v) >= 16 or (_SECRET_NAME.search(k) and len(v) >= 3))
     for value in sorted((v for v in secrets if v), key=len, reverse=True):
         text = text.replace(value, "[redacted]")

@@ -192,3 +192,17 @@ def test_only_tables_the_query_names_are_loaded(box, monkeypatch):
 def test_check_reports_tables_and_ctes():
     checked = check_select("WITH c AS (SELECT * FROM ds_a) SELECT * FROM c JOIN ds_b USING (id)")
     assert checked.referenced() == {"ds_a", "ds_b"} and "c" in checked.ctes
+
+
+def test_a_view_inside_an_external_duckdb_file_cannot_read_server_files(box):
+    """A crafted database file whose view reads a server file: the locked sandbox refuses at run time."""
+    sandbox, _ = box
+    evil = sandbox.duckdb_file.with_name("evil.duckdb")
+    con = duckdb.connect(str(evil))
+    con.execute(f"CREATE VIEW leak AS SELECT content FROM read_text('{sandbox.canary}')")
+    con.execute("CREATE TABLE ok AS SELECT 1 AS a")
+    con.close()
+    assert run_sql("SELECT a FROM ok", str(evil))["a"].tolist() == [1]
+    with pytest.raises(QueryRefused, match="tried to reach files") as info:
+        run_sql("SELECT * FROM leak", str(evil))
+    assert CANARY_TEXT not in str(info.value)
