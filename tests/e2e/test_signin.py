@@ -106,6 +106,7 @@ def test_sign_in_with_a_real_oidc_provider(signin_app, tmp_path):
         page.screenshot(path=str(SCREENSHOTS / "signin_page.png"), full_page=True)
         assert page.locator("h1").first.inner_text() == "Retail AIGC Studio"
         assert page.get_by_text("Customers (rows)").count() == 0  # nothing of the studio before sign-in
+        assert page.locator('[data-testid="stSidebarNav"]').count() == 0  # not even the list of pages
 
         timing = _sign_in(page, app_url, REVIEWER)
         _idle(page)
