@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.auth import LOCAL_USER, User
+from core.auth import User
 from core.data import Dataset
 from core.data.edits import ROLE_OPTIONS, TAG_OPTIONS
 from core.data.inference import InferenceReport
@@ -22,11 +22,9 @@ _EDITOR_COLUMNS = ["column", "role", "tags", "unit", "dtype", "missing %", "dist
 
 
 def current_user() -> User:
-    """The signed-in user (the single local user until the sign-in module provides one)."""
-    try:
-        from dashboard.auth import current_user as signed_in  # type: ignore[import-not-found]
-    except ImportError:
-        return LOCAL_USER
+    """The signed-in user (see :mod:`dashboard.auth`)."""
+    from dashboard.auth import current_user as signed_in
+
     return signed_in()
 
 

@@ -114,8 +114,8 @@ def save_edit(ws: Workspace, before: Dataset, after: Prepared, user: User = LOCA
     ds = after.dataset
     meta = {**meta, "edit_notes": list(after.notes), "edited_by": user.id}
     name = ws.save_dataset(before.name, ds.frame, source=ds.source, schema=ds.schema.to_dict(),
-                           fingerprint=ds.fingerprint, meta=meta)
-    ws.log_run("dataset_edit", name=name, params=changes(before.schema, ds.schema),
-               dataset_fingerprint=ds.fingerprint, result={"previous_fingerprint": before.fingerprint,
-                                                           "notes": list(after.notes)}, user=user.id)
+                           fingerprint=ds.fingerprint, if_exists="replace", user=user, meta=meta)
+    ws.record("dataset_edit", user, name=name, params=changes(before.schema, ds.schema),
+              dataset_fingerprint=ds.fingerprint,
+              result={"previous_fingerprint": before.fingerprint, "notes": list(after.notes)})
     return name

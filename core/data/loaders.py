@@ -1,4 +1,6 @@
-"""Loading the analyst's data: CSV and Parquet files, workspace tables, SQL through DuckDB.
+"""Loading the analyst's data: CSV and Parquet files and workspace tables.
+
+SQL goes through :mod:`core.data.sql`, the one guarded path.
 
 Every loader returns a whole, validated :class:`Dataset` or raises a typed error: nothing is
 half-loaded. Imports into the workspace happen only after validation succeeds.
@@ -12,7 +14,6 @@ import logging
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 
@@ -23,7 +24,7 @@ from core.data.inference import InferenceReport, infer
 from core.data.parse import plain_numbers
 from core.data.schema import Schema
 from core.data.validation import validate
-from core.errors import EmptyDataError, FileFormatError, FileTooLargeError, WorkspaceError
+from core.errors import EmptyDataError, FileFormatError, FileTooLargeError
 from core.workspace import Workspace
 
 logger = logging.getLogger(__name__)
@@ -203,16 +204,19 @@ def load_file(filename: str, data: bytes, max_mb: int, **kwargs) -> tuple[Datase
     return p.dataset, p.notes
 
 
-def import_dataset(ws: Workspace, ds: Dataset, notes: list[str] | None = None, report: InferenceReport | None = None,
-                   user: User = LOCAL_USER) -> str:
+def import_dataset(ws: Workspace, ds: Dataset, if_exists: str = "refuse", *, user: User = LOCAL_USER,
+                   notes: list[str] | None = None, report: InferenceReport | None = None) -> str:
     """Store a validated dataset in the workspace (one transaction); returns its workspace name.
 
-    The notes and the inference report are stored with it, so Home shows them on every later visit.
+    A name that collides with a stored dataset raises ``DatasetExistsError`` unless ``if_exists`` is
+    ``"replace"`` or ``"keep_both"`` (see :meth:`Workspace.save_dataset`): nothing is silently replaced.
+    The import is logged with ``user``. The notes and the inference report are stored with the
+    dataset, so Home shows them on every later visit.
     """
     meta = {"notes": list(notes or []), "report": report.to_dict() if report is not None else None,
             "imported_by": user.id}
-    return ws.save_dataset(ds.name, ds.frame, source=ds.source, schema=ds.schema.to_dict(), fingerprint=ds.fingerprint,
-                           meta=meta)
+    return ws.save_dataset(ds.name, ds.frame, source=ds.source, schema=ds.schema.to_dict(),
+                           fingerprint=ds.fingerprint, if_exists=if_exists, user=user, meta=meta)
 
 
 @dataclass(frozen=True)
@@ -226,11 +230,11 @@ class Imported:
 
 
 def import_file(ws: Workspace, filename: str, data: bytes, max_mb: int, name: str | None = None,
-                target: str | None = None, user: User = LOCAL_USER) -> Imported:
+                target: str | None = None, user: User = LOCAL_USER, if_exists: str = "refuse") -> Imported:
     """Read, infer, validate and store a file in the workspace (its table is then ``ds_<name>``)."""
     p = prepare_file(filename, data, max_mb, target=target)
     ds = p.dataset if not name else replace(p.dataset, name=name)
-    stored = import_dataset(ws, ds, p.notes, p.report, user)
+    stored = import_dataset(ws, ds, if_exists, user=user, notes=p.notes, report=p.report)
     return Imported(stored, ds, p.notes, p.report)
 
 
@@ -248,44 +252,5 @@ def load_workspace_dataset(ws: Workspace, name: str) -> Dataset:
     frame = ws.load_dataset(name)
     if meta.get("schema"):
         return Dataset(meta["name"], frame, Schema.from_dict(meta["schema"]), meta["source"], meta["fingerprint"])
-    p = prepare(meta["name"], frame, meta["source"])  # a table stored without a schema: infer it now
-    return p.dataset
-
-
-def query_workspace(ws: Workspace, sql: str, name: str) -> tuple[Dataset, list[str]]:
-    """Run a SELECT over workspace tables (``ds_<name>``) and validate the result as a dataset."""
-    frame = ws.query(sql)
-    return build_dataset(name, frame, f"sql:{sql[:200]}")
-
-
-def query_database(url: str, sql: str, name: str) -> tuple[Dataset, list[str]]:
-    """Run a SELECT against an external database.
-
-    DuckDB reads Postgres, MySQL and SQLite through its extensions when ``url`` is a DuckDB
-    ``ATTACH`` string such as ``postgres:dbname=risk host=...`` or a path to a ``.sqlite`` /
-    ``.duckdb`` file; any other SQLAlchemy URL is used through SQLAlchemy when it is installed.
-    """
-    statement = sql.strip().rstrip(";")
-    if not statement.lower().startswith(("select", "with")):
-        raise WorkspaceError("Only a SELECT (or WITH ... SELECT) query is allowed here.")
-    try:
-        if url.endswith((".duckdb", ".db", ".sqlite", ".sqlite3")) or ":" in url.split("/")[0] and "://" not in url:
-            con = duckdb.connect()
-            try:
-                con.execute(f"ATTACH '{url}' AS src (READ_ONLY)")
-                con.execute("USE src")
-                frame = con.execute(statement).df()
-            finally:
-                con.close()
-        else:
-            try:
-                import sqlalchemy
-            except ImportError as exc:
-                raise WorkspaceError("SQLAlchemy is not installed, so this database URL cannot be used.",
-                                     "Install sqlalchemy and the database driver, or use a DuckDB ATTACH string.") from exc
-            engine = sqlalchemy.create_engine(url)
-            with engine.connect() as conn:
-                frame = pd.read_sql_query(sqlalchemy.text(statement), conn)
-    except duckdb.Error as exc:
-        raise WorkspaceError(f"The database query failed: {exc}") from exc
-    return build_dataset(name, frame, f"db:{statement[:200]}")
+    inferred = infer(frame)  # a table stored without a schema: infer it now
+    return Dataset(meta["name"], inferred.frame, inferred.schema, meta["source"], meta["fingerprint"])

@@ -103,8 +103,9 @@ def test_import_stores_the_dataset_with_its_notes(isolated_workspace):
     assert (d["name"], d["rows"], d["table"]) == ("euro_loans", 110, "ds_euro_loans")
     assert any("Windows-1252" in n for n in d["notes"])
     from core.data.loaders import stored_notes
+    from core.data.sql import run_sql
     from core.workspace import get_workspace
 
     ws = get_workspace()
     assert stored_notes(ws, "euro_loans")[0] == d["notes"]
-    assert len(ws.query("SELECT betrag FROM ds_euro_loans WHERE betrag > 1000")) > 0
+    assert len(run_sql("SELECT betrag FROM ds_euro_loans WHERE betrag > 1000", ws=ws)) > 0  # stored as numbers
