@@ -109,7 +109,7 @@ def _decide_numbers(name: str, s: pd.Series, p: NumberParse) -> ColumnRead:
                     f"{'s' if len(p.failed) > 1 else ''} ({', '.join(repr(v) for v in list(p.failed)[:3])}) "
                     "were read as missing.")
         return ColumnRead(name, "number", p.values, True, why, number_note(name, p), numbers=p)
-    if p.share >= 0.2:
+    if p.share >= 0.5:  # mostly numbers but too much text to drop: say so; mostly text needs no note
         codes = ", ".join(repr(v) for v in list(p.failed)[:3])
         why = (f"{p.share:.0%} of the values are numbers but {1 - p.share:.0%} are text ({codes}); "
                "kept as categorical. Set it to numeric on Home to read the numbers (the text becomes missing).")

@@ -18,6 +18,7 @@ import pandas as pd
 from core.data.columns import ColumnRead, duplicates, read_column
 from core.data.conform import conform
 from core.data.identifiers import IdKind, check_id
+from core.data.pii import detect_pii
 from core.data.schema import Role, Schema, Tag, infer_semantics
 from core.data.tags import infer_tags
 from core.data.targets import TargetScore, positive_label, score_target
@@ -237,10 +238,6 @@ def infer(frame: pd.DataFrame, target: str | None = None, id_column: str | None 
                         Role.NUMERIC if pd.api.types.is_numeric_dtype(r.values) else Role.CATEGORICAL)
             log.excluded[c] = r.evidence
             log.decide(c, "set aside", "ignore", r.evidence)
-        elif r.note:
-            log.notes.append(r.note)
-    from core.data.pii import detect_pii
-
     pii_tags: dict[str, dict[Tag, str]] = {}
     for c, r in reads.items():
         if c in roles or c in (target, id_column):
@@ -279,6 +276,10 @@ def infer(frame: pd.DataFrame, target: str | None = None, id_column: str | None 
         if c not in roles:
             roles[c] = _base_role(c, r, n_rows, log)
     roles = {c: roles[c] for c in frame.columns}
+    # how values were read matters only for columns that keep those values (not PII, ids or set-aside ones)
+    read_notes = [r.note for c, r in reads.items() if r.note and roles[c] in (Role.NUMERIC, Role.DATETIME,
+                                                                               Role.CATEGORICAL)]
+    log.notes[:0] = read_notes
     schema = Schema(roles, infer_semantics(list(roles)))
     if target is not None:
         label, why = positive_label(frame[target])
