@@ -127,7 +127,12 @@ def _fingerprint(values: pd.Series) -> str:
 
 def _code_pattern(values: pd.Series) -> str:
     """Fingerprint of the partition a low-cardinality column makes (same for yes/no and 1/0 of one flag)."""
-    codes, _ = pd.factorize(values.astype(object), use_na_sentinel=True, sort=False)
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        values = values.cat.remove_unused_categories()
+        raw = values.cat.codes.to_numpy()
+        codes = pd.factorize(np.where(raw < 0, np.nan, raw), sort=False)[0]  # first-appearance order, missing -1
+    else:
+        codes, _ = pd.factorize(values, use_na_sentinel=True, sort=False)
     return hashlib.sha1(codes.astype(np.int64).tobytes()).hexdigest()
 
 

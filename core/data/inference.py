@@ -137,7 +137,7 @@ def _pick_target(reads: dict[str, ColumnRead], free: list[str], log: _Log) -> tu
     """The best binary target-like column; target-like columns with 3+ values are refused with a note."""
     n_cols = len(reads)
     position = {c: i for i, c in enumerate(reads)}
-    scores = [score_target(c, reads[c].values, position[c], n_cols) for c in free]
+    scores = [score_target(c, reads[c].values, position[c], n_cols, reads[c].distinct) for c in free]
     binary = sorted((s for s in scores if s.n_values == 2 and s.named_like_target),
                     key=lambda s: (-s.score, -position[s.column]))
     roles: dict[str, Role] = {}

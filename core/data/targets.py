@@ -93,10 +93,13 @@ def _polarity(value: str) -> tuple[int, str]:
     return 0, ""
 
 
-def score_target(name: str, s: pd.Series, position: int, n_columns: int) -> TargetScore:
-    """Score one column as the target from its name and values (see the module docstring)."""
+def score_target(name: str, s: pd.Series, position: int, n_columns: int, n_values: int | None = None) -> TargetScore:
+    """Score one column as the target from its name and values (see the module docstring).
+
+    ``n_values`` is the column's count of distinct values when the caller knows it.
+    """
     values = s.dropna()
-    n_values = int(values.nunique())
+    n_values = int(values.nunique()) if n_values is None else n_values
     snake_name = snake(name)
     evidence: list[str] = []
     score = 0.0
@@ -114,7 +117,9 @@ def score_target(name: str, s: pd.Series, position: int, n_columns: int) -> Targ
         score += 2.5
         evidence.append(f"'{name}' is a status column with two text values")
     if n_values == 2:
-        uniq = list(pd.unique(values))
+        uniq = list(pd.unique(values.head(10_000))) if len(values) > 10_000 else list(pd.unique(values))
+        if len(uniq) < 2:
+            uniq = list(pd.unique(values))
         strong = [v for v in uniq if _has_word(_phrase(v), _STRONG)]
         if strong:
             score += 1.5
