@@ -34,6 +34,14 @@ def _fingerprint(frame: pd.DataFrame, schema: Schema, history: pd.DataFrame | No
 
 
 @dataclass(frozen=True)
+class DatasetRef:
+    """How a dataset is identified across pages, sessions and the CLI: its name and content fingerprint."""
+
+    name: str
+    fingerprint: str
+
+
+@dataclass(frozen=True)
 class Dataset:
     """A loaded dataset. ``truth`` holds generator ground truth (synthetic data only).
 
@@ -57,6 +65,10 @@ class Dataset:
 
     def with_schema(self, schema: Schema) -> Dataset:
         return replace(self, schema=schema, fingerprint=_fingerprint(self.frame, schema, self.history))
+
+    @property
+    def ref(self) -> DatasetRef:
+        return DatasetRef(self.name, self.fingerprint)
 
     @property
     def n_rows(self) -> int:

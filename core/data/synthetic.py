@@ -61,7 +61,7 @@ import pandas as pd
 
 from core.data.dataset import Dataset
 from core.data.macro_cycle import REGION_UNEMPLOYMENT_OFFSET, macro_path
-from core.data.schema import Role, Schema
+from core.data.schema import Role, Schema, Tag
 from core.data.synthetic_customers import (  # noqa: F401  (re-exported: the public names of the default)
     EMPLOYMENT,
     EMPLOYMENT_LEVELS,
@@ -213,6 +213,41 @@ def _generate(n: int, seed: int | Sequence[int], macro: MacroConditions | None, 
     return frame, truth, history
 
 
+# What each column of the embedded portfolio means (see core.data.schema.Tag).
+DEFAULT_TAGS: dict[str, frozenset[Tag]] = {
+    "age": frozenset({Tag.PROTECTED}),
+    "region": frozenset({Tag.GEOGRAPHIC}),
+    "annual_income": frozenset({Tag.INCOME}),
+    "tenure_months": frozenset({Tag.RELATIONSHIP}),
+    **{f"has_{p}": frozenset({Tag.PRODUCT}) for p in PRODUCTS},
+    "n_products": frozenset({Tag.PRODUCT, Tag.RELATIONSHIP}),
+    "checking_balance": frozenset({Tag.BALANCE}),
+    "savings_balance": frozenset({Tag.BALANCE}),
+    "card_limit": frozenset({Tag.BALANCE}),
+    "card_balance": frozenset({Tag.BALANCE}),
+    "card_utilisation": frozenset({Tag.BALANCE}),
+    "txn_recency_days": frozenset({Tag.BEHAVIOUR}),
+    "txn_count_90d": frozenset({Tag.BEHAVIOUR}),
+    "txn_amount_90d": frozenset({Tag.BEHAVIOUR}),
+    "digital_share": frozenset({Tag.BEHAVIOUR}),
+    "credit_score": frozenset({Tag.HISTORY}),
+    "delinquencies_24m": frozenset({Tag.HISTORY}),
+    "inquiries_6m": frozenset({Tag.HISTORY}),
+    "days_past_due": frozenset({Tag.HISTORY}),  # repayment status now: the applicant cannot change it today
+    "debt_to_income": frozenset({Tag.INCOME}),
+    "loan_amount": frozenset({Tag.APPLICATION, Tag.EXPOSURE}),
+    "loan_term_months": frozenset({Tag.APPLICATION}),
+    "loan_purpose": frozenset({Tag.APPLICATION}),
+    "product_type": frozenset({Tag.APPLICATION, Tag.PRODUCT}),
+    "ead": frozenset({Tag.EXPOSURE}),
+    "collateral_value": frozenset({Tag.COLLATERAL}),
+    "regional_unemployment": frozenset({Tag.MACRO, Tag.GEOGRAPHIC}),
+    "policy_rate": frozenset({Tag.MACRO}),
+    "house_price_change": frozenset({Tag.MACRO, Tag.GEOGRAPHIC}),
+    "origination_pd": frozenset({Tag.HISTORY}),  # the bank's PD when the facility was written (IFRS 9)
+}
+
+
 def default_schema(frame: pd.DataFrame) -> Schema:
     """Roles and semantics of the synthetic portfolio's columns."""
     roles = {}
@@ -239,7 +274,8 @@ def default_schema(frame: pd.DataFrame) -> Schema:
         "days_past_due": "days_past_due", "origination_pd": "origination_pd", "debt_to_income": "debt_to_income",
         "balance": "card_balance", "limit": "card_limit", "term": "loan_term_months",
     }
-    return Schema(roles, {k: v for k, v in semantics.items() if v in frame.columns}, 1)
+    return Schema(roles, {k: v for k, v in semantics.items() if v in frame.columns}, 1,
+                  {c: t for c, t in DEFAULT_TAGS.items() if c in frame.columns})
 
 
 def generate_portfolio(n: int = 50_000, seed: int | Sequence[int] = 42, macro: MacroConditions | None = None, *,
