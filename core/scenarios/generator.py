@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import math
 import time
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -26,8 +25,9 @@ import pandas as pd
 import torch
 
 from core.errors import ModelLoadError
+from core.progress import CancelToken, Progress
 from core.scenarios.errors import Extrapolation, NotEnoughDataError, PinError
-from core.scenarios.trainer import Progress, TrainHistory, train_vae
+from core.scenarios.trainer import TrainHistory, train_vae
 from core.scenarios.transforms import TabularTransformer
 from core.scenarios.vae import ConditionalVAE, VAEConfig
 
@@ -100,16 +100,18 @@ class AnomalyScores:
 class TabularVAE:
     """Fit → sample / sample_conditional / stress / anomaly_scores → save / load."""
 
+    family = "vae"
+
     def __init__(self, params: VAEParams | None = None, device: str = "cpu", fast_inference: bool = True,
-                 num_threads: int | None = None) -> None:
+                 fingerprint: str | None = None) -> None:
         self.params = params or VAEParams()
         self.device = device
         self.fast_inference = fast_inference
-        self.num_threads = num_threads
+        self.fingerprint = fingerprint  # the artifact key: part of the model's own state, set once
 
     # ---- fit --------------------------------------------------------------------------------
-    def fit(self, frame: pd.DataFrame, categorical: list[str] | None = None,
-            progress: Progress | None = None) -> TabularVAE:
+    def fit(self, frame: pd.DataFrame, categorical: list[str] | None = None, progress: Progress | None = None,
+            cancel: CancelToken | None = None) -> TabularVAE:
         p = self.params
         if len(frame) < p.min_rows:
             raise NotEnoughDataError(
@@ -129,13 +131,10 @@ class TabularVAE:
         self.model_ = ConditionalVAE(self.config_)
         numeric, codes = t.transform(frame)
         epochs, batch = p.resolved(len(frame))
-        # small batches on a CPU: one thread beats two (no OpenMP hand-off per tiny matmul, no oversubscription)
-        threads = self.num_threads or (1 if batch <= 512 and self.device == "cpu" else None)
-        with _torch_threads(threads):
-            self.history_: TrainHistory = train_vae(
-                self.model_, numeric, codes, [t.model_columns.index(c) for c in drivers], epochs=epochs, batch_size=batch,
-                lr=p.lr, patience=p.patience, valid_share=p.valid_share, p_unconditional=p.p_unconditional, seed=p.seed,
-                device=self.device, progress=progress)
+        self.history_: TrainHistory = train_vae(
+            self.model_, numeric, codes, [t.model_columns.index(c) for c in drivers], epochs=epochs, batch_size=batch,
+            lr=p.lr, patience=p.patience, valid_share=p.valid_share, p_unconditional=p.p_unconditional, seed=p.seed,
+            device=self.device, progress=progress, cancel=cancel)
         self.model_.to("cpu" if self.device == "mps" else self.device).eval()
         ref = frame.sample(min(len(frame), 5000), random_state=p.seed)
         nll = self._column_nll(ref)
@@ -169,7 +168,8 @@ class TabularVAE:
             else:
                 continue
             x = pd.to_numeric(pinned[c], errors="coerce").to_numpy(dtype=np.float64)
-            outside = (x < lo - 1e-9) | (x > hi + 1e-9)
+            tol = 0.01 * (hi - lo) + 1e-9  # a step under 1% of the seen range is not an extrapolation
+            outside = (x < lo - tol) | (x > hi + tol)
             if outside.any():
                 flags.append(Extrapolation(c, lo, hi, float(np.nanmin(x)), float(np.nanmax(x)), float(outside.mean())))
         return flags
@@ -204,6 +204,12 @@ class TabularVAE:
         for c in shifted_frame.columns:
             observed[c] = shifted_frame[c].to_numpy()
         return self._generate(observed, list(observed.columns), seed, temperature)
+
+    def shift(self, frame: pd.DataFrame, shifted: dict, columns: list[str], hidden: tuple[str, ...] = ()) -> pd.DataFrame:
+        """Customers' ``columns`` moved by the learned response to the ``shifted`` pins (see :mod:`core.scenarios.response`)."""
+        from core.scenarios.response import shift_dependents
+
+        return shift_dependents(self, frame, shifted, columns, hidden)
 
     def _pinned_frame(self, pinned: pd.DataFrame | dict, n: int | None) -> pd.DataFrame:
         if isinstance(pinned, dict):
@@ -240,12 +246,8 @@ class TabularVAE:
         return numeric, codes, mask
 
     def _generate(self, observed: pd.DataFrame, pinned: list[str], seed: int, temperature: float) -> pd.DataFrame:
-        # one intra-op thread on a CPU: the network runs on cache-sized blocks of many small ops, and on a
-        # shared 2-core machine a second OpenMP thread mostly waits at barriers (measured: 1 thread ~3x
-        # faster under load, ~20% slower when idle). ``num_threads`` overrides.
-        dev = next(self.model_.parameters()).device
-        threads = self.num_threads or (1 if dev.type == "cpu" else None)
-        with _torch_threads(threads), torch.inference_mode():
+        # the process's thread policy (core.runtime.threads) applies; nothing here flips it
+        with torch.inference_mode():
             return self._generate_rows(observed, pinned, seed, temperature)
 
     def _generate_rows(self, observed: pd.DataFrame, pinned: list[str], seed: int, temperature: float) -> pd.DataFrame:
@@ -355,7 +357,7 @@ class TabularVAE:
         folder.mkdir(parents=True, exist_ok=True)
         state = {k: v.detach().cpu() for k, v in self.model_.state_dict().items()}
         torch.save(state, folder / WEIGHTS)
-        return {"config": self.config_.to_dict(), "transformer": self.transformer_.to_dict(),
+        return {"family": self.family, "config": self.config_.to_dict(), "transformer": self.transformer_.to_dict(),
                 "params": self.params.to_dict(), "drivers": self.drivers_, "history": self.history_.to_dict(),
                 "nll_ref": self.nll_ref_, "torch_version": torch.__version__}
 
@@ -371,13 +373,12 @@ class TabularVAE:
             state = torch.load(folder / WEIGHTS, map_location="cpu", weights_only=True)
         except (OSError, ValueError, RuntimeError) as exc:
             raise ModelLoadError(f"The scenario generator in {folder} cannot be read ({exc}).", "Train it again.") from exc
-        vae = cls(VAEParams.from_dict(meta["params"]), device)
+        vae = cls(VAEParams.from_dict(meta["params"]), device, fingerprint=meta.get("fingerprint"))
         vae.transformer_ = TabularTransformer.from_dict(meta["transformer"])
         vae.config_ = VAEConfig.from_dict(meta["config"])
         vae.drivers_ = list(meta["drivers"])
         h = meta.get("history", {})
-        vae.history_ = TrainHistory(h.get("train_loss", []), h.get("valid_loss", []), h.get("best_epoch", 0),
-                                    h.get("stopped_early", False), h.get("seconds", 0.0), h.get("device", "cpu"))
+        vae.history_ = TrainHistory.from_dict(h)
         vae.nll_ref_ = meta["nll_ref"]
         vae.model_ = ConditionalVAE(vae.config_)
         vae.model_.load_state_dict(state)
@@ -386,20 +387,6 @@ class TabularVAE:
 
 
 _AMX: bool | None = None
-
-
-@contextmanager
-def _torch_threads(n: int | None):
-    """Run a block with ``n`` intra-op threads (``None``: leave torch's setting alone)."""
-    if not n:
-        yield
-        return
-    before = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def _cpu_has_amx() -> bool:
