@@ -14,8 +14,11 @@ quarter's conditions) the simulation
 3. scores the row with the documented risk function :func:`core.data.synthetic.true_logit`
    (which includes the days-past-due state) to a 12-month PD, and turns it into a quarterly
    default hazard ``h = 1 - (1 - PD)^(1/4)``;
-4. moves the days-past-due state one quarter (current -> 1-29 with ``0.02 + 2h``, -> 30-59 with
-   ``1.2h``; delinquent accounts cure, stay or roll with fixed rates, see :data:`ROLL`), or, with
+4. moves the days-past-due state one quarter (current -> 1-29 with ``(0.02 + 2h) x strain``, -> 30-59
+   with ``1.2h x strain``, where ``strain = exp((u - s) / sqrt(2) - 0.5)`` (mean 1) grows with the
+   customer's own utilisation noise ``u`` and falls with their savings noise ``s``, both standardised:
+   hidden strain an early-warning model can only read from trends; delinquent accounts cure, stay
+   or roll with fixed rates, see :data:`ROLL`), or, with
    probability ``h``, defaults: the account leaves the book and its slot takes a new customer
    (a new loan, drawn from the same persona mix) the same quarter.
 
@@ -186,7 +189,10 @@ def _transition(s: _State, pd12: np.ndarray, rng: np.random.Generator) -> np.nda
     b = bucket_of(s.dpd).clip(0, 3)
     new = b.copy()
     cur = b == 0
-    p1, p2 = np.minimum(0.4, 0.02 + 2.0 * h), np.minimum(0.3, 1.2 * h)
+    # hidden financial strain (the customer's own utilisation and savings swings, standardised) makes
+    # falling behind likelier than the PD alone says: what an early-warning model can read in trends
+    strain = np.exp((s.e_util / 0.04 - s.e_bal / 0.10) / np.sqrt(2) - 0.5)
+    p1, p2 = np.minimum(0.4, (0.02 + 2.0 * h) * strain), np.minimum(0.3, 1.2 * h * strain)
     new[cur] = np.where(u_move[cur] < p2[cur], 2, np.where(u_move[cur] < p1[cur] + p2[cur], 1, 0))
     for k in (1, 2, 3):
         rows = b == k

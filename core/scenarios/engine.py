@@ -26,7 +26,7 @@ from core.errors import InputError
 from core.runtime.registry import fingerprint_of
 from core.scenarios import ifrs9 as I9
 from core.scenarios import loss as L
-from core.scenarios.errors import Extrapolation, NoCreditModelError
+from core.scenarios.errors import NoCreditModelError
 from core.scenarios.history import PortfolioHistory
 from core.scenarios.presets import Presets, Scenario, load_presets
 from core.scenarios.results import ScenarioParams, ScenarioResult, Side, by_group, metrics_table, shap_delta

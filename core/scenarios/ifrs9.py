@@ -45,6 +45,12 @@ class Staging:
     lifetime_pd_origination: np.ndarray
 
 
+def dpd_bucket(days: np.ndarray) -> np.ndarray:
+    """Days past due -> bucket 0 (current), 1 (1-29), 2 (30-59), 3 (60-89), 4 (90+)."""
+    d = np.nan_to_num(np.asarray(days, dtype=np.float64))
+    return np.searchsorted(np.array([1, 30, 60, 90]), d, side="right").astype(np.int8)
+
+
 def remaining_years(frame: pd.DataFrame, products: np.ndarray, term_column: str | None, date_column: str | None,
                     as_of: np.datetime64 | None = None) -> np.ndarray:
     """Remaining life in years: the term less the time on book; revolving lines a behavioural life."""
