@@ -67,7 +67,7 @@ def pair_checks(real: pd.DataFrame, syn: pd.DataFrame, semantics: dict[str, str]
             return float(((x > y * 1.0001) & (y > 0)).mean())
 
         rows.append({"check": "balance over the limit", "columns": f"{bal} > {lim}", "real": over(real), "generated": over(syn)})
-    for fam, members in month_families(cols).items():
+    for members in month_families(cols).values():
         if all(is_numeric(real[c]) for c in members):
             rows.append({"check": "consecutive months (mean correlation)", "columns": f"{members[0]} ... {members[-1]}",
                          "real": _lag_corr(real, members), "generated": _lag_corr(syn, members)})

@@ -31,6 +31,7 @@ logger = logging.getLogger(__name__)
 VAE_KIND = ArtifactKind("scenario_vae", "scenario_vae", version=2)
 KINDS = {"vae": VAE_KIND}
 MAX_TRAIN_ROWS = 60_000
+MIN_TRAIN_ROWS = 20_000
 
 
 def generator_columns(dataset: Dataset) -> tuple[list[str], list[str]]:
@@ -47,15 +48,15 @@ def generator_columns(dataset: Dataset) -> tuple[list[str], list[str]]:
 def training_frame(dataset: Dataset, seed: int = 0, max_rows: int = MAX_TRAIN_ROWS) -> tuple[pd.DataFrame, str]:
     """``(rows, source)``: what the generator learns from.
 
-    With a history: up to ``max(len(book), max_rows)`` customer-periods with a known outcome,
+    With a history: as many customer-periods with a known outcome as the book has customers (at least
+    20,000, at most ``max_rows``),
     sampled evenly over the periods, in the book's dtypes. Without: the book.
     """
     cols, _ = generator_columns(dataset)
     history = PortfolioHistory.of(dataset)
     if history is None or not set(cols) <= set(history.frame.columns):
         return dataset.frame[cols], "the book"
-    rows = history.sample_rows(max(min(len(dataset.frame), max_rows), min(max_rows, len(history.frame))), seed,
-                               labelled=True)
+    rows = history.sample_rows(min(max_rows, max(len(dataset.frame), MIN_TRAIN_ROWS)), seed, labelled=True)
     frame = history.frame.iloc[rows][cols].reset_index(drop=True)
     for c in cols:  # the book's dtypes (a history's target is a float with gaps)
         if frame[c].dtype != dataset.frame[c].dtype:

@@ -47,3 +47,24 @@ def credit_model_for(dataset: Dataset):
         raise NoCreditModelError("No credit model has been trained on this dataset yet; scenarios need one to score PD.",
                                  "Train one on the Credit explanation page, or with the button here.")
     return model
+
+
+def ensure_credit_model(dataset: Dataset, user=None, progress=None):
+    """The current credit model, or one trained now with default settings and made current (page and CLI)."""
+    from core import resolver
+
+    model = resolver.credit_model(dataset)
+    if model is not None:
+        return model
+    try:  # the credit package's training entry point (core.credit.store on newer builds)
+        from core.credit.store import train_or_load  # type: ignore[import-not-found]
+    except ImportError:
+        from core.credit.service import train_or_load  # type: ignore[no-redef]
+    try:
+        from core.credit.params import CreditParams  # type: ignore[import-not-found]
+    except ImportError:
+        from core.credit.model import CreditParams  # type: ignore[no-redef]
+    kwargs = {"progress": progress} if progress is not None else {}
+    model = train_or_load(dataset, CreditParams(), **kwargs)
+    resolver.choose(resolver.CREDIT, dataset, model.fingerprint, user)
+    return model
