@@ -51,7 +51,7 @@ def _shocks(items: list[str] | None) -> dict[str, float]:
     return out
 
 
-def _generator(ds, family: str, seed: int):
+def _generator(ds, family: str, seed: int, epochs: int | None = None):
     from core import resolver
     from core.auth import LOCAL_USER
     from core.scenarios.generators import train_or_load_generator
@@ -62,7 +62,7 @@ def _generator(ds, family: str, seed: int):
         if family == "vae":
             from core.scenarios.generator import VAEParams
 
-            params = VAEParams(seed=seed)
+            params = VAEParams(seed=seed, epochs=epochs)
         gen = train_or_load_generator(ds, params, family, user=LOCAL_USER)
         resolver.choose(resolver.GENERATOR, ds, gen.fingerprint, LOCAL_USER)
     return gen
@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     else:
         scenario = preset
     model = ensure_credit_model(ds, LOCAL_USER)
-    engine = ScenarioEngine(ds, _generator(ds, args.family, args.seed), model, presets)
+    engine = ScenarioEngine(ds, _generator(ds, args.family, args.seed, args.epochs), model, presets)
     result = engine.run(scenario, ScenarioParams(seed=args.seed, n_draws=args.draws, shap_rows=0))
     return {**result.cli_figures(), "dataset": ds.name, "dataset_fingerprint": ds.fingerprint,
             "satellite": engine.satellite.table(presets).to_dict("records"), "timings": result.timings}
@@ -101,7 +101,7 @@ def fidelity(args: argparse.Namespace) -> dict[str, Any]:
     if args.family == "vae":
         from core.scenarios.generator import VAEParams
 
-        params = VAEParams(seed=args.seed)
+        params = VAEParams(seed=args.seed, epochs=args.epochs)
     t0 = time.perf_counter()
     gen = train_or_load_generator(ds, params, args.family)
     wall = time.perf_counter() - t0
@@ -128,10 +128,12 @@ def register(sub: Any) -> None:
     r.add_argument("--seed", type=int, default=42)
     r.add_argument("--draws", type=int, default=10_000, help="Monte Carlo draws")
     r.add_argument("--family", choices=["vae", "gan"], default="vae", help="the generator family")
+    r.add_argument("--epochs", type=int, default=None, help="generator epochs when one is trained (default: automatic)")
     r.set_defaults(func=run)
     f = inner.add_parser("fidelity", help="train the generator on a file and measure its fidelity")
     f.add_argument("path")
     f.add_argument("--target")
     f.add_argument("--seed", type=int, default=42)
     f.add_argument("--family", choices=["vae", "gan"], default="vae")
+    f.add_argument("--epochs", type=int, default=None, help="generator epochs (default: automatic)")
     f.set_defaults(func=fidelity)

@@ -45,7 +45,11 @@ class PortfolioHistory:
             labels = [str(c) for c in p.cat.categories]
             idx = p.cat.codes.to_numpy().astype(np.int64)
         else:
-            values = pd.to_datetime(p, errors="coerce") if not pd.api.types.is_numeric_dtype(p) else p
+            import warnings
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                values = pd.to_datetime(p, errors="coerce", format="mixed") if not pd.api.types.is_numeric_dtype(p) else p
             if values.isna().any():
                 values = p.astype(str)
             uniq = np.sort(pd.unique(values.dropna()))

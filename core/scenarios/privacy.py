@@ -28,7 +28,7 @@ def _space(train: pd.DataFrame, frames: list[pd.DataFrame], categorical: set[str
             levels = pd.Index(pd.unique(train[c].astype(str)))
             for k, f in enumerate(frames):
                 codes = levels.get_indexer(f[c].astype(str))
-                onehot = np.zeros((len(f), len(levels)), dtype=np.float32)
+                onehot = np.zeros((len(f), len(levels)), dtype=np.float64)
                 ok = codes >= 0
                 onehot[np.flatnonzero(ok), codes[ok]] = 1 / np.sqrt(2)
                 parts[k].append(onehot)
@@ -37,7 +37,7 @@ def _space(train: pd.DataFrame, frames: list[pd.DataFrame], categorical: set[str
             for k, f in enumerate(frames):
                 x = pd.to_numeric(f[c], errors="coerce").to_numpy(dtype=np.float64)
                 r = np.searchsorted(ref, np.nan_to_num(x, nan=float(np.median(ref)) if ref.size else 0.0)) / max(ref.size, 1)
-                parts[k].append(r.astype(np.float32)[:, None])
+                parts[k].append(r.astype(np.float64)[:, None])
     return [np.hstack(p) for p in parts]
 
 
@@ -58,11 +58,11 @@ def privacy_report(train: pd.DataFrame, holdout: pd.DataFrame, syn: pd.DataFrame
     hold = take(holdout, n)
     gen = take(syn, max_rows)
     ref_x, mem_x, hold_x, gen_x = _space(reference, [reference, members, hold, gen], categorical)
-    nn_train = NearestNeighbors(n_neighbors=1).fit(ref_x)
+    nn_train = NearestNeighbors(n_neighbors=1, algorithm="kd_tree").fit(ref_x)
     dcr_gen = nn_train.kneighbors(gen_x)[0][:, 0]
     dcr_hold = nn_train.kneighbors(hold_x)[0][:, 0]
     threshold = float(np.quantile(dcr_hold, 0.05))
-    nn_gen = NearestNeighbors(n_neighbors=1).fit(gen_x)
+    nn_gen = NearestNeighbors(n_neighbors=1, algorithm="kd_tree").fit(gen_x)
     d_mem = nn_gen.kneighbors(mem_x)[0][:, 0]
     d_hold = nn_gen.kneighbors(hold_x)[0][:, 0]
     y = np.r_[np.ones(d_mem.size), np.zeros(d_hold.size)]

@@ -116,7 +116,9 @@ def test_satellite_recovers_the_true_unemployment_sensitivity(engine):
     t = engine.satellite.terms["unemployment"]
     assert t.source == "estimated"
     lo, hi = t.ci95
-    assert lo < 0.30 and hi > 0.20  # the risk function's direct effect is about 0.22-0.30 log-odds per pp
+    # the risk function adds 0.22-0.30 log-odds per pp directly; over a year more customers also fall behind
+    # (the days-past-due term), so the history's total effect lies above that but within reason
+    assert 0.2 < t.coef < 0.6 and lo > 0.1 and hi - lo < 0.3
     assert engine.satellite.table(P).loc[0, "std_error"] > 0
 
 
