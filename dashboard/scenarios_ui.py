@@ -126,8 +126,13 @@ def _start(ds: Dataset, params: VAEParams, family: str) -> None:
             job.fraction, job.message = min(max(f, 0.0), 1.0), m
 
         try:
-            gen = train_or_load_generator(ds, params if family == "vae" else None, family, progress=progress,
-                                          cancel=job.token, user=user)
+            if family == "gan":
+                from core.scenarios.gan import GANParams
+
+                fit_params = GANParams(seed=params.seed)
+            else:
+                fit_params = params
+            gen = train_or_load_generator(ds, fit_params, family, progress=progress, cancel=job.token, user=user)
             resolver.choose(resolver.GENERATOR, ds, gen.fingerprint, user)
             job.fingerprint = gen.fingerprint
         except Cancelled as exc:

@@ -266,7 +266,8 @@ def simulate(n: int, seed: int | Sequence[int], path: MacroPath | None = None, *
 
 def _compact(row: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """A history row: category codes instead of strings (the frame is built once, at the end)."""
-    out = {k: v for k, v in row.items() if k not in HISTORY_EXCLUDE}
+    # copies: a row holds the customers' own arrays, which later replacements overwrite in place
+    out = {k: np.array(v, copy=True) for k, v in row.items() if k not in HISTORY_EXCLUDE}
     for col, cats in _CATEGORIES.items():
         if col != "region":
             out[col] = np.searchsorted(np.sort(np.array(cats)), row[col]).astype(np.int8)

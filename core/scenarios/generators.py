@@ -29,7 +29,8 @@ from core.scenarios.history import PortfolioHistory
 
 logger = logging.getLogger(__name__)
 VAE_KIND = ArtifactKind("scenario_vae", "scenario_vae", version=2)
-KINDS = {"vae": VAE_KIND}
+GAN_KIND = ArtifactKind("scenario_gan", "scenario_gan", version=1)
+KINDS = {"vae": VAE_KIND, "gan": GAN_KIND}
 MAX_TRAIN_ROWS = 60_000
 MIN_TRAIN_ROWS = 20_000
 

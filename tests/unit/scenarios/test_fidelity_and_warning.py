@@ -7,7 +7,13 @@ from core.scenarios.copula import GaussianCopula
 from core.scenarios.detection import detection_auc
 from core.scenarios.fidelity import fidelity_report, recommend, verdict
 from core.scenarios.privacy import privacy_report
-from core.scenarios.quality import contingency_similarity, correlation_similarity, ks_complement, quality_score, tv_complement
+from core.scenarios.quality import (
+    contingency_similarity,
+    correlation_similarity,
+    ks_complement,
+    quality_score,
+    tv_complement,
+)
 
 CATS = ["region", "employment_status", "product_type"]
 
