@@ -93,4 +93,4 @@ def macro_path(quarters: int | None = None) -> MacroPath:
         raise ValueError(f"quarters must lie between 1 and {len(QUARTERS)}")
     sl = slice(len(QUARTERS) - n, None)
     arr = {k: np.asarray(v, dtype=np.float64)[sl] for k, v in KNOTS.items()}
-    return MacroPath(arr["unemployment"], arr["policy_rate"], arr["house_prices"], arr["earnings"], QUARTERS[sl])
+    return MacroPath(arr["unemployment"], arr["policy_rate"], arr["house_prices"], arr["earnings"], tuple(QUARTERS[sl]))

@@ -201,7 +201,7 @@ def _generate(n: int, seed: int | Sequence[int], macro: MacroConditions | None, 
     z = true_logit(frame)
     pd_true = 1.0 / (1.0 + np.exp(-z))
     # the default draw uses its own stream so macro snapshots keep the same customers
-    seq = [int(seed)] if np.ndim(seed) == 0 else [int(s) for s in seed]  # type: ignore[union-attr]
+    seq = [int(seed)] if isinstance(seed, (int, np.integer)) else [int(s) for s in seed]
     u_default = np.random.default_rng([*seq, 1]).random(n)
     frame["default_12m"] = (u_default < pd_true).astype(np.int8)
     truth = pd.DataFrame({"persona": pd.Categorical.from_codes(res.persona, categories=list(PERSONA_NAMES)),

@@ -66,7 +66,7 @@ HISTORY_EXCLUDE = ("full_name", "email", "application_date", "origination_pd")
 
 
 def _seed(seed: int | Sequence[int], *tail: int) -> list[int]:
-    base = [int(seed)] if np.ndim(seed) == 0 else [int(s) for s in seed]  # type: ignore[union-attr]
+    base = [int(seed)] if isinstance(seed, (int, np.integer)) else [int(s) for s in seed]
     return [*base, *tail]
 
 

@@ -32,7 +32,7 @@ from core.scenarios.presets import Presets, Scenario, load_presets
 from core.scenarios.results import ScenarioParams, ScenarioResult, Side, by_group, metrics_table, shap_delta
 from core.scenarios.satellite import SatelliteModel, assumed, fit_satellite
 from core.scenarios.scorer import Scorer, logit_of, scorer_fingerprint
-from core.scenarios.transmission import apply_log_odds, bind_drivers, default_dependents, per_unit, shock_columns
+from core.scenarios.transmission import Shocked, apply_log_odds, bind_drivers, default_dependents, per_unit, shock_columns
 
 logger = logging.getLogger(__name__)
 _SATELLITES: dict[str, SatelliteModel] = {}
@@ -49,6 +49,8 @@ class ScenarioEngine:
         self.presets = presets or load_presets()
         self._lock = threading.RLock()
         self._baselines: dict[str, dict] = {}
+        self._response: dict[str, dict[tuple[str, int], bool]] = {}
+        self.response_table: list[dict] = []
         schema, frame = dataset.schema, dataset.frame
         self.features = list(scorer.feature_names)
         missing = [f for f in self.features if f not in frame.columns]
@@ -197,7 +199,7 @@ class ScenarioEngine:
 
     # ---- a run ---------------------------------------------------------------------------------
     def stressed_rows(self, scenario: Scenario, base_rows: pd.DataFrame, products: np.ndarray,
-                      dependents: list[str]) -> tuple[pd.DataFrame, pd.DataFrame, object]:
+                      dependents: list[str]) -> tuple[pd.DataFrame, pd.DataFrame, Shocked]:
         """``(rows, rows the credit model scores, the shocked columns)`` for a scenario."""
         sh = shock_columns(base_rows, scenario, self.bindings, self.presets, self.dataset.schema, products,
                            self.collateral_col)
@@ -248,7 +250,7 @@ class ScenarioEngine:
         """
         key = fingerprint_of(dependents)
         with self._lock:
-            cached = self._response.get(key) if hasattr(self, "_response") else None
+            cached = self._response.get(key)
         if cached is not None:
             return cached
         frame = self.dataset.frame
@@ -273,12 +275,10 @@ class ScenarioEngine:
                 self.response_table.append({"driver": d.label, "direction": "adverse" if direction > 0 else "relief",
                                             "probe_shock": end / 2, "unit": d.unit, "pd_change": change, "used": ok})
         with self._lock:
-            if not hasattr(self, "_response"):
-                self._response = {}
             self._response[key] = out
         return out
 
-    def _outside_model(self, scenario: Scenario, sh, base_rows: pd.DataFrame, products: np.ndarray,
+    def _outside_model(self, scenario: Scenario, sh: Shocked, base_rows: pd.DataFrame, products: np.ndarray,
                        bound: float = 0.0) -> tuple[np.ndarray, pd.DataFrame]:
         """Log-odds added outside the credit model (satellite, assumed) and one line per driver."""
         n = len(base_rows)
@@ -320,8 +320,10 @@ class ScenarioEngine:
                          "adverse": "rise" if d.adverse > 0 else "fall"})
         return total, pd.DataFrame(rows)
 
-    def _beyond_range(self, key: str, column: str, sh, base_rows: pd.DataFrame, products: np.ndarray) -> np.ndarray:
+    def _beyond_range(self, key: str, column: str | None, sh: Shocked, base_rows: pd.DataFrame, products: np.ndarray) -> np.ndarray:
         d = self.presets.drivers[key]
+        if column is None:
+            return np.zeros(len(base_rows))
         ranges = getattr(self.scorer, "ranges", None) or {}
         x = pd.to_numeric(self.dataset.frame[column], errors="coerce")
         lo, hi = ranges.get(column, (float(x.min()), float(x.max())))
@@ -360,7 +362,7 @@ class ScenarioEngine:
                           "total_s": round(time.perf_counter() - t0, 3), "rows": len(rows)}
         return result
 
-    def _band(self, scenario: Scenario, sh, base_rows: pd.DataFrame, products: np.ndarray, s: Side) -> dict:
+    def _band(self, scenario: Scenario, sh: Shocked, base_rows: pd.DataFrame, products: np.ndarray, s: Side) -> dict:
         if not self.satellite.estimated or scenario.is_baseline():
             return {}
         out = {}
@@ -411,7 +413,7 @@ class ScenarioEngine:
             schema = self.dataset.schema
             cats = [c for c in schema.categorical if c in rows.columns and c != self.product_col and rows[c].nunique() <= 12]
             geo = [c for c in cats if c in schema.tags and any(str(t) == "geographic" for t in schema.tags[c])]
-            col = (geo or cats or [None])[0]
+            col = next(iter(geo or cats), None)
         if col is None or col not in rows.columns:
             return None
         return by_group(rows[col].astype(str).to_numpy(), b, s, col)

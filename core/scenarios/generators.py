@@ -136,6 +136,13 @@ def _load(family: str, folder: Path, device: str):
     return TabularVAE.load(folder, device)
 
 
+def _loader(family: str):
+    def load(folder: Path, device: str):
+        return _load(family, folder, device)
+
+    return load
+
+
 def load_generator(fingerprint: str, family: str | None = None):
     """A stored generator by fingerprint (its family found from the artifact when not given)."""
     for fam in ([family] if family else list(KINDS)):
@@ -145,7 +152,7 @@ def load_generator(fingerprint: str, family: str | None = None):
         from core.runtime.lifecycle import has_artifact
 
         if has_artifact(kind, fingerprint):
-            return load_artifact(kind, fingerprint, lambda folder, dev, f=fam: _load(f, folder, dev))
+            return load_artifact(kind, fingerprint, _loader(fam))
     raise ModelLoadError(f"There is no stored scenario generator {fingerprint}.", "Train one on the Risk scenarios page.")
 
 

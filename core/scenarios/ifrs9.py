@@ -117,7 +117,8 @@ def staging_table(stages: np.ndarray, ead: np.ndarray, ecl_used: np.ndarray) -> 
         rows.append({"stage": s, "customers": int(m.sum()), "share": float(m.mean()) if m.size else 0.0,
                      "exposure": exp, "ecl": loss, "coverage": loss / exp if exp > 0 else 0.0})
     total_exp, total_loss = float(ead.sum()), float(ecl_used.sum())
-    rows.append({"stage": "total", "customers": int(stages.size), "share": 1.0, "exposure": total_exp, "ecl": total_loss,
+    rows.append({"stage": "total",  # type: ignore[dict-item]
+                 "customers": int(stages.size), "share": 1.0, "exposure": total_exp, "ecl": total_loss,
                  "coverage": total_loss / total_exp if total_exp > 0 else 0.0})
     return pd.DataFrame(rows)
 

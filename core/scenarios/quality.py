@@ -71,7 +71,7 @@ def tv_complement(real: pd.Series, syn: pd.Series) -> float:
         return float("nan")
     for v in s:
         if v not in r:
-            r[v] += 1e-6
+            r[v] += 1e-6  # type: ignore[assignment]
     n_r, n_s = sum(r.values()), sum(s.values())
     return float(1.0 - 0.5 * sum(abs(s[v] / n_s - r[v] / n_r) for v in r))
 

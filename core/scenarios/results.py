@@ -12,6 +12,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+from pandas import Series
 
 from core.errors import InputError
 from core.scenarios import loss as L
@@ -63,7 +64,7 @@ class Side:
     lgd: np.ndarray
     ead: np.ndarray
     dist: L.LossDistribution
-    shap_mean: pd.Series
+    shap_mean: Series  # the module name is taken by the field above
 
 
 @dataclass

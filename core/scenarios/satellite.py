@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -121,7 +122,7 @@ def _fingerprint(terms: dict[str, SatelliteTerm], extra: object) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
-def assumed(presets: Presets, keys: list[str], per_unit: dict[str, float], columns: dict[str, str | None],
+def assumed(presets: Presets, keys: list[str], per_unit: dict[str, float], columns: Mapping[str, str | None],
             note: str) -> dict[str, SatelliteTerm]:
     """Terms from the presets' assumed elasticities (log-odds per driver unit)."""
     out = {}

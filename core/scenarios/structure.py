@@ -64,7 +64,7 @@ class Structure:
 
     # ---- discovery ---------------------------------------------------------------------------
     @classmethod
-    def discover(cls, frame: pd.DataFrame, categorical: set[str], protect: set[str] = frozenset()) -> Structure:
+    def discover(cls, frame: pd.DataFrame, categorical: set[str], protect: frozenset[str] | set[str] = frozenset()) -> Structure:
         """Find the groups and identities that hold on every row of ``frame`` (``protect``: never derive these)."""
         s = cls()
         sample = frame.sample(SAMPLE, random_state=0) if len(frame) > SAMPLE else frame
@@ -97,7 +97,7 @@ class Structure:
     def derived(self) -> list[str]:
         return [r["target"] for r in (*self.sums, *self.products)] + [r["target"] for r in self.equalities]
 
-    def _find_sums(self, f: pd.DataFrame, protect: set[str]) -> None:
+    def _find_sums(self, f: pd.DataFrame, protect: frozenset[str] | set[str]) -> None:
         flags = [c for c in f.columns if _is_numeric(f[c]) and set(pd.unique(f[c].dropna())) <= {0, 1}]
         prefixes: dict[str, list[str]] = {}
         for c in flags:
@@ -112,7 +112,7 @@ class Structure:
                 if np.array_equal(_num(f, c), total):
                     self.sums.append({"target": c, "inputs": list(members)})
 
-    def _find_products(self, f: pd.DataFrame, protect: set[str]) -> None:
+    def _find_products(self, f: pd.DataFrame, protect: frozenset[str] | set[str]) -> None:
         num = [c for c in f.columns if _is_numeric(f[c]) and f[c].nunique() > 2]
         taken = {r["target"] for r in self.sums}
         dec = {c: _decimals(_num(f, c)) for c in num}
@@ -132,7 +132,7 @@ class Structure:
                     taken.add(c)
                     break
 
-    def _find_equalities(self, f: pd.DataFrame, categorical: set[str], protect: set[str]) -> None:
+    def _find_equalities(self, f: pd.DataFrame, categorical: set[str], protect: frozenset[str] | set[str]) -> None:
         taken = set(self.derived)
         products = {r["target"] for r in self.products}
         num = [c for c in f.columns if _is_numeric(f[c]) and f[c].nunique() > 2 and c not in categorical]
@@ -184,7 +184,7 @@ class Structure:
                     taken.add(c)
                     break
 
-    def _find_zero_with(self, f: pd.DataFrame, protect: set[str]) -> None:
+    def _find_zero_with(self, f: pd.DataFrame, protect: frozenset[str] | set[str]) -> None:
         flags = [c for c in f.columns if _is_numeric(f[c]) and set(pd.unique(f[c].dropna())) == {0, 1}]
         for c in f.columns:
             if c in protect or c in flags or not _is_numeric(f[c]):
@@ -249,7 +249,7 @@ class Structure:
                 out[c] = _cast(values, out[c].dtype)
         return out
 
-    def enforce(self, frame: pd.DataFrame, keep: set[str] = frozenset()) -> pd.DataFrame:
+    def enforce(self, frame: pd.DataFrame, keep: frozenset[str] | set[str] = frozenset()) -> pd.DataFrame:
         """Snap groups, then recompute every derived column from its inputs (``keep``: pinned columns, untouched)."""
         out = self.snap(frame, set(keep))
         for r in self.zero_with:
