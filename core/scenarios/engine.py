@@ -32,7 +32,14 @@ from core.scenarios.presets import Presets, Scenario, load_presets
 from core.scenarios.results import ScenarioParams, ScenarioResult, Side, by_group, metrics_table, shap_delta
 from core.scenarios.satellite import SatelliteModel, assumed, fit_satellite
 from core.scenarios.scorer import Scorer, logit_of, scorer_fingerprint
-from core.scenarios.transmission import Shocked, apply_log_odds, bind_drivers, default_dependents, per_unit, shock_columns
+from core.scenarios.transmission import (
+    Shocked,
+    apply_log_odds,
+    bind_drivers,
+    default_dependents,
+    per_unit,
+    shock_columns,
+)
 
 logger = logging.getLogger(__name__)
 _SATELLITES: dict[str, SatelliteModel] = {}
