@@ -122,8 +122,8 @@ def _start(ds: Dataset, params: VAEParams, family: str) -> None:
     user = current_user()
 
     def work() -> None:
-        def progress(f: float, m: str) -> None:
-            job.fraction, job.message = min(max(f, 0.0), 1.0), m
+        def progress(fraction: float, message: str) -> None:
+            job.fraction, job.message = min(max(fraction, 0.0), 1.0), message
 
         try:
             if family == "gan":
@@ -312,7 +312,7 @@ def scenario_controls(engine: ScenarioEngine) -> tuple[Scenario, ScenarioParams]
         deps = st.multiselect("Columns the generator moves under the stress", options_d, key="scen_dependents",
                               help="By default: the columns whose quarterly averages moved with a driver over the book's "
                                    "history, leaving out contract terms and identity attributes.")
-    params = ScenarioParams(mode=mode, n_rows=None if mode == "stress" else int(n_rows), n_draws=int(draws),
+    params = ScenarioParams(mode="generate" if mode == "generate" else "stress", n_rows=None if mode == "stress" else int(n_rows), n_draws=int(draws),
                             seed=int(seed), dependents=tuple(deps))
     return scenario, params
 
