@@ -18,7 +18,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from core.copy.catalogue import ASSETS_DIR, get_catalogue
 from core.copy.generate import CopyBatch, Variant
-from core.copy.rules import RuleEngine, get_engine
+from core.copy.engine import RuleEngine, get_engine
 from core.errors import InputError
 
 COLUMNS = [

@@ -30,7 +30,8 @@ from core.briefs import SegmentBrief
 from core.copy.backends.base import Backend, Candidate, StopCheck, StreamCallback
 from core.copy.catalogue import LANGUAGES, Catalogue, Product, get_catalogue
 from core.copy.prompts import clean_segment, render_prompt, segment_text
-from core.copy.rules import RuleEngine, Verdict, get_engine
+from core.copy.engine import RuleEngine, get_engine
+from core.copy.verdict import Verdict
 from core.errors import InputError, StudioError
 
 MAX_VARIANTS = 500  # hard ceiling of one request, whatever the backend
