@@ -29,7 +29,7 @@ from core.copy.generate import (
     make_backend,
     set_status,
 )
-from core.copy.rules import get_engine
+from core.copy.engine import get_engine
 from core.errors import StudioError
 from core.settings import get_settings
 from dashboard import state

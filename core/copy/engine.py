@@ -214,21 +214,23 @@ class RuleEngine:
             return [Finding("M0", "review", "Meaning check unavailable",
                             "The meaning classifiers could not load, so claims were not checked for paraphrased "
                             "violations; a reviewer must read this copy.", "bank policy")]
-        probs = self.claim_probabilities(claims, language)
-        classes = list(self.meaning.classes)
+        probs = self.claim_probabilities(claims, language)  # (N, K): compliant first
+        labels = list(self.meaning.labels)
+        by_class = {r.meaning: r for r in rules}
+        flag_below = self.meaning.flag_below(language)
         out = []
-        for rule in rules:
-            if rule.meaning not in classes:
+        for claim, p in zip(claims, probs, strict=True):
+            if p[0] >= flag_below:
                 continue
-            ci = classes.index(rule.meaning)
-            threshold = self.meaning.threshold(language, rule.meaning)
-            for claim, p in zip(claims, probs[:, ci], strict=True):
-                if p < threshold:
-                    continue
-                action = "block" if rule.action == "block" and p >= rule.block_at else "review"
-                out.append(Finding(rule.id, action, rule.title, rule.reason, rule.source, claim=claim,
-                                   detail=f"meaning classifier: {p:.0%} likely ({rule.meaning.replace('_', ' ')})",
-                                   score=round(float(p), 4)))
+            order = [k for k in np.argsort(-p[1:]) + 1 if labels[k] in by_class]
+            if not order:
+                continue
+            k = order[0]
+            rule = by_class[labels[k]]
+            action = "block" if rule.action == "block" and p[k] >= rule.block_at else "review"
+            out.append(Finding(rule.id, action, rule.title, rule.reason, rule.source, claim=claim,
+                               detail=f"meaning classifier: {p[k]:.0%} {labels[k].replace('_', ' ')}, "
+                                      f"{p[0]:.0%} compliant", score=round(float(p[k]), 4)))
         return out
 
     @staticmethod

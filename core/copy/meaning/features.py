@@ -14,7 +14,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import HashingVectorizer
 
 N_HASH = 2**15
-EMBED_WEIGHT = 2.0  # the embedding's share of the English feature vector
+EMBED_WEIGHT = 1.0  # the embedding's share of the English feature vector
 
 _VECTORIZERS = {
     "en": HashingVectorizer(analyzer="char_wb", ngram_range=(2, 5), n_features=N_HASH, alternate_sign=False,
@@ -46,4 +46,6 @@ def features(texts: list[str], language: str, embeddings: np.ndarray | None = No
 
 
 def dimension(language: str) -> int:
-    return N_HASH + (384 if uses_embedding(language) else 0)
+    from core.copy.meaning.encoder import DIM
+
+    return N_HASH + (DIM if uses_embedding(language) else 0)

@@ -16,7 +16,7 @@ def catalogue():
 
 @pytest.fixture(scope="session")
 def engine():
-    from core.copy.rules import get_engine
+    from core.copy.engine import get_engine
 
     return get_engine()
 
