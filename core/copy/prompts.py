@@ -23,15 +23,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-
 from core.briefs import SegmentBrief
 from core.copy.backends.base import Prompt
 
 if TYPE_CHECKING:
     from core.copy.plan import Plan
 from core.copy.catalogue import ASSETS_DIR, Catalogue, Product
-from core.templates import render_text
 from core.errors import InputError
+from core.templates import render_text
 
 PROMPTS_DIR = ASSETS_DIR / "prompts"
 MAX_NAME, MAX_DESCRIPTION, MAX_TRAIT, MAX_TRAITS = 80, 800, 120, 8

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from core.copy.batch import CopyBatch, Variant
 from core.auth import User
+from core.copy.batch import CopyBatch, Variant
 from core.workspace import Workspace, get_workspace
 
 RUN_KIND = "copy_batch"

@@ -7,6 +7,7 @@ from typing import Any
 from core.copy.backends.base import Backend
 from core.errors import InputError, StudioError
 
+
 def make_backend(choice: str | None = None, settings: Any = None) -> tuple[Backend, list[str]]:
     """The backend for a setting (``local``, ``openai``, ``template``), with notes on any fallback.
 

@@ -77,7 +77,7 @@ def template_negatives(n: int, seed: int) -> dict[str, list[str]]:
     for lang in ("en", "zh"):
         seen: dict[str, None] = {}
         i = 0
-        for pid, product in cat.products.items():
+        for product in cat.products.values():
             for channel in cat.channels:
                 for theme in ("general", *backend.bank.theme_keywords):
                     ctx = {"product": product, "channel": channel, "tone": "friendly", "language": lang,
