@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from core.auth import Role, User
 from core.briefs import SegmentBrief
+
+AUTHOR = User("ana", "Ana Analyst", "ana@bank.example", frozenset({Role.ANALYST}))
+REVIEWER = User("rita", "Rita Reviewer", "rita@bank.example", frozenset({Role.REVIEWER}))
 
 
 @pytest.fixture(scope="session")
