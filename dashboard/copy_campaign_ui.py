@@ -108,10 +108,10 @@ def check_copy() -> None:
     cat = get_catalogue()
     c1, c2, c3 = st.columns(3)
     labels = cat.product_labels()
-    product = c1.selectbox("Product", list(labels), format_func=labels.get, key="copy_check_product")
+    product = str(c1.selectbox("Product", list[str](labels), format_func=labels.__getitem__, key="copy_check_product"))
     channels = {k: v["label"]["en"] for k, v in cat.channels.items()}
-    channel = c2.selectbox("Channel", list(channels), format_func=channels.get, key="copy_check_channel")
-    language = c3.selectbox("Language", list(cat.languages), format_func=cat.languages.get, key="copy_check_language")
+    channel = str(c2.selectbox("Channel", list[str](channels), format_func=channels.__getitem__, key="copy_check_channel"))
+    language = str(c3.selectbox("Language", list[str](cat.languages), format_func=cat.languages.__getitem__, key="copy_check_language"))
     text = st.text_area("Copy", key="copy_check_text", height=120,
                         placeholder="We won't check your credit. Everyone qualifies.")
     if st.button("Check", key="copy_check_go", icon=":material/fact_check:") and text.strip():

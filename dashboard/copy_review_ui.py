@@ -182,7 +182,7 @@ def exports(batch: CopyBatch) -> None:
         return
     stem = f"copy_{batch.batch_id}"
     cols = st.columns(4)
-    files = [("CSV", f"{stem}.csv", exporter.to_csv(rows), "text/csv"),
+    files: list[tuple[str, str, bytes | str, str]] = [("CSV", f"{stem}.csv", exporter.to_csv(rows), "text/csv"),
              ("JSON", f"{stem}.json", exporter.to_json(batch, rows), "application/json"),
              ("Markdown", f"{stem}.md", exporter.to_markdown(batch, rows), "text/markdown")]
     for col, (fmt, name, data, mime) in zip(cols, files, strict=False):

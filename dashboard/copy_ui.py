@@ -75,20 +75,18 @@ def request_form() -> tuple[CopyRequest, str, bool]:
     segment = _segment_input()
     c1, c2, c3, c4 = st.columns(4)
     labels = cat.product_labels()
-    product_id = c1.selectbox("Product", list(labels), format_func=labels.get, key="copy_product")
+    product_id = str(c1.selectbox("Product", list[str](labels), format_func=labels.__getitem__, key="copy_product"))
     channels = {k: v["label"]["en"] for k, v in cat.channels.items()}
-    channel = c2.selectbox("Channel", list(channels), format_func=channels.get, key="copy_channel", help=CHANNEL_HELP,
-                           index=list(channels).index("sms") if "sms" in channels else 0)
+    channel = str(c2.selectbox("Channel", list[str](channels), format_func=channels.__getitem__, key="copy_channel", help=CHANNEL_HELP, index=list[str](channels).index("sms") if "sms" in channels else 0))
     tones = {k: v["en"][:1].upper() + v["en"][1:] for k, v in cat.tones.items()}
-    tone = c3.selectbox("Tone", list(tones), format_func=tones.get, key="copy_tone")
-    language = c4.selectbox("Language", list(cat.languages), format_func=cat.languages.get, key="copy_language")
+    tone = str(c3.selectbox("Tone", list[str](tones), format_func=tones.__getitem__, key="copy_tone"))
+    language = str(c4.selectbox("Language", list[str](cat.languages), format_func=cat.languages.__getitem__, key="copy_language"))
     c5, c6, c7, c8 = st.columns([1, 1, 2, 1])
     n = c5.number_input("Variants", min_value=1, max_value=MAX_VARIANTS, value=5, step=1, key="copy_n",
                         help=f"At most {MAX_VARIANTS} per batch; model backends make fewer, and say so.")
     seed = c6.number_input("Seed", min_value=0, max_value=2**31 - 1, value=int(settings.seed), step=1, key="copy_seed")
-    default = list(BACKENDS).index(settings.copy_backend) if settings.copy_backend in BACKENDS else 2
-    backend = c7.selectbox("Backend", list(BACKENDS), index=default, format_func=BACKENDS.get, key="copy_backend",
-                           help="Set the default with STUDIO_COPY_BACKEND; the model with STUDIO_LLM_MODEL_PATH.")
+    default = list[str](BACKENDS).index(settings.copy_backend) if settings.copy_backend in BACKENDS else 2
+    backend = str(c7.selectbox("Backend", list[str](BACKENDS), index=default, format_func=BACKENDS.__getitem__, key="copy_backend", help="Set the default with STUDIO_COPY_BACKEND; the model with STUDIO_LLM_MODEL_PATH."))
     c8.write("")
     go = c8.button("Generate", type="primary", key="copy_generate", icon=":material/edit_note:", width="stretch")
     model = settings.llm_model_path or "Gemma 3 270M (embedded)"

@@ -68,12 +68,12 @@ class Rule:
 
     def search(self, text: str, language: str) -> re.Match | None:
         """The first trigger match in ``text`` (one combined regex per language, compiled once)."""
-        combined = self._combined.get(language)
-        if combined is None:
+        if language not in self._combined:
             pats = self.triggers(language)
-            combined = re.compile("|".join(f"(?:{p.pattern})" for p in pats), re.IGNORECASE) if pats else False
-            self._combined[language] = combined
-        return combined.search(text) if combined else None
+            self._combined[language] = (re.compile("|".join(f"(?:{p.pattern})" for p in pats), re.IGNORECASE)
+                                        if pats else None)
+        combined: re.Pattern | None = self._combined[language]
+        return combined.search(text) if combined is not None else None
 
     def satisfied(self, text: str, language: str) -> bool:
         pats = self.unless_present.get(language, ()) + self.unless_present.get("*", ())

@@ -162,7 +162,7 @@ def _load_pretrained(folder: Path, device: str) -> tuple[Any, Any]:
     dtype = torch.bfloat16 if device == "cuda" and not small else torch.float32
     tokenizer = AutoTokenizer.from_pretrained(str(folder))
     model = AutoModelForCausalLM.from_pretrained(str(folder), dtype=dtype)
-    model.to(device)
+    model.to(device)  # type: ignore[arg-type]
     model.eval()
     return model, tokenizer
 

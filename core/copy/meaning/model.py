@@ -68,7 +68,7 @@ class MeaningModel:
         for lang, head in self.heads.items():
             arrays[f"{lang}_weights"] = head.weights.astype(np.float32)
             arrays[f"{lang}_intercepts"] = head.intercepts.astype(np.float32)
-        np.savez_compressed(folder / "heads.npz", **arrays)
+        np.savez_compressed(folder / "heads.npz", **arrays)  # type: ignore[arg-type]
         meta = {"fingerprint": self.fingerprint, "labels": list(self.labels), "seed": self.seed,
                 "flag_below": {lang: h.flag_below for lang, h in self.heads.items()}, "metrics": self.metrics}
         (folder / "meaning.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")

@@ -23,7 +23,7 @@ def test_batch_is_saved_with_request_backend_seed_findings_and_review(segment):
     v = batch.variants[0]
     edit_variant(batch, v.id, v.body + " Questions? Our team is here to help.", AUTHOR)
     set_status(batch, v.id, "approved", REVIEWER)
-    record_export(batch, "CSV", None, 1)
+    record_export(batch, "CSV", None, 1, REVIEWER)
     assert save_batch(batch) == run_id  # same run, updated
     tables = load_batch_tables(run_id)
     assert list(tables["events"]["action"]) == ["generated", "edited", "approved", "exported"]
