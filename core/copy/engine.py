@@ -67,6 +67,7 @@ class RuleEngine:
         self._applicable: dict[tuple[str, str], dict[str, list[Rule]]] = {}
         self._render_cache: dict[tuple[str, str, str], str] = {}
         self._probs: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        self._verdicts: OrderedDict[tuple[str, str, str, str], Verdict] = OrderedDict()
         self._lock = threading.Lock()
 
     @classmethod
@@ -255,9 +256,22 @@ class RuleEngine:
 
     # ---- the check ------------------------------------------------------------------------------
     def check(self, text: str, product: Product | str, channel: str, language: str = "en") -> Verdict:
-        """The verdict on one variant of ``channel`` copy for ``product`` in ``language``."""
+        """The verdict on one variant of ``channel`` copy for ``product`` in ``language`` (cached: it is pure)."""
         if isinstance(product, str):
             product = self.catalogue.product(product)
+        key = (text, product.id, channel, language)
+        with self._lock:
+            hit = self._verdicts.get(key)
+        if hit is not None:
+            return hit
+        verdict = self._check(text, product, channel, language)
+        with self._lock:
+            self._verdicts[key] = verdict
+            while len(self._verdicts) > 20_000:
+                self._verdicts.popitem(last=False)
+        return verdict
+
+    def _check(self, text: str, product: Product, channel: str, language: str) -> Verdict:
         chan = self.catalogue.channel(channel)
         if language not in LANGUAGES:
             language = "en"

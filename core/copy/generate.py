@@ -86,7 +86,7 @@ def _write(backend: Backend, catalogue: Catalogue, product: Product, request: Co
         prompt.context["plans"] = plans
         cands = backend.generate(prompt, k, request.seed, max_new, stream=stream, should_stop=should_stop)
         return cands, [plans[c.index % len(plans)] for c in cands]
-    groups = plans[:PLAN_GROUPS]
+    groups = plans[:max(1, min(PLAN_GROUPS, k // 2))]  # small batches stay one batched model call
     out: list[Candidate] = []
     used: list[Plan] = []
     per = [k // len(groups) + (1 if g < k % len(groups) else 0) for g in range(len(groups))]

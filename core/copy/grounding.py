@@ -190,10 +190,18 @@ def _facts_cached(product_id: str, payload: str) -> ProductFacts:
     return ProductFacts({k: frozenset(v) for k, v in by_role.items()}, frozenset(features))
 
 
+_by_object: dict[int, tuple[Product, ProductFacts]] = {}
+
+
 def product_facts(product: Product) -> ProductFacts:
-    """The product's bound numbers and features, read from its catalogue texts (cached)."""
+    """The product's bound numbers and features, read from its catalogue texts (cached per product)."""
+    hit = _by_object.get(id(product))
+    if hit is not None and hit[0] is product:
+        return hit[1]
     texts = _catalogue_texts(product)
-    return _facts_cached(product.id, json.dumps(texts, sort_keys=True, ensure_ascii=False))
+    facts = _facts_cached(product.id, json.dumps(texts, sort_keys=True, ensure_ascii=False))
+    _by_object[id(product)] = (product, facts)
+    return facts
 
 
 @dataclass(frozen=True)
