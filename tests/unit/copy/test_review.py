@@ -44,7 +44,7 @@ def test_local_single_user_mode_cannot_approve_its_own_copy(engine, segment):
 
 def test_a_review_verdict_needs_a_sign_off_note_and_a_block_cannot_be_approved(batch):
     v = batch.variants[2]
-    edit_variant(batch, v.id, "Nobody in America pays savers more than we do: 4.10% APY.", AUTHOR)
+    edit_variant(batch, v.id, "Our savings rate tops every other bank's.", AUTHOR)
     assert v.outcome in ("review", "block")
     if v.outcome == "review":
         with pytest.raises(InputError):
@@ -67,7 +67,7 @@ def test_bulk_approve_skips_what_it_may_not_approve_and_says_why(batch):
 
 def test_nothing_personal_reaches_a_prompt(catalogue):
     brief = SegmentBrief(
-        name="Mr John Smith john.smith@mail.com", size=10, share=0.01,
+        name="Young families of Mr John Smith john.smith@mail.com", size=10, share=0.01,
         description="Customer 123-45-6789 born 04/12/1961, IBAN GB82 WEST 1234 5698 7654 32, call +1 (555) 123-4567",
         traits=("card 4111 1111 1111 1111", "account 123456789012", "likes travel"))
     clean, notes = clean_segment(brief)

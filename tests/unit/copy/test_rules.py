@@ -242,8 +242,8 @@ def test_every_rule_has_id_action_trigger_and_source():
     rules, version = load_rules()
     assert version and len(rules) >= 30
     for r in rules:
-        assert r.id and r.action in ("block", "soften", "append_disclosure") and r.source and r.reason
-        assert r.always or r.patterns
+        assert r.id and r.action in ("block", "review", "soften", "append_disclosure") and r.source and r.reason
+        assert r.always or r.patterns or r.meaning
 
 
 @pytest.mark.parametrize(("mutate", "message"), [
