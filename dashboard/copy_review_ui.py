@@ -78,7 +78,8 @@ def bulk_actions(batch: CopyBatch) -> list[Variant]:
             st.rerun()
     result = st.session_state.pop("copy_bulk_result", None)
     if result:
-        st.success(f"{len(result['done'])} variant(s) updated.", icon=":material/task_alt:")
+        if result["done"]:
+            st.success(f"{len(result['done'])} variant(s) updated.", icon=":material/task_alt:")
         for why, ids in result.items():
             if why != "done" and ids:
                 st.warning(plain(f"{len(ids)} skipped ({', '.join(ids[:8])}): {why.removeprefix('skipped: ')}"))
