@@ -13,7 +13,7 @@ import time
 import pandas as pd
 import streamlit as st
 
-from core.auth import LOCAL_USER, User
+from core.auth import User
 from core.briefs import SegmentBrief
 from core.copy.audit import service as audit
 from core.copy.catalogue import get_catalogue
@@ -35,10 +35,8 @@ def current_user() -> User:
     user = st.session_state.get(USER_KEY)
     if isinstance(user, User):
         return user
-    try:
-        from dashboard.auth import current_user as signed_in  # type: ignore[import-not-found]
-    except ImportError:
-        return LOCAL_USER
+    from dashboard.auth import current_user as signed_in
+
     return signed_in()
 BACKENDS = {"local": "Local language model", "openai": "OpenAI-compatible endpoint", "template": "Templates (deterministic)"}
 CHANNEL_HELP = "Disclosures count against each channel's budget; SMS is counted in GSM-7 / UCS-2 segments."
