@@ -76,8 +76,9 @@ def _other_kinds(text: str, product: Product) -> list[str]:
     return out
 
 
-def assess(text: str, product: Product, plan: Plan | None, language: str, encoder: Any = None) -> Usability:
-    """The usability verdict on one candidate."""
+def assess(text: str, product: Product, plan: Plan | None, language: str, encoder: Any = None,
+           check_trait: bool = True) -> Usability:
+    """The usability verdict on one candidate (``check_trait`` off for template copy, which speaks to themes)."""
     reasons: list[str] = []
     words = re.findall(r"\w+", text)
     if _FIRST_PERSON["zh" if language == "zh" else "en"].search(text):
@@ -104,7 +105,7 @@ def assess(text: str, product: Product, plan: Plan | None, language: str, encode
         trait_sim = float(vecs[2] @ vecs[0]) if plan.trait else 1.0
         if plan_sim < PLAN_MIN:
             reasons.append("off-plan: it does not say what it was asked to say")
-        if plan.trait and trait_sim < TRAIT_MIN and not _shares_word(text, plan.trait):
+        if check_trait and plan.trait and trait_sim < TRAIT_MIN and not _shares_word(text, plan.trait):
             reasons.append("trait-blind: it ignores the segment trait it was written for")
     score = float(np.clip(0.5 * plan_sim + 0.3 * min(1.0, trait_sim) + 0.2 * readability(text, language), 0, 1))
     return Usability(not reasons, round(score, 4), tuple(reasons), round(plan_sim, 4), round(trait_sim, 4))
