@@ -45,8 +45,9 @@ def warm_engine():
         registry._reset_for_tests()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", autouse=True)
 def engine():
+    """The engine, built once per session for every copy test (so no test trains the meaning model again)."""
     return warm_engine()
 
 
