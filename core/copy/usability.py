@@ -31,7 +31,7 @@ _NEGATIVE_USE = re.compile(r"\b(?:don't|do not|never|avoid|stop)\b[^.!?]{0,30}\b
                            r"invest|save|loans?|cards?|accounts?)\b", re.IGNORECASE)
 _DANGLING = re.compile(r"\b(?:and|or|but|with|for|to|of|the|a|an|your|our|on|in|at|from)\s*$", re.IGNORECASE)
 KIND_WORDS = {
-    "credit_card": r"\bcards?\b", "personal_loan": r"\bpersonal loans?\b|\bloans?\b",
+    "credit_card": r"\bcredit cards?\b|\bcards?\b", "personal_loan": r"\bpersonal loans?\b",
     "auto_loan": r"\bauto loans?\b|\bcar loans?\b", "mortgage": r"\bmortgages?\b|\bhome loans?\b",
     "heloc": r"\bhome equity\b|\bHELOC\b|\bline of credit\b", "savings": r"\bsavings account\b|\bsavings\b",
     "cd": r"\bCDs?\b|\bcertificates? of deposit\b", "checking": r"\bchecking\b",
