@@ -3,7 +3,8 @@
 Tables:
 
 ``datasets``
-    one row per imported dataset: name, source, schema (JSON), fingerprint, rows, columns, time.
+    one row per imported dataset: name, source, schema (JSON), fingerprint, rows, columns, time,
+    and its metadata (JSON: the import notes and the inference report, who imported or edited it).
     The frame itself lives in a table ``ds_<name>``.
 ``runs``
     one row per fitted model, segmentation, scenario or copy batch: kind, name, status,
@@ -85,6 +86,7 @@ CREATE TABLE IF NOT EXISTS run_tables (
 # added after the first release; existing workspaces get them on open
 _MIGRATIONS = (
     "ALTER TABLE runs ADD COLUMN IF NOT EXISTS user_id VARCHAR",
+    "ALTER TABLE datasets ADD COLUMN IF NOT EXISTS meta_json VARCHAR",
 )
 
 RUN_STATUSES = ("running", "done", "failed", "saved")
@@ -197,14 +199,15 @@ class Workspace:
         return versioned(name, self.list_datasets()["name"].tolist())
 
     def save_dataset(self, name: str, frame: pd.DataFrame, *, source: str, schema: dict, fingerprint: str,
-                     if_exists: str = "refuse", user: User = LOCAL_USER) -> str:
+                     if_exists: str = "refuse", user: User = LOCAL_USER, meta: dict | None = None) -> str:
         """Store a frame as a workspace dataset; returns the name it was stored under.
 
         A name that collides with a stored dataset (see :func:`collision_key`) is never silently
         replaced: ``if_exists="refuse"`` raises :class:`DatasetExistsError` (with a versioned name to
         suggest), ``"replace"`` replaces the stored dataset under its existing name, ``"keep_both"``
         stores the new one under :meth:`versioned_name`. The import is logged as a
-        ``dataset_import`` run with ``user``, in the same transaction.
+        ``dataset_import`` run with ``user``, in the same transaction. ``meta`` is kept with the
+        dataset (the import notes and inference report, so every later session shows them).
         """
         if if_exists not in IF_EXISTS:
             raise WorkspaceError(f"Unknown choice '{if_exists}' for an existing dataset.")
@@ -224,8 +227,10 @@ class Workspace:
                     cur.unregister("_incoming")
                 cur.execute("DELETE FROM datasets WHERE name = ?", [key])
                 cur.execute(
-                    "INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [key, source, json.dumps(schema), fingerprint, len(frame), frame.shape[1], _now()],
+                    "INSERT INTO datasets (name, source, schema_json, fingerprint, n_rows, n_cols, created_at, "
+                    "meta_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [key, source, json.dumps(schema), fingerprint, len(frame), frame.shape[1], _now(),
+                     json.dumps(meta or {}, default=str)],
                 )
                 self._audit(cur, "dataset_import", user, name=key, dataset_fingerprint=fingerprint,
                             params={"source": source, "if_exists": if_exists, "replaced": existing or "",
@@ -266,6 +271,8 @@ class Workspace:
             raise WorkspaceError(f"There is no workspace dataset named '{name}'.")
         row = df.iloc[0].to_dict()
         row["schema"] = json.loads(row.pop("schema_json") or "{}")
+        raw = row.pop("meta_json", None)
+        row["meta"] = json.loads(raw) if isinstance(raw, str) and raw else {}
         return row
 
     def load_dataset(self, name: str) -> pd.DataFrame:

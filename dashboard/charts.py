@@ -36,9 +36,12 @@ def histogram(frame: pd.DataFrame, column: str, target: str | None = None, log_x
     if len(data) > 100_000:
         data = data.sample(100_000, random_state=0)
     fig = px.histogram(data, x=column, color=target if target else None, nbins=60, template=TEMPLATE,
-                       barmode="overlay", opacity=0.75, histnorm="probability density" if target else None,
+                       barmode="overlay", opacity=0.75, histnorm="percent",
                        title=f"Distribution of {column}", color_discrete_sequence=PALETTE, log_x=log_x)
-    fig.update_layout(height=320, margin=dict(l=10, r=10, t=40, b=10))
+    # percent of rows (of each outcome when coloured by the target): readable, unlike a probability density
+    fig.update_layout(height=320, margin=dict(l=10, r=10, t=40, b=10),
+                      yaxis_title="% of each outcome" if target else "% of rows")
+    fig.update_yaxes(ticksuffix="%")
     return fig
 
 

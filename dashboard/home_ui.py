@@ -2,36 +2,50 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pandas as pd
 import streamlit as st
 
 from core.data import Dataset, Role
-from core.data.loaders import build_dataset
+from core.data.edits import edit_schema, save_edit
 from core.errors import StudioError
+from core.formatting import count, pct, plain
 from core.runtime.device import device_info
 from core.runtime.registry import get_registry
-from dashboard import charts, loaders, state
+from dashboard import charts, loaders, schema_ui, state
 from dashboard.shell import show_error
-
-ROLE_OPTIONS = [r.value for r in Role]
 
 
 def overview(ds: Dataset) -> None:
     summary = ds.column_summary()
     target = ds.schema.target
     cols = st.columns(5)
-    cols[0].metric("Customers (rows)", f"{ds.n_rows:,}")
-    cols[1].metric("Columns", f"{ds.frame.shape[1]}")
-    cols[2].metric("Model features", f"{len(ds.features())}")
-    cols[3].metric("Missing cells", f"{ds.frame.isna().to_numpy().mean():.2%}")
+    cols[0].metric("Customers (rows)", count(ds.n_rows))
+    cols[1].metric("Columns", count(ds.frame.shape[1]))
+    cols[2].metric("Model features", count(len(ds.features())))
+    cols[3].metric("Missing cells", pct(ds.frame.isna().to_numpy().mean(), 2))
     if target:
-        cols[4].metric(f"Target rate ({target} = {ds.schema.positive_label})", f"{ds.target_vector().mean():.2%}")
+        cols[4].metric("Target rate", pct(ds.target_vector().mean(), 2),
+                       help=f"Share of rows where {plain(target)} = {plain(ds.schema.positive_label)}")
     else:
         cols[4].metric("Target", "none")
-    st.caption(f"Source: `{ds.source}` · fingerprint `{ds.fingerprint}`"
-               + (f" · PII columns kept away from models and prompts: {', '.join(ds.schema.pii)}" if ds.schema.pii else ""))
+    facts = [f"Source: {plain(ds.source)}", f"fingerprint {ds.fingerprint}"]
+    if ds.schema.id_column:
+        facts.append(f"id: {plain(ds.schema.id_column)}")
+    if ds.schema.pii:
+        facts.append("PII kept away from models and prompts: " + ", ".join(plain(c) for c in ds.schema.pii))
+    if ds.schema.protected_columns():
+        facts.append("protected or proxy (fairness testing only): "
+                     + ", ".join(plain(c) for c in ds.schema.protected_columns()))
+    st.caption(" · ".join(facts))
+
+    notes, report = schema_ui.notes_and_report(ds)
+    session_notes = state.get(schema_ui.EDIT_NOTES) or []
+    schema_ui.show_notes(notes + [n for n in session_notes if n not in notes])
+    if report is not None and report.decisions:
+        with st.expander(f"How each column was read ({count(len(report.decisions))} decisions with their evidence)",
+                         icon=":material/fact_check:"):
+            st.dataframe(schema_ui.decisions_table(report), hide_index=True, width="stretch", height=320,
+                         key="home_decisions")
 
     left, right = st.columns(2)
     left.plotly_chart(charts.roles_bar(summary), width="stretch", key="home_roles_chart")
@@ -42,9 +56,7 @@ def overview(ds: Dataset) -> None:
     left, right = st.columns(2)
     if numeric:
         col = left.selectbox("Distribution of", numeric, index=0, key="home_hist_col")
-        skewed = bool(ds.frame[col].min() >= 0 and ds.frame[col].skew() > 3)
-        left.plotly_chart(charts.histogram(ds.frame, col, target if target and target in ds.frame else None,
-                                           log_x=False if not skewed else False),
+        left.plotly_chart(charts.histogram(ds.frame, col, target if target and target in ds.frame else None),
                           width="stretch", key="home_hist")
     if categorical and target:
         col = right.selectbox("Target rate by", categorical, index=0, key="home_rate_col")
@@ -53,36 +65,46 @@ def overview(ds: Dataset) -> None:
 
 
 def schema_editor(ds: Dataset) -> None:
-    """Let the analyst override inferred roles; validated before it takes effect."""
-    summary = ds.column_summary()
-    edited = st.data_editor(
-        summary, key=f"home_schema_{ds.fingerprint}", hide_index=True, width="stretch", height=360,
-        disabled=["column", "dtype", "missing_pct", "distinct"],
-        column_config={"role": st.column_config.SelectboxColumn("role", options=ROLE_OPTIONS, required=True),
-                       "missing_pct": st.column_config.NumberColumn("missing %", format="%.2f")},
-    )
-    if st.button("Apply roles", key="home_apply_roles", icon=":material/check:"):
-        roles = dict(zip(edited["column"], edited["role"], strict=True))
-        targets = [c for c, r in roles.items() if r == Role.TARGET.value]
-        ids = [c for c, r in roles.items() if r == Role.ID.value]
-        if len(targets) > 1 or len(ids) > 1:
-            st.error("Choose at most one target and one id column.")
-            return
-        try:
-            schema = replace(ds.schema, roles={c: Role(r) for c, r in roles.items()})
-            if targets and targets[0] != ds.schema.target:
-                from core.data.schema import guess_positive_label
+    """Let the analyst override roles, tags and the positive label; converted and validated before it takes effect.
 
-                schema = replace(schema, positive_label=guess_positive_label(ds.frame[targets[0]]))
-            new, notes = build_dataset(ds.name, ds.frame, ds.source, schema=schema)
-        except StudioError as exc:
-            show_error(exc, "The roles were not applied")
-            return
-        state.put(state.DATASET, new)
-        for note in notes:
-            st.info(note)
-        st.success("Roles applied for this session.")
-        st.rerun()
+    A workspace dataset is stored again with the edit (so every page, session and the CLI see it);
+    the embedded default keeps the edit for this session.
+    """
+    _, report = schema_ui.notes_and_report(ds)
+    st.caption("Change a role or the tags of any column. A text column set to numeric is read as numbers "
+               "(percent, currency, units); protected and proxy tags keep a column out of credit decisions.")
+    edited = schema_ui.edit_table(ds, report)
+    label = None
+    target = ds.schema.target
+    if target:
+        values = [str(v) for v in pd.unique(ds.frame[target].dropna())][:50]
+        current = str(ds.schema.positive_label)
+        label = st.selectbox(f"Value of '{plain(target)}' that means the event (default, bad, churn)", values,
+                             index=values.index(current) if current in values else 0, key="home_positive_label")
+    if not st.button("Apply changes", key="home_apply_roles", icon=":material/check:"):
+        return
+    roles, tags = schema_ui.read_edits(ds, edited)
+    new_target = next((c for c, r in {**{c: r.value for c, r in ds.schema.roles.items()}, **roles}.items()
+                       if r == Role.TARGET.value), None)
+    requested = label if label is not None and new_target == target and label != str(ds.schema.positive_label) else None
+    if not roles and not tags and requested is None:
+        st.info("Nothing changed.")
+        return
+    try:
+        prepared = edit_schema(ds, roles=roles, tags=tags, positive_label=requested)
+        if schema_ui.in_workspace(ds):
+            save_edit(loaders.workspace(), ds, prepared, schema_ui.current_user())
+            state.pop(state.DATASET)  # the sidebar loads the stored version (same name, new fingerprint)
+            where = "saved in the workspace"
+        else:
+            state.put(state.DATASET, prepared.dataset)
+            where = "applied for this session (the embedded default is not stored)"
+    except StudioError as exc:
+        show_error(exc, "The changes were not applied")
+        return
+    state.put(schema_ui.EDIT_NOTES, list(prepared.notes))
+    st.success(f"Changes {where}.")
+    st.rerun()
 
 
 def runtime_status() -> None:

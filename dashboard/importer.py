@@ -12,7 +12,8 @@ import streamlit as st
 
 from core.auth import Role, User
 from core.data import Dataset
-from core.data.loaders import import_dataset, load_file
+from core.data.inference import InferenceReport
+from core.data.loaders import import_dataset, prepare_file
 from core.data.sql import query_database, query_workspace
 from core.errors import StudioError
 from core.formatting import count, plain
@@ -29,18 +30,21 @@ def _activate(name: str, n_rows: int) -> None:
     state.pop(state.DATASET)
 
 
-def _store(ds: Dataset, notes: list[str], user: User, if_exists: str = "refuse") -> None:
+def _store(ds: Dataset, notes: list[str], user: User, if_exists: str = "refuse",
+           report: InferenceReport | None = None) -> None:
     """Import into the workspace; on a name collision, park the dataset and ask (see :func:`collision_prompt`)."""
     try:
-        stored = import_dataset(loaders.workspace(), ds, if_exists, user=user)
+        stored = import_dataset(loaders.workspace(), ds, if_exists, user=user, notes=notes, report=report)
     except DatasetExistsError as exc:
-        st.session_state[PENDING] = {"ds": ds, "notes": notes, "existing": exc.existing, "suggestion": exc.suggestion}
+        st.session_state[PENDING] = {"ds": ds, "notes": notes, "existing": exc.existing, "suggestion": exc.suggestion,
+                                     "report": report}
         st.rerun()
     except StudioError as exc:
         show_error(exc, f"'{ds.name}' was not imported")
         return
     st.session_state.pop(PENDING, None)
-    st.session_state[FLASH] = [*notes, f"Imported {count(ds.n_rows)} rows as '{stored}'."]
+    # the notes are stored with the dataset and shown under its summary on every visit (home_ui.overview)
+    st.session_state[FLASH] = [f"Imported {count(ds.n_rows)} rows as '{stored}'."]
     _activate(stored, ds.n_rows)
     st.rerun()
 
@@ -65,10 +69,10 @@ def collision_prompt(user: User) -> None:
         replace_col, keep_col, cancel_col = st.columns(3)
         if replace_col.button(plain(f"Replace '{pending['existing']}'"), key="home_collision_replace",
                               icon=":material/swap_horiz:"):
-            _store(ds, pending["notes"], user, "replace")
+            _store(ds, pending["notes"], user, "replace", pending.get("report"))
         if keep_col.button(plain(f"Keep both (new one as '{pending['suggestion']}')"), key="home_collision_keep",
                            icon=":material/library_add:", type="primary"):
-            _store(ds, pending["notes"], user, "keep_both")
+            _store(ds, pending["notes"], user, "keep_both", pending.get("report"))
         if cancel_col.button("Cancel the import", key="home_collision_cancel", icon=":material/close:"):
             st.session_state.pop(PENDING, None)
             st.rerun()
@@ -86,13 +90,11 @@ def importer(user: User) -> None:
         target = st.text_input("Target column (optional; inferred when empty)", key="home_upload_target")
         if up is not None and st.button("Import file", key="home_import_file", icon=":material/upload:"):
             try:
-                ds, notes = load_file(up.name, up.getvalue(), settings.max_upload_mb, target=target.strip() or None)
+                prepared = prepare_file(up.name, up.getvalue(), settings.max_upload_mb, target=target.strip() or None)
             except StudioError as exc:
                 show_error(exc, f"'{up.name}' was not imported")
-            except KeyError as exc:
-                st.error(plain(f"'{up.name}' was not imported: there is no column {exc} to use as the target."))
             else:
-                _store(ds, notes, user)
+                _store(prepared.dataset, prepared.notes, user, report=prepared.report)
     with tab_sql:
         ws = loaders.workspace()
         tables = ws.tables()

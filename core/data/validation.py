@@ -8,15 +8,13 @@ columns are set to ``ignore``, and the analyst is told).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
+from core.data.identifiers import IdKind, check_id
 from core.data.schema import Role, Schema
 from core.errors import EmptyDataError, SchemaError, TargetError
-
-_ID_LIKE = re.compile(r"(^|_)(id|uuid|key|identifier|number|no)$", re.I)
 
 
 @dataclass(frozen=True)
@@ -45,18 +43,8 @@ def check_target(s: pd.Series, name: str) -> None:
 
 
 def looks_like_id(name: str, s: pd.Series) -> bool:
-    """An identifier: every value distinct, integer-like or string, and an id-like name or a 1..n run."""
-    n = s.notna().sum()
-    if n < 20 or s.nunique(dropna=True) < n:
-        return False
-    if pd.api.types.is_float_dtype(s) and not (s.dropna() % 1 == 0).all():
-        return False
-    if _ID_LIKE.search(name):
-        return True
-    if pd.api.types.is_integer_dtype(s):
-        diffs = s.dropna().sort_values().diff().dropna()
-        return bool((diffs == 1).mean() > 0.95)
-    return bool(pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s))
+    """An identifier: every value distinct, and a name or a shape that says id (see :mod:`core.data.identifiers`)."""
+    return check_id(name, s).kind == IdKind.ID
 
 
 def validate(frame: pd.DataFrame, schema: Schema) -> Validated:
@@ -72,22 +60,34 @@ def validate(frame: pd.DataFrame, schema: Schema) -> Validated:
     target = [c for c, r in roles.items() if r == Role.TARGET]
     if target:
         check_target(frame[target[0]], target[0])
+        missing = int(frame[target[0]].isna().sum())
+        if missing:
+            notes.append(f"The target '{target[0]}' has no value in {missing:,} rows; a model counts them as "
+                         f"not {schema.positive_label!r}. Remove or fill those rows if that is wrong.")
     for c, role in list(roles.items()):
         if role not in (Role.NUMERIC, Role.CATEGORICAL):
             continue
         s = frame[c]
+        if role == Role.NUMERIC and not pd.api.types.is_numeric_dtype(s):
+            raise SchemaError(f"'{c}' is marked numeric but holds text.",
+                              "Load the data through the studio's loaders, which convert it, or mark it categorical.")
         if s.isna().all():
             roles[c] = Role.IGNORE
             notes.append(f"'{c}' is empty in every row and was set aside.")
         elif s.nunique(dropna=True) <= 1:
             roles[c] = Role.IGNORE
             notes.append(f"'{c}' holds a single value ({s.dropna().iloc[0]!r}) and was set aside.")
-        elif looks_like_id(c, s) and role == Role.NUMERIC:
-            raise SchemaError(
-                f"'{c}' looks like an identifier (every value is different), so it cannot be a feature: "
-                "a model would memorise customers instead of learning risk.",
-                f"Set the role of '{c}' to id or ignore.",
-            )
+        else:
+            idc = check_id(c, s)
+            if idc.kind == IdKind.ID and (idc.named or role == Role.CATEGORICAL):
+                raise SchemaError(
+                    f"'{c}' looks like an identifier ({idc.evidence}), so it cannot be a feature: "
+                    "a model would memorise customers instead of learning risk.",
+                    f"Set the role of '{c}' to id or ignore.",
+                )
+            if idc.kind in (IdKind.ID, IdKind.ROW_NUMBER, IdKind.PARTIAL):
+                notes.append(f"Warning: '{c}' is used as a {role.value} feature although it looks like an "
+                             f"identifier ({idc.evidence}); a model may memorise customers instead of learning risk.")
     ids = [c for c, r in roles.items() if r == Role.ID]
     if ids:
         dup = frame[ids[0]].duplicated(keep=False) & frame[ids[0]].notna()

@@ -1,0 +1,141 @@
+"""Bring a frame's values to what its schema says: the one place a role becomes a dtype.
+
+When inference or the analyst says a text column is numeric (``83.70%``, ``$1,234.50``,
+``36 months``), :func:`conform` stores the parsed numbers, so the role reaches every model; a
+text column set to datetime stores dates. Home, the CLI and every loader go through here, so an
+override never stays a label on a column of strings. Values that cannot be read become missing,
+and the analyst is told which and how many; a column that is mostly unreadable for its role is
+refused with a plain message instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from core.data.dates import DateParse, parse_dates
+from core.data.parse import NumberParse, parse_numbers, plain_numbers
+from core.data.schema import Role, Schema
+from core.errors import SchemaError
+
+_MIN_SHARE = 0.5  # below this share of readable values, a role override is refused
+
+
+@dataclass(frozen=True)
+class Conformed:
+    """The frame with every column in its role's type, the units found, and what was done."""
+
+    frame: pd.DataFrame
+    schema: Schema
+    notes: list[str] = field(default_factory=list)
+    conversions: dict[str, str] = field(default_factory=dict)
+
+
+def _examples(failed: dict[str, int], k: int = 3) -> str:
+    return ", ".join(repr(v) for v in list(failed)[:k])
+
+
+def number_note(name: str, p: NumberParse) -> str:
+    """One sentence saying how a text column was read as numbers."""
+    kinds = set(p.kinds)
+    if "percent" in kinds:
+        main = "percentages"
+    elif "currency" in kinds:
+        main = f"amounts in {p.unit}"
+    elif "time unit" in kinds:
+        main = "durations"
+    elif "unit" in kinds:
+        main = f"values in {p.unit}"
+    else:
+        main = "numbers written as text"
+    extras = [x for k, x in (("European decimals", "a decimal comma"), ("thousands separators", "thousands separators"),
+                             ("parentheses negatives", "negatives in parentheses")) if k in kinds]
+    text = f"'{name}' holds {main}" + (f" with {' and '.join(extras)}" if extras else "")
+    text += f" (e.g. {p.example!r})" if p.example else ""
+    if "percent" in kinds:
+        text += (f"; stored as fractions ({p.example} becomes {p.example_value:.6g})." if p.example
+                 else "; stored as fractions.")
+    elif "time unit" in kinds:
+        text += f"; read as {p.unit}."
+    else:
+        text += "; read as numbers."
+    if p.failed:
+        text += f" {p.n_failed:,} values that are not numbers ({_examples(p.failed)}) became missing."
+    return text
+
+
+def date_note(name: str, p: DateParse) -> str:
+    text = f"'{name}' read as dates ({', '.join(p.formats)})."
+    if p.evidence:
+        from core.data.columns import sentences
+
+        text += " " + sentences(p.evidence)
+    if p.failed:
+        text += f" {sum(p.failed.values()):,} values that are not dates ({_examples(p.failed)}) became missing."
+    return text
+
+
+def to_numbers(name: str, s: pd.Series) -> tuple[pd.Series, str | None, NumberParse | None]:
+    """``s`` as numbers for the numeric role: (values, unit, parse) or a :class:`SchemaError`."""
+    if pd.api.types.is_bool_dtype(s):
+        return s.astype(np.int8), None, None
+    if pd.api.types.is_datetime64_any_dtype(s):
+        raise SchemaError(f"'{name}' holds dates, which cannot be a numeric feature.",
+                          f"Set the role of '{name}' to datetime, or derive a number (e.g. months since) first.")
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        s = s.astype(object)
+    plain = plain_numbers(s)
+    if plain is not None:
+        return plain, None, None
+    p = parse_numbers(s)
+    if p.share < _MIN_SHARE:
+        raise SchemaError(
+            f"'{name}' cannot be numeric: only {p.share:.0%} of its values are numbers "
+            f"(others look like {_examples(p.failed)}).",
+            f"Keep '{name}' categorical, or clean the column and load it again.")
+    return p.values, p.unit, p
+
+
+def to_dates(name: str, s: pd.Series) -> tuple[pd.Series, DateParse]:
+    """``s`` as dates for the datetime role, or a :class:`SchemaError`."""
+    p = parse_dates(s, name)
+    if p.share < _MIN_SHARE and not pd.api.types.is_numeric_dtype(s):
+        raise SchemaError(f"'{name}' cannot be a date column: only {p.share:.0%} of its values read as dates.",
+                          f"Set '{name}' to categorical or ignore, or write its dates as yyyy-mm-dd.")
+    if p.share < _MIN_SHARE:
+        raise SchemaError(f"'{name}' holds numbers that do not read as dates.",
+                          "Numbers become dates only as Excel serial days, yyyymmdd or Unix seconds.")
+    return p.values, p
+
+
+def conform(frame: pd.DataFrame, schema: Schema, done: dict[str, pd.Series] | None = None) -> Conformed:
+    """Convert every numeric and datetime column to its type; ``done`` holds columns already converted."""
+    out = frame.copy(deep=False)
+    units = dict(schema.units)
+    notes: list[str] = []
+    conversions: dict[str, str] = {}
+    done = done or {}
+    for c, role in schema.roles.items():
+        if c not in frame.columns:
+            continue
+        s = frame[c]
+        if c in done:
+            out[c] = done[c]
+            continue
+        if role == Role.NUMERIC and not (pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)):
+            values, unit, p = to_numbers(c, s)
+            out[c] = values
+            if unit:
+                units[c] = unit
+            if p is not None:
+                conversions[c] = number_note(c, p)
+                notes.append(conversions[c])
+        elif role == Role.DATETIME and not pd.api.types.is_datetime64_any_dtype(s):
+            values, dp = to_dates(c, s)
+            out[c] = values
+            conversions[c] = date_note(c, dp)
+            notes.append(conversions[c])
+    units = {c: u for c, u in units.items() if schema.roles.get(c) == Role.NUMERIC}
+    return Conformed(out, replace(schema, units=units), notes, conversions)
