@@ -178,7 +178,8 @@ class _Search:
             ok = pds < self.cutoff
             if ok.any():
                 best = np.flatnonzero(ok)[np.argmin(costs[ok])]
-                return self.prune(cand[best]), float(pds[best])
+                final = self.prune(cand[best])
+                return final, float(self.score(final[None, :])[1][0])
             gain = (m - margins) / np.maximum(costs - self.cost(x[None, :])[0], 1e-9)
             best = int(np.argmax(gain))
             if margins[best] >= m - 1e-9:

@@ -8,7 +8,8 @@ the decision is part of the model's parameters and of its run log):
 * its univariate AUC is suspiciously high *for retail credit*: a single application attribute that
   separates defaulters this well on its own is far more often a leak than a discovery. Bureau
   scores and repayment history (:attr:`~core.data.schema.Tag.HISTORY`) are scores in their own
-  right and legitimately strong, so they get a higher bar.
+  right and legitimately strong (the embedded portfolio's credit score reaches AUC 0.89-0.93
+  alone), so they keep the old 0.95 bar.
 
 The thresholds sit well below the 0.95 that only catches blatant leaks: ``duration`` in the UCI
 bank-marketing file (the call's length, AUC about 0.81 alone) is flagged, while the strongest
@@ -28,7 +29,7 @@ from core.data.schema import Tag
 from core.errors import DataError
 
 LEAK_AUC = 0.78
-LEAK_AUC_HISTORY = 0.92
+LEAK_AUC_HISTORY = 0.95
 RARE_LEVEL = 20  # categorical levels with fewer rows are pooled (they would memorise the target in-sample)
 
 
