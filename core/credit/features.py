@@ -114,3 +114,12 @@ def select_features(dataset: Dataset, params: CreditParams, y: np.ndarray | None
     categorical = [c for c in features if is_categorical(dataset, c)]
     tags = {c: tuple(sorted(t.value for t in schema.tags_of(c))) for c in features}
     return FeatureSelection(features, categorical, tuple(decisions), tuple(warnings), tags)
+
+
+def leakage_preview(dataset: Dataset, params: CreditParams) -> list:
+    """The columns the leakage scan would flag for these parameters (before any decision), strongest first."""
+    from core.credit.checks import binary_target
+
+    y = binary_target(dataset.frame, dataset.schema.target, dataset.schema.positive_label)
+    base = select_features(dataset, params)  # without the outcome: roles, exclusions and Regulation B only
+    return leakage_scan(dataset.frame, base.features, y, dataset.schema.tags, seed=params.seed)

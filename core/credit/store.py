@@ -83,3 +83,18 @@ def model_runs(dataset: Dataset) -> pd.DataFrame:
     except WorkspaceError as exc:
         logger.warning("The run log could not be read: %s", exc)
         return pd.DataFrame()
+
+
+def logged_params(fingerprint: str) -> CreditParams | None:
+    """The parameters a stored (or lost) model was trained with, from the run log; None when not logged."""
+    from core.workspace import get_workspace
+
+    try:
+        runs = get_workspace().runs(kind=KIND.run_kind)
+        hit = runs[runs["model_fingerprint"] == fingerprint]
+        if hit.empty:
+            return None
+        return CreditParams.from_dict(get_workspace().get_run(str(hit["run_id"].iloc[0])).params)
+    except (WorkspaceError, TypeError, ValueError) as exc:
+        logger.warning("The parameters of %s could not be read from the run log: %s", fingerprint, exc)
+        return None
