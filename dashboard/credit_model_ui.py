@@ -138,7 +138,7 @@ def model_panel(ds: Dataset, model: CreditModel | None) -> None:
             exclude = st.multiselect("Keep out of the model", features, default=[], key="credit_exclude")
             include = _protected_overrides(ds)
             c1, c2, c3 = st.columns(3)
-            trees = c1.number_input("Max trees", 20, 3000, 400, 20, key="credit_trees")
+            trees = c1.number_input("Max trees", 20, 3000, 1000, 20, key="credit_trees")
             depth = c2.selectbox("Depth", ["auto", 2, 3, 4, 5, 6, 8], key="credit_depth",
                                  help="auto: the depth with the least validation log-loss")
             lr = c3.number_input("Learning rate", 0.005, 1.0, 0.05, 0.005, format="%.3f", key="credit_lr")

@@ -60,9 +60,9 @@ def _train(encoder: FeatureEncoder, dtrain: Any, dvalid: Any, params: CreditPara
                         evals=[(dvalid, "valid")], early_stopping_rounds=params.early_stopping_rounds,
                         verbose_eval=False, callbacks=[_Report()])
     best = getattr(booster, "best_iteration", None)
+    score = float(getattr(booster, "best_score", np.nan))  # read before slicing: a slice keeps no attributes
     if best is not None and best + 1 < booster.num_boosted_rounds():
         booster = booster[: best + 1]
-    score = float(getattr(booster, "best_score", np.nan))
     return booster, score
 
 
@@ -78,7 +78,7 @@ def fit_booster(encoder: FeatureEncoder, raw_train: pd.DataFrame, y_train: np.nd
     for k, depth in enumerate(depths):
         booster, score = _train(encoder, dtrain, dvalid, params, monotone, device, depth,
                                 scaled(progress, k / len(depths), (k + 1) / len(depths)))
-        if best is not None and not score < best[1]:
+        if best is not None and not score < best[1] - 1e-5:
             break  # deeper trees stopped helping on the validation split
         best = (booster, score, depth)
     assert best is not None

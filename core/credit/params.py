@@ -51,7 +51,7 @@ class CreditParams:
     it with a warning, ``"error"`` refuses to train.
     """
 
-    n_estimators: int = 400
+    n_estimators: int = 1000
     learning_rate: float = 0.05
     max_depth: int | None = None
     min_child_weight: float = 5.0

@@ -173,10 +173,19 @@ def test_fifty_row_file_trains_or_says_why():
 
 
 def test_depth_is_chosen_on_the_validation_split():
-    ds = tiny_dataset(n=1500, seed=1)
-    m = fit_credit_model(ds, CreditParams(n_estimators=120, learning_rate=0.1, early_stopping_rounds=30))
-    assert m.meta.depth in (2, 3, 4, 5)
-    assert m.meta.params.max_depth is None
+    from core.data.loaders import build_dataset
+
+    rng = np.random.default_rng(4)
+    n = 4000
+    x = rng.normal(size=(n, 3))
+    logit = 2.5 * np.sign(x[:, 0] * x[:, 1] * x[:, 2])  # a three-way interaction: depth 2 cannot express it
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    frame = pd.DataFrame({"a": x[:, 0], "b": x[:, 1], "c": x[:, 2], "default": y})
+    ds, _ = build_dataset("xor", frame, "test", target="default")
+    m = fit_credit_model(ds, CreditParams(n_estimators=300, learning_rate=0.1, early_stopping_rounds=30))
+    assert m.meta.params.max_depth is None and m.meta.depth >= 3
+    linear = fit_credit_model(tiny_dataset(n=1500, seed=1), CreditParams(n_estimators=300, learning_rate=0.1))
+    assert linear.meta.depth in (2, 3, 4, 5)
 
 
 def test_health_warns_when_below_the_benchmark_or_overfitting(model):
