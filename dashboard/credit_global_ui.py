@@ -64,8 +64,9 @@ def global_tab(model: CreditModel, ds: Dataset, scores: Scores, cutoff: float) -
     which = c2.radio("Rows explained", options, horizontal=True, key="credit_global_rows")
     if job.status != "done":
         _full_progress(job)
-    full = which.startswith("All") and job.status == "done"
-    expl, margin = (job.result(), scores.margin) if full else (sample.explanation, sample.margin)
+    everything = job.result() if which.startswith("All") and job.status == "done" else None
+    full = everything is not None
+    expl, margin = (everything, scores.margin) if everything is not None else (sample.explanation, sample.margin)
     residual = expl.additivity_residual(margin)
     st.caption(f"Exact TreeSHAP of the raw margin. Additivity residual max |base + Σ SHAP − margin| = {number(residual, 6)} "
                f"log-odds{' ✓' if residual < 1e-4 else ' — larger than expected, check the model'}. "

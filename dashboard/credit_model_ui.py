@@ -7,6 +7,8 @@ model's fingerprint and of its run log.
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import pandas as pd
 import streamlit as st
 
@@ -71,7 +73,7 @@ def _leakage_decisions(ds: Dataset, exclude: list[str], include: dict[str, str])
         return {}
     keep = {}
     st.markdown("**Possible target leakage** · decide for each column (the decision is logged with the model)")
-    for column, auc, reason in flagged:
+    for column, _auc, reason in flagged:
         c1, c2 = st.columns([2, 3])
         choice = c1.radio(ui.label(column), [KEEP_OUT, KEEP_IN], key=f"credit_leak_{column}", horizontal=True)
         c2.caption(ui.label(reason))
@@ -86,9 +88,12 @@ def _leakage_decisions(ds: Dataset, exclude: list[str], include: dict[str, str])
 
 def _train(ds: Dataset, params: CreditParams) -> None:
     bar = st.progress(0.0, text="Starting")
+
+    def report(fraction: float, message: str) -> None:
+        bar.progress(min(max(fraction, 0.0), 1.0), text=message)
+
     try:
-        model = train_or_load(ds, params, progress=lambda f, msg: bar.progress(min(max(f, 0.0), 1.0), text=msg),
-                              user=ui.current_user())
+        model = train_or_load(ds, params, progress=report, user=ui.current_user())
         ui.choose(ds, model)
         bar.progress(1.0, text=f"Model {model.fingerprint} ready")
     except StudioError as exc:
@@ -151,8 +156,9 @@ def model_panel(ds: Dataset, model: CreditModel | None) -> None:
             monotone = _monotone_editor(ds, [f for f in features if f not in exclude])
         keep = _leakage_decisions(ds, exclude, include) if ds.schema.target else {}
         try:
-            params = CreditParams(n_estimators=int(trees), max_depth=None if depth == "auto" else int(depth),
-                                  learning_rate=float(lr), encoding=encoding, calibration=calibration, seed=int(seed),
+            params = CreditParams(n_estimators=int(trees), max_depth=None if depth == "auto" else int(str(depth)),
+                                  learning_rate=float(lr), encoding=cast(Any, encoding), calibration=cast(Any, calibration),
+                                  seed=int(seed),
                                   exclude=tuple(exclude), monotone=monotone, include_protected=include, keep_flagged=keep)
         except StudioError as exc:
             show_error(exc, "These settings cannot be used")

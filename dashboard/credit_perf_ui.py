@@ -37,9 +37,9 @@ def decision_controls(model: CreditModel, scores: Scores) -> tuple[float, float,
     c1, c2, c3, c4 = st.columns([3, 1, 1, 1.3], vertical_alignment="bottom")
     cost_bad = c2.number_input("Cost: bad accepted", 0.01, 1000.0, 5.0, 0.5, key="credit_cost_bad")
     cost_good = c3.number_input("Cost: good declined", 0.01, 1000.0, 1.0, 0.5, key="credit_cost_good")
-    can_fit = scores.has_target and scores.y is not None
-    c4.button("Least-cost cutoff", key="credit_use_cost_cutoff", on_click=_set_cost_cutoff, disabled=not can_fit,
-              args=(model, scores.y[scores.test], scores.pd[scores.test]) if can_fit else (model, np.zeros(0), np.zeros(0)),
+    y = scores.y if scores.has_target and scores.y is not None else None
+    c4.button("Least-cost cutoff", key="credit_use_cost_cutoff", on_click=_set_cost_cutoff, disabled=y is None,
+              args=(model, y[scores.test], scores.pd[scores.test]) if y is not None else (model, np.zeros(0), np.zeros(0)),
               help="Sets the cutoff with the least expected cost on the rows the model never learnt from.")
     key = ui.cutoff_key(model)
     if key not in st.session_state:

@@ -28,7 +28,6 @@ from core.data.schema import Tag
 
 NEVER = (Tag.PROTECTED, Tag.PROXY, Tag.MACRO, Tag.GEOGRAPHIC, Tag.HISTORY, Tag.BEHAVIOUR, Tag.PRODUCT,
          Tag.RELATIONSHIP, Tag.POST_OUTCOME)
-_BAND = re.compile(r"^\s*(?:(-?[\d.,]+)\s*<=?\s*)?X?\s*(<=?|>=?)?\s*(-?[\d.,]+)?\s*$", re.I)
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ FILES = ("booster.json", "meta.json", "reference.npz")
 def write_model(model: CreditModel, folder: Path) -> dict[str, Any]:
     """Fill ``folder`` with the booster and the reference arrays; returns what ``meta.json`` holds."""
     model.booster.save_model(str(folder / "booster.json"))
-    np.savez_compressed(folder / "reference.npz", **model.reference)
+    np.savez_compressed(folder / "reference.npz", **model.reference)  # type: ignore[arg-type]
     meta = model.meta
     return {"dataset_fingerprint": meta.dataset.fingerprint, "dataset_name": meta.dataset.name,
             "model": meta.to_dict(), "encoder": model.encoder.to_dict(), "calibrator": model.calibrator.to_dict(),

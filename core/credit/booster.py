@@ -2,11 +2,14 @@
 
 ``max_depth=None`` tries the depths of :data:`core.credit.params.DEPTHS` in order and keeps the one
 with the least validation log-loss, stopping at the first depth that does not improve: a
-1,000-row file gets shallow trees (which do not overfit it), a large portfolio deeper ones.
+1,000-row file gets shallow trees (which do not overfit it), a large portfolio deeper ones. On
+large data the search runs at a quicker learning rate (:data:`SEARCH_RATE`) and only the chosen
+depth is then boosted at the requested one, so the search costs about one extra fit.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -15,6 +18,9 @@ import pandas as pd
 from core.credit.encoder import FeatureEncoder
 from core.credit.params import DEPTHS, CreditParams
 from core.progress import Progress, scaled
+
+SEARCH_ROWS = 10_000  # training rows from which the depth search runs at SEARCH_RATE
+SEARCH_RATE = 0.2
 
 
 def xgb_params(params: CreditParams, encoder: FeatureEncoder, monotone: dict[str, int], device: str,
@@ -73,13 +79,24 @@ def fit_booster(encoder: FeatureEncoder, raw_train: pd.DataFrame, y_train: np.nd
     dtrain, dvalid = encoder.dmatrix(raw_train), encoder.dmatrix(raw_valid)
     dtrain.set_label(y_train)
     dvalid.set_label(y_valid)
-    depths = DEPTHS if params.max_depth is None else (params.max_depth,)
+    if params.max_depth is not None:
+        return _train(encoder, dtrain, dvalid, params, monotone, device, params.max_depth, progress or _quiet)[0], \
+            params.max_depth
+    quick = len(y_train) >= SEARCH_ROWS and params.learning_rate < SEARCH_RATE
+    search = replace(params, learning_rate=SEARCH_RATE) if quick else params
+    share = 0.5 if quick else 1.0
     best: tuple[Any, float, int] | None = None
-    for k, depth in enumerate(depths):
-        booster, score = _train(encoder, dtrain, dvalid, params, monotone, device, depth,
-                                scaled(progress, k / len(depths), (k + 1) / len(depths)))
+    for k, depth in enumerate(DEPTHS):
+        booster, score = _train(encoder, dtrain, dvalid, search, monotone, device, depth,
+                                scaled(progress, share * k / len(DEPTHS), share * (k + 1) / len(DEPTHS)))
         if best is not None and not score < best[1] - 1e-5:
             break  # deeper trees stopped helping on the validation split
         best = (booster, score, depth)
     assert best is not None
-    return best[0], best[2]
+    if not quick:
+        return best[0], best[2]
+    return _train(encoder, dtrain, dvalid, params, monotone, device, best[2], scaled(progress, 0.5, 1.0))[0], best[2]
+
+
+def _quiet(fraction: float, message: str) -> None:
+    """No progress report."""

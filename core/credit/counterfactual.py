@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -228,7 +229,7 @@ def find_counterfactual(model, row: pd.DataFrame, cutoff: float, immutable: set[
              for f in model.feature_names if f not in rules}
     search = _Search(model, row, cutoff, rules, max_changes, grid)
     pd0 = float(model.pd_from_margin(model.margin_from_matrix(search.x0[None, :]))[0])
-    common = dict(pd_before=pd0, cutoff=cutoff, actionable=tuple(rules), fixed=fixed)
+    common: dict[str, Any] = dict(pd_before=pd0, cutoff=cutoff, actionable=tuple(rules), fixed=fixed)
     if pd0 < cutoff:
         return Counterfactual(True, "Already approved at this cutoff: no change needed.", **common, closest_pd=pd0,
                               candidates_scored=1, seconds=time.perf_counter() - t0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from core.credit import metrics as M
@@ -34,8 +36,10 @@ def cross_validate(dataset: Dataset, params: CreditParams | None = None, folds: 
     rows = []
     for k, (train, test) in enumerate(StratifiedKFold(folds, shuffle=True, random_state=seed).split(raw, y)):
         inner, valid = train_test_split(train, test_size=0.2, random_state=seed, stratify=y[train])
-        booster, depth = on_device(lambda device, inner=inner, valid=valid: fit_booster(
-            encoder, raw.iloc[inner], y[inner], raw.iloc[valid], y[valid], params, monotone, device))
+        def fit(device: str, inner=inner, valid=valid) -> tuple[Any, int]:
+            return fit_booster(encoder, raw.iloc[inner], y[inner], raw.iloc[valid], y[valid], params, monotone, device)
+
+        booster, depth = on_device(fit)
         margin = booster.predict(encoder.dmatrix(raw.iloc[test]), output_margin=True, validate_features=False)
         lr = LogisticBenchmark().fit(raw.iloc[train], y[train], sel.categorical)
         rows.append({"fold": str(k + 1), "auc_xgboost": M.auc(y[test], margin),

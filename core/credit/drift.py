@@ -16,7 +16,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from core.credit.encoder import as_number
 from core.credit.metadata import FeatureProfile
 from core.credit.metrics import psi_label
 
@@ -83,7 +82,7 @@ def feature_drift(feature: str, profile: FeatureProfile, column: np.ndarray) -> 
         actual = _categorical_shares(column, len(profile.levels))
         bins = [*profile.levels, "missing or unseen"]
     expected = np.asarray(profile.shares, float)
-    terms = stability_index(expected, actual)
+    terms = stability_index(expected, np.asarray(actual, float))
     keep = (expected > 0) | (np.asarray(actual) > 0)
     table = pd.DataFrame({"bin": bins, "expected": expected, "actual": actual, "psi": terms})[keep].reset_index(drop=True)
     value = float(terms.sum())
@@ -110,7 +109,3 @@ def profiles_of(encoder, raw_train_matrix: np.ndarray) -> dict[str, FeatureProfi
         col = raw_train_matrix[:, j]
         out[f] = profile_categorical(col, encoder.categories[f]) if f in encoder.categories else profile_numeric(col)
     return out
-
-
-def numeric_column(frame: pd.DataFrame, column: str) -> np.ndarray:
-    return as_number(frame[column])

@@ -145,8 +145,9 @@ def interaction_values(model, frame: pd.DataFrame) -> Interactions:
         values, base = raw[:, :-1, :-1].astype(np.float64), float(raw[0, -1, -1]) if len(raw) else 0.0
     else:
         groups = _groups_of(model)
-        _, values = tree_shap_values(groups, inputs, interactions=True)
-        base = groups.expected_value
+        _, both = tree_shap_values(groups, inputs, interactions=True)
+        assert both is not None
+        values, base = both, groups.expected_value
     if model.encoder.encoding == "onehot":
         idx = list(model.encoder.groups.values())
         values = np.stack([np.stack([values[:, a][:, :, b].sum(axis=(1, 2)) for b in idx], axis=1) for a in idx], axis=1)

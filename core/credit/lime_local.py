@@ -91,7 +91,7 @@ def lime_explanation(model, row: pd.DataFrame, background: pd.DataFrame, samples
     x = _fill(model, model.encoder.native_matrix(row))[0]
     exp = explainer.explain_instance(x, predict, labels=(1,), num_features=len(names), num_samples=samples)
     weights = pd.Series(0.0, index=names)
-    rules = {}
+    rules: dict[str, str] = {}
     for j, w in exp.local_exp[1]:
         weights.iloc[j] = float(w)
     for rule, _ in exp.as_list(label=1):

@@ -16,7 +16,7 @@ from typing import Any
 from core.credit.params import CreditParams
 
 OVERFIT_GAP = 0.10  # train AUC above test AUC by more than this: the model memorises its training rows
-BENCHMARK_MARGIN = 0.0  # the boosted model must at least match the logistic benchmark's test AUC
+BENCHMARK_MARGIN = 0.005  # test AUC this far below the logistic benchmark's is a real shortfall, not noise
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ class ModelMetrics:
 
     @property
     def below_benchmark(self) -> bool:
-        return self.xgboost.auc < self.logistic.auc + BENCHMARK_MARGIN
+        return self.xgboost.auc < self.logistic.auc - BENCHMARK_MARGIN
 
     @property
     def overfit(self) -> bool:
@@ -174,8 +174,8 @@ class ModelMeta:
         out = []
         m = self.metrics
         if m.below_benchmark:
-            out.append(f"The boosted model's test AUC ({m.xgboost.auc:.3f}) does not beat its logistic-regression "
-                       f"benchmark ({m.logistic.auc:.3f}) on the same split: prefer the simpler model, or revisit the "
+            out.append(f"The boosted model's test AUC ({m.xgboost.auc:.3f}) is below its logistic-regression "
+                       f"benchmark's ({m.logistic.auc:.3f}) on the same split: prefer the simpler model, or revisit the "
                        "features and settings.")
         if m.overfit:
             out.append(f"The model fits its training rows much better than unseen ones (train AUC {m.train_auc:.3f}, "

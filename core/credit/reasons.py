@@ -16,7 +16,7 @@ portfolio and scenario views, never for the applicant's notice.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -83,7 +83,7 @@ class ApplicantReasons:
                 "withheld_effects": dict(self.withheld)}
 
 
-def not_reasons(tags: dict[str, Iterable[str]]) -> set[str]:
+def not_reasons(tags: Mapping[str, Iterable[str]]) -> set[str]:
     """Features that may never be given as a reason: protected, proxy, macro or geographic by their tags."""
     banned = {t.value for t in NOT_A_REASON}
     return {f for f, ts in tags.items() if banned & set(ts)}

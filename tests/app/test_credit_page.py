@@ -148,7 +148,7 @@ def test_model_below_its_benchmark_gets_a_warning_not_a_green_banner(trained):
     assert not at.exception
     assert not any(model.fingerprint in s.value for s in at.success)
     text = " ".join(w.value for w in at.warning)
-    assert "does not beat its logistic-regression benchmark" in text and "overfits" in text
+    assert "is below its logistic-regression benchmark" in text and "overfits" in text
 
 
 def test_exports_reason_codes_and_report(trained):
