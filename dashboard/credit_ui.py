@@ -12,7 +12,7 @@ import numpy as np
 import streamlit as st
 
 from core import resolver
-from core.auth import LOCAL_USER, User
+from core.auth import User
 from core.credit.global_shap import GlobalSample, sample_explanation
 from core.credit.model import CreditModel
 from core.credit.reason_export import ALL, APPROVED, reference_from_sample
@@ -29,11 +29,9 @@ CUTOFF_MIN, CUTOFF_MAX = 0.001, 0.999
 
 
 def current_user() -> User:
-    """The signed-in user (single-user local mode until sign-in is configured)."""
-    try:
-        from dashboard.auth import current_user as signed_in  # type: ignore[import-not-found]
-    except ImportError:
-        return LOCAL_USER
+    """The signed-in user (the local user in single-user local mode)."""
+    from dashboard.auth import current_user as signed_in
+
     return signed_in()
 
 
