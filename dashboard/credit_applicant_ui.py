@@ -80,19 +80,14 @@ def applicant_tab(model: CreditModel, ds: Dataset, scores: Scores, cutoff: float
                                             model.encoder.categories, not_reasons(model.meta.tags))
         st.markdown("**Principal reasons**" + (" (adverse action)" if declined else " (what raises the risk most)"))
         if reasons:
-            table = pd.DataFrame([{"#": r.rank, "reason": r.text, "code": r.code, "contribution": r.contribution,
-                                   "points": float(pts.points.iloc[0][r.feature]), "vs reference": r.weight}
-                                  for r in reasons])
-            st.dataframe(table, hide_index=True, width="stretch", column_config={
-                "reason": st.column_config.TextColumn("Reason", width="large"),
-                "contribution": st.column_config.NumberColumn("Contribution (log-odds)", format="%+.3f",
-                                                              help="The SHAP value the waterfall shows"),
-                "points": st.column_config.NumberColumn("Points", format="%+.0f"),
-                "vs reference": st.column_config.NumberColumn("Above reference", format="%+.3f",
-                                                              help="Contribution minus its mean over the reference population")})
-            st.caption(f"Ranked by how much more each feature raises the log-odds than for {ref.name} "
-                       "(“above reference”); the contribution is the waterfall's own value. Only features that raise "
-                       "this applicant's risk are reasons.")
+            for r in reasons:
+                st.markdown(f"{r.rank}\\. {ui.label(r.text)}  \n"
+                            f":gray[{ui.label(r.code)} · {signed(r.contribution, 3)} log-odds in the waterfall · "
+                            f"{signed(float(pts.points.iloc[0][r.feature]), 0)} points · {signed(r.weight, 3)} above "
+                            f"{ui.label(ref.name)}]")
+            st.caption(f"Ranked by how much more each feature raises the log-odds than for {ui.label(ref.name)} "
+                       "(the “above” figure); the log-odds figure is the waterfall's own contribution. Only features "
+                       "that raise this applicant's risk are reasons.")
         else:
             st.write("No feature raises this applicant's risk above the reference population.")
         if withheld:
@@ -156,7 +151,7 @@ def whatif_section(model: CreditModel, row: pd.DataFrame, i: int, cutoff: float)
     for f in model.feature_names:
         if f in model.encoder.categories:
             shown[f] = shown[f].astype(str).where(shown[f].notna(), None)
-            config[f] = st.column_config.SelectboxColumn(ui.label(f), options=model.encoder.categories[f])
+            config[f] = st.column_config.SelectboxColumn(f, options=model.encoder.categories[f])
         else:
             shown[f] = pd.to_numeric(shown[f], errors="coerce").astype(float)
     edited = st.data_editor(shown, key=f"credit_whatif_{model.fingerprint}_{i}", hide_index=True, num_rows="fixed",
@@ -187,7 +182,7 @@ def whatif_section(model: CreditModel, row: pd.DataFrame, i: int, cutoff: float)
 def counterfactual_section(model: CreditModel, row: pd.DataFrame, i: int, cutoff: float, declined: bool) -> None:
     st.markdown("**Ways to approval** (up to three plausible, different changes)")
     c1, c2 = st.columns([3, 1])
-    extra = c1.multiselect("Also keep fixed", model.feature_names, key="credit_cf_immutable", format_func=ui.label)
+    extra = c1.multiselect("Also keep fixed", model.feature_names, key="credit_cf_immutable")
     max_changes = c2.number_input("At most this many changes each", 1, 6, 3, key="credit_cf_max")
     if not declined:
         st.caption(":material/check_circle: This applicant is already approved at this cutoff, so there is no change to "
@@ -213,5 +208,4 @@ def counterfactual_section(model: CreditModel, row: pd.DataFrame, i: int, cutoff
         st.caption("May change (in the plausible direction only): " + (", ".join(ui.label(f) for f in cf.actionable) or "none"))
         st.dataframe(pd.DataFrame({"feature": list(cf.fixed), "never changed because": list(cf.fixed.values())}),
                      hide_index=True, width="stretch")
-    st.caption(f"{count(cf.candidates_scored)} candidates scored in {count(cf.seconds * 1000)} ms. Score change of the best "
-               f"option: {signed(0.0 if not cf.options else cf.pd_before - cf.options[0].pd_after, 3)} in PD.")
+    st.caption(f"{count(cf.candidates_scored)} candidates scored in {count(cf.seconds * 1000)} ms.")

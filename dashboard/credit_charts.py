@@ -172,10 +172,13 @@ def fairness_bars(table: pd.DataFrame, title: str) -> go.Figure:
     d = table.copy()
     d["group"] = d["group"].map(lambda g: html.escape(str(g), quote=False))
     title = html.escape(title, quote=False)
-    d["colour"] = np.where(d["four_fifths_flag"], "below 4/5 of best group", "ok")
+    d["colour"] = np.where(d["small_group"], "small group (under 20)",
+                           np.where(d["four_fifths_flag"], "below 4/5 of best group", "ok"))
     fig = px.bar(d, x="group", y="approval_rate", color="colour", text=d["adverse_impact_ratio"].map(
                  lambda v: "AIR –" if v != v else f"AIR {v:.2f}"),
-                 color_discrete_map={"ok": PALETTE[0], "below 4/5 of best group": RISK_UP}, labels={"colour": ""})
+                 color_discrete_map={"ok": PALETTE[0], "below 4/5 of best group": RISK_UP,
+                                     "small group (under 20)": "#aab7b8"},
+                 category_orders={"group": list(d["group"])}, labels={"colour": ""})
     fig.update_traces(textposition="outside", textangle=0, cliponaxis=False)
     fig.update_layout(legend=dict(orientation="h", y=1.12, x=1, xanchor="right"))
     best = d.loc[~d["small_group"], "approval_rate"].max() if (~d["small_group"]).any() else d["approval_rate"].max()

@@ -41,7 +41,7 @@ def fairness_tab(model: CreditModel, ds: Dataset, scores: Scores, cutoff: float)
     c1, c2 = st.columns(2)
     which = c1.radio("Applicants", ["Held-out rows", "All rows"], horizontal=True, key="credit_fair_rows")
     candidates = [c for c in ds.schema.categorical if c in ds.frame.columns]
-    extra = c2.multiselect("Also group by", candidates, key="credit_fair_extra", format_func=ui.label)
+    extra = c2.multiselect("Also group by", candidates, key="credit_fair_extra")
     rows = np.flatnonzero(scores.test) if which == "Held-out rows" else np.arange(ds.n_rows)
     approved = float(np.mean(scores.pd[rows] < cutoff))
     if approved == 0:
@@ -75,8 +75,7 @@ def export_tab(model: CreditModel, ds: Dataset, scores: Scores, cutoff: float, c
     limit = c2.number_input("At most", 1, 50_000, 2000, 500, key="credit_export_max")
     kind = c3.radio("Against", list(ui.REFERENCES), key="credit_export_reference")
     declined_only = st.toggle("Declined applicants only", value=True, key="credit_export_declined")
-    column = st.selectbox("Only where", ["(no further filter)", *ds.schema.categorical], key="credit_export_col",
-                          format_func=ui.label)
+    column = st.selectbox("Only where", ["(no further filter)", *ds.schema.categorical], key="credit_export_col")
     mask = None
     if column != "(no further filter)":
         values = st.multiselect(f"{ui.label(column)} is one of", sorted(ds.frame[column].dropna().astype(str).unique()),
@@ -95,7 +94,10 @@ def export_tab(model: CreditModel, ds: Dataset, scores: Scores, cutoff: float, c
     if saved and saved[0] == model.fingerprint:
         table = saved[1]
         st.caption(f"{count(len(table))} applicants, riskiest first.")
-        st.dataframe(table.head(50), hide_index=True, width="stretch")
+        st.dataframe(table.head(50), hide_index=True, width="stretch", column_config={
+            "pd": st.column_config.NumberColumn("PD", format="percent"),
+            **{f"reason_{k}_contribution": st.column_config.NumberColumn(f"Reason {k} contribution", format="%+.3f")
+               for k in range(1, 5)}})
         pseudonymise = st.toggle("Pseudonymise applicant ids", value=True, key="credit_export_pseudonymise",
                                  help="Keyed pseudonyms for files that leave the workspace; switch off only for the "
                                       "bank's own notice system, which needs the real ids.")

@@ -74,8 +74,7 @@ def global_tab(model: CreditModel, ds: Dataset, scores: Scores, cutoff: float) -
     shown = expl.to_probability(model.pd_from_margin) if unit == "probability" else expl
     ranked = list(expl.mean_abs().index)
     c1, c2 = st.columns([3, 1])
-    picked = c1.multiselect("Features in the global plots (empty: the most important)", ranked, key="credit_global_features",
-                            format_func=ui.label)
+    picked = c1.multiselect("Features in the global plots (empty: the most important)", ranked, key="credit_global_features")
     top = c2.slider("How many", 3, max(3, min(30, len(ranked))), min(15, len(ranked)), key="credit_global_top")
     a, b = st.columns([2, 3])
     a.plotly_chart(charts.importance(shown.mean_abs(), top, unit, picked or None), width="stretch", key="credit_fig_importance")
@@ -90,22 +89,22 @@ def global_tab(model: CreditModel, ds: Dataset, scores: Scores, cutoff: float) -
     elif view == "Decision plot":
         _decision(expl, sample.rows if not full else np.arange(ds.n_rows), ds, scores, cutoff)
     else:
-        _cohorts(expl, sample.rows if not full else np.arange(ds.n_rows), ds, scores, cutoff)
+        _cohorts(expl, sample.rows if not full else np.arange(ds.n_rows), ds, scores, cutoff, ranked[0] if ranked else None)
 
 
 def _dependence(expl, ranked: list[str]) -> None:
     c1, c2 = st.columns(2)
-    feature = c1.selectbox("Dependence plot for", ranked, key="credit_dep_feature", format_func=ui.label)
+    feature = c1.selectbox("Dependence plot for", ranked, key="credit_dep_feature")
     partner = charts.interaction_partner(expl, feature)
     colour_opts = ["auto (strongest interaction)", "none", *[f for f in ranked if f != feature]]
-    colour = c2.selectbox("Colour by", colour_opts, key="credit_dep_colour", format_func=ui.label)
+    colour = c2.selectbox("Colour by", colour_opts, key="credit_dep_colour")
     colour_by = partner if colour.startswith("auto") else (None if colour == "none" else colour)
     st.plotly_chart(charts.dependence(expl, feature, colour_by), width="stretch", key="credit_fig_dependence")
 
 
 def _pdp(model: CreditModel, ds: Dataset, ranked: list[str]) -> None:
     c1, c2, c3 = st.columns([2, 1, 1])
-    feature = c1.selectbox("Partial dependence of", ranked, key="credit_pdp_feature", format_func=ui.label)
+    feature = c1.selectbox("Partial dependence of", ranked, key="credit_pdp_feature")
     points = c2.slider("Grid points", 5, 40, 20, key="credit_pdp_points")
     ice = c3.slider("ICE curves", 0, 200, 50, 10, key="credit_pdp_ice")
     try:
@@ -139,7 +138,7 @@ def _interactions(model: CreditModel, ds: Dataset, rows: np.ndarray) -> None:
     b.caption(f"{count(len(iv.values))} applicants in {number(iv.seconds, 2)} s. Each row of the matrix adds up to the "
               "feature's SHAP value; the diagonal (main effects) is left out of the picture.")
     if len(pairs):
-        labels = [f"{ui.label(r.feature)} × {ui.label(r.partner)}" for r in pairs.itertuples()]
+        labels = [f"{r.feature} × {r.partner}" for r in pairs.itertuples()]
         k = st.selectbox("Pair", range(len(labels)), format_func=lambda i: labels[i], key="credit_int_pair")
         f, g = pairs.iloc[k]["feature"], pairs.iloc[k]["partner"]
         st.plotly_chart(local.interaction_scatter(iv.data[f], iv.pair(f, g), iv.data[g], f, g), width="stretch",
@@ -165,13 +164,14 @@ def _decision(expl, rows: np.ndarray, ds: Dataset, scores: Scores, cutoff: float
 def _filter(ds: Dataset, side: str, default: str | None) -> Filter:
     cols = [c for c in ds.features() if c in ds.frame.columns]
     col = st.selectbox(f"Cohort {side}: where", ["(all applicants)", *cols], key=f"credit_cohort_{side}_col",
-                       index=(cols.index(default) + 1) if default in cols else 0, format_func=ui.label)
+                       index=(cols.index(default) + 1) if default in cols else 0)
     if col == "(all applicants)":
         return Filter(label=f"{side}: all")
     s = ds.frame[col]
     if pd.api.types.is_numeric_dtype(s) and s.nunique() > 12:
         lo, hi = float(s.quantile(0.01)), float(s.quantile(0.99))
-        a, b = st.slider(f"{ui.label(col)} between", lo, hi, (lo, hi) if side == "A" else ((lo + hi) / 2, hi),
+        mid = float(s.median())
+        a, b = st.slider(f"{ui.label(col)} between", lo, hi, (lo, mid) if side == "A" else (mid, hi),
                          key=f"credit_cohort_{side}_range")
         return Filter(col, low=a, high=b, label=f"{side}: {col} {number(a)}–{number(b)}")
     levels = sorted(s.dropna().astype(str).unique())
@@ -180,12 +180,13 @@ def _filter(ds: Dataset, side: str, default: str | None) -> Filter:
     return Filter(col, tuple(vals), label=f"{side}: {col} in {', '.join(vals)}") if vals else Filter(label=f"{side}: all")
 
 
-def _cohorts(expl, rows: np.ndarray, ds: Dataset, scores: Scores, cutoff: float) -> None:
+def _cohorts(expl, rows: np.ndarray, ds: Dataset, scores: Scores, cutoff: float, default: str | None) -> None:
+    """Two cohorts side by side; by default the two ends of the most important feature."""
     left, right = st.columns(2)
     with left:
-        fa = _filter(ds, "A", ds.schema.semantics.get("product_type"))
+        fa = _filter(ds, "A", default)
     with right:
-        fb = _filter(ds, "B", ds.schema.semantics.get("product_type"))
+        fb = _filter(ds, "B", default)
     frame = ds.frame.iloc[rows]
     try:
         cmp = compare(expl, scores.pd[rows], scores.y[rows] if scores.y is not None else None, fa.mask(frame), fb.mask(frame),
@@ -195,6 +196,7 @@ def _cohorts(expl, rows: np.ndarray, ds: Dataset, scores: Scores, cutoff: float)
         return
     st.dataframe(cmp.summary, hide_index=True, width="stretch", column_config={
         "cohort": "Cohort", "n": st.column_config.NumberColumn("Applicants", format="localized"),
-        **{c: st.column_config.NumberColumn(c.replace("_", " ").capitalize(), format="percent")
-           for c in ("default_rate", "mean_pd", "approval_rate")}})
+        "default_rate": st.column_config.NumberColumn("Default rate", format="percent"),
+        "mean_pd": st.column_config.NumberColumn("Mean PD", format="percent"),
+        "approval_rate": st.column_config.NumberColumn("Approval rate", format="percent")})
     st.plotly_chart(local.cohort_drivers(cmp.drivers, cmp.names), width="stretch", key="credit_fig_cohorts")

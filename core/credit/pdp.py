@@ -19,6 +19,8 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from core.credit.actionability import band_order
+from core.credit.catalogue import entry
 from core.credit.trees import CompiledTrees, Tree, compile_booster
 from core.errors import InputError
 
@@ -43,8 +45,10 @@ def _compiled(model) -> CompiledTrees:
 
 def _grid(model, feature: str, values: np.ndarray, points: int) -> tuple[np.ndarray, list[object]]:
     if feature in model.encoder.categories:
-        levels = model.encoder.categories[feature]
-        return np.arange(len(levels), dtype=np.float64), list(levels)
+        levels = list(model.encoder.categories[feature])
+        order = [lv for lv in entry(feature).get("order", ()) if lv in levels] or list(band_order(levels))
+        ordered = order + [lv for lv in levels if lv not in order]
+        return np.array([levels.index(lv) for lv in ordered], dtype=np.float64), ordered
     ok = values[~np.isnan(values)]
     if not len(ok):
         raise InputError(f"'{feature}' has no value in these rows, so its partial dependence cannot be drawn.")

@@ -56,7 +56,8 @@ def _cell(column: str, v: object) -> str:
 
 def table(df: pd.DataFrame, labels: dict[str, str] | None = None) -> dict[str, Any]:
     labels = labels or {}
-    return {"columns": [labels.get(str(c), str(c)) for c in df.columns],
+    numeric = [bool(pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])) for c in df.columns]
+    return {"columns": [labels.get(str(c), str(c)) for c in df.columns], "numeric": numeric,
             "rows": [[_cell(str(c), v) for c, v in zip(df.columns, r, strict=True)] for r in df.itertuples(index=False)]}
 
 
