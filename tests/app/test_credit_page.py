@@ -256,3 +256,31 @@ def test_dataset_without_target_gets_a_message():
     assert not at.exception
     assert any("no target" in i.value for i in at.info)
     assert np.isfinite(len(at.info))
+
+
+def test_a_cutoff_that_declines_everyone_says_so_instead_of_empty_fairness_charts(trained):
+    """Bug: with everyone declined the fairness tab showed AIR nan on empty charts."""
+    _, model = trained
+    at = AppTest.from_file(PAGE, default_timeout=120).run()
+    at.slider(key=f"credit_cutoff_{model.fingerprint}").set_value(0.999).run()
+    assert any("Every applicant gets the same decision" in w.value for w in at.warning)
+
+    def fairness(fp: str) -> None:
+        import numpy as np
+
+        from core.credit.scores import score_dataset
+        from core.credit.store import load_model
+        from core.data.synthetic import generate_portfolio
+        from core.settings import get_settings
+        from dashboard.credit_fair_export_ui import fairness_tab
+
+        s = get_settings()
+        ds = generate_portfolio(s.default_rows, s.seed)
+        m = load_model(fp)
+        scores = score_dataset(m, ds)
+        fairness_tab(m, ds, scores, float(np.min(scores.pd)) * 0.5)  # below every PD: everyone declined
+
+    at = AppTest.from_function(fairness, args=(model.fingerprint,), default_timeout=120).run()
+    assert not at.exception
+    assert any("No applicant is approved" in w.value for w in at.warning)
+    assert not at.markdown or not any(md.value == "**age band**" for md in at.markdown)
