@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from core.credit.explain import Explanation
+from core.credit.reason_text import value_text
 from core.errors import InputError
 
 
@@ -51,7 +52,7 @@ class Filter:
             return "all applicants"
         if self.values:
             return f"{self.column} in {', '.join(self.values)}"
-        return f"{self.column} from {self.low:,.4g} to {self.high:,.4g}" if self.low is not None and self.high is not None \
+        return f"{self.column} from {value_text(self.low)} to {value_text(self.high)}" if self.low is not None and self.high is not None \
             else f"{self.column} filtered"
 
 

@@ -18,6 +18,7 @@ import pandas as pd
 
 from core.credit.metadata import FeatureProfile
 from core.credit.metrics import psi_label
+from core.credit.reason_text import value_text
 
 FLOOR = 1e-4  # empty bins count as this share, so the index stays finite
 
@@ -76,7 +77,7 @@ def feature_drift(feature: str, profile: FeatureProfile, column: np.ndarray) -> 
     """CSI of one feature: ``column`` is the scored data's native-matrix column (numbers or category codes)."""
     if profile.kind == "numeric":
         actual = _numeric_shares(column, profile.edges)
-        cuts = ["-inf", *[f"{e:,.4g}" for e in profile.edges], "inf"]
+        cuts = ["-inf", *[value_text(e) for e in profile.edges], "inf"]
         bins = [f"{lo} to {hi}" for lo, hi in zip(cuts[:-1], cuts[1:], strict=True)] + ["missing"]
     else:
         actual = _categorical_shares(column, len(profile.levels))

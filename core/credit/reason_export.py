@@ -78,3 +78,21 @@ def reason_table(records: list[ApplicantReasons]) -> pd.DataFrame:
 
 def _plain(v: object) -> object:
     return v.item() if isinstance(v, np.generic) else v
+
+
+def withheld_effects(model, expl) -> pd.DataFrame:
+    """Effects that are never reasons (protected, proxy, macro, geographic), over the explained rows.
+
+    For portfolio and scenario analysis (how much regional unemployment or house prices move the
+    book's risk), never for an applicant's notice: feature, its tags, mean contribution, mean
+    absolute contribution and the share of rows it raises (log-odds).
+    """
+    banned = not_reasons(model.meta.tags)
+    rows = []
+    for j, f in enumerate(expl.feature_names):
+        if f in banned:
+            v = expl.values[:, j]
+            rows.append({"feature": f, "tags": ", ".join(model.meta.tags.get(f, ())), "mean": float(v.mean()),
+                         "mean_abs": float(np.abs(v).mean()), "share_raising": float((v > 0).mean())})
+    return pd.DataFrame(rows, columns=["feature", "tags", "mean", "mean_abs", "share_raising"]).sort_values(
+        "mean_abs", ascending=False, ignore_index=True)

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from core.credit.explain import Explanation
+from core.credit.reason_text import value_text
 from core.errors import InputError
 
 
@@ -79,8 +80,8 @@ def validate_row(model, row: pd.DataFrame, allow_missing: set[str] | frozenset =
             lo, hi = ranges[f]
             if x < lo or x > hi:
                 clipped = min(max(x, lo), hi)
-                warnings.append(f"{f} = {x:,.4g} is outside the training range [{lo:,.4g}, {hi:,.4g}]; "
-                                f"it was clipped to {clipped:,.4g}.")
+                warnings.append(f"{f} = {value_text(x)} is outside the training range [{value_text(lo)}, "
+                                f"{value_text(hi)}]; it was clipped to {value_text(clipped)}.")
                 x = clipped
         row[f] = np.array([x], dtype=float)
     return row, warnings

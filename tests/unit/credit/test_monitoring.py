@@ -63,3 +63,11 @@ def test_reason_export_never_cites_protected_macro_or_geographic(model, portfoli
     everyone = export_reasons(model, portfolio, s, 0.15, declined_only=False, limit=50)
     assert {r.decision for r in everyone} <= {"declined", "approved"} and len(everyone) == 50
     assert np.isfinite([r.pd for r in everyone]).all()
+
+
+def test_withheld_effects_for_the_portfolio_and_scenarios(model, portfolio):
+    from core.credit.reason_export import withheld_effects
+
+    t = withheld_effects(model, model.explain(portfolio.frame.iloc[:500]))
+    assert set(t["feature"]) == {"region", "regional_unemployment", "policy_rate", "house_price_change"}
+    assert (t["mean_abs"] >= 0).all() and t["mean_abs"].is_monotonic_decreasing
