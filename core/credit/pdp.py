@@ -86,6 +86,62 @@ def _at(tree: Tree, column: int, x: np.ndarray, values: np.ndarray) -> np.ndarra
     return out
 
 
+def _leaf_sum(tree: Tree, decisions: dict[int, np.ndarray | bool], n: int) -> np.ndarray:
+    """Each row's leaf value from per-node decisions (True = left); a decision may be one bool for every row."""
+    out = np.zeros(n)
+    stack: list[tuple[int, np.ndarray | bool]] = [(0, True)]
+    while stack:
+        node, reach = stack.pop()
+        if tree.left[node] == -1:
+            out += float(tree.threshold[node]) * np.asarray(reach, dtype=np.float64)
+            continue
+        d = decisions[node]
+        stack.append((int(tree.left[node]), reach & d))
+        stack.append((int(tree.right[node]), reach & ~np.asarray(d)))
+    return out
+
+
+def _decisions(tree: Tree, x: np.ndarray, skip: int) -> dict[int, np.ndarray | bool]:
+    """Left-or-right of every row at every split of ``tree`` that is not on column ``skip``."""
+    out: dict[int, np.ndarray | bool] = {}
+    for node in np.flatnonzero(tree.left != -1):
+        f = int(tree.feature[node])
+        if f == skip:
+            continue
+        col = x[:, f]
+        if int(node) in tree.categories:
+            left = ~np.isin(col, tree.categories[int(node)])
+        else:
+            left = col < tree.threshold[node]
+        out[int(node)] = np.where(np.isnan(col), bool(tree.default_left[node]), left)
+    return out
+
+
+def _numeric_margins(trees: list[Tree], j: int, x: np.ndarray, grid: np.ndarray, base: np.ndarray) -> np.ndarray:
+    """(n, G) margins with column ``j`` set to each (ascending) grid value.
+
+    A tree's output is a step function of the feature with steps at its own thresholds: the margin
+    at the first grid value plus, at each grid value where a tree steps, that tree's change.
+    """
+    n = len(x)
+    start = base.copy()
+    steps = np.zeros((n, len(grid)))
+    own = x[:, j]
+    for t in trees:
+        fixed = _decisions(t, x, j)
+        j_nodes = [int(nd) for nd in np.flatnonzero((t.left != -1) & (t.feature == j))]
+        actual = {**fixed, **{nd: np.where(np.isnan(own), bool(t.default_left[nd]), own < t.threshold[nd])
+                              for nd in j_nodes}}
+        cuts = np.unique(t.threshold[j_nodes])
+        interval = np.searchsorted(cuts, grid, side="right")
+        firsts = np.flatnonzero(np.r_[True, np.diff(interval) != 0])  # grid positions where this tree steps
+        values = [_leaf_sum(t, {**fixed, **{nd: bool(grid[p] < t.threshold[nd]) for nd in j_nodes}}, n) for p in firsts]
+        start += values[0] - _leaf_sum(t, actual, n)
+        for k in range(1, len(firsts)):
+            steps[:, firsts[k]] += values[k] - values[k - 1]
+    return start[:, None] + np.cumsum(steps, axis=1)
+
+
 def partial_dependence(model, frame: pd.DataFrame, feature: str, points: int = 20, ice: int = 50,
                        seed: int = 0) -> PartialDependence:
     """PDP and ICE of ``feature`` over every row of ``frame``."""
@@ -97,13 +153,16 @@ def partial_dependence(model, frame: pd.DataFrame, feature: str, points: int = 2
     x_native = model.encoder.native_matrix(frame)
     j = model.feature_names.index(feature)
     grid, labels = _grid(model, feature, x_native[:, j], points)
-    x = model.encoder.matrix_to_input(x_native)
+    x = np.asfortranarray(model.encoder.matrix_to_input(x_native))  # column access per split
     compiled = _compiled(model)
     uses = [t for t in compiled.trees if j in t.features]
     base = model.predict_margin(frame)  # every tree, as the rows are
-    margins = np.repeat(base[:, None], len(grid), axis=1)
-    for t in uses:
-        margins += _tree_columns(t, j, x, grid.astype(np.float32)) - t.leaf_values(x)[:, None]
+    if feature in model.encoder.categories:
+        margins = np.repeat(base[:, None], len(grid), axis=1)
+        for t in uses:
+            margins += _tree_columns(t, j, x, grid.astype(np.float32)) - t.leaf_values(x)[:, None]
+    else:
+        margins = _numeric_margins(uses, j, x, grid.astype(np.float32), base)
     pd_grid = model.pd_from_margin(margins)
     rows = np.sort(np.random.default_rng(seed).choice(len(frame), min(ice, len(frame)), replace=False))
     return PartialDependence(feature, labels, pd_grid.mean(axis=0), pd_grid[rows], rows, x_native[rows, j],
