@@ -153,7 +153,8 @@ def bench_quality(backend_name: str, per_batch: int, gguf: str | None, device: s
                   segments: int = len(SEGMENTS), tag: str = "", backend=None):
     from core.copy.backends.template import TemplateBackend
     from core.copy.catalogue import get_catalogue
-    from core.copy.generate import CopyRequest, distinct_n, generate_copy
+    from core.copy.generate import CopyRequest, generate_copy
+    from core.copy.ranking import distinct_n
 
     cat = get_catalogue()
     if backend is None:  # not already loaded by the throughput part
@@ -165,7 +166,7 @@ def bench_quality(backend_name: str, per_batch: int, gguf: str | None, device: s
     product_ids = products or list(cat.products)
     segs = SEGMENTS[:segments]
     for channel in channels or list(cat.channels):
-        cand = passed = raw_ok = kept = 0
+        cand = passed = raw_ok = kept = grounded = usable = 0
         d2, d2_raw, lengths, budgets, secs, toks = [], [], [], [], 0.0, 0
         pooled: list[str] = []
         for pid in product_ids:
@@ -179,6 +180,8 @@ def bench_quality(backend_name: str, per_batch: int, gguf: str | None, device: s
                 cand += st["candidates"]
                 passed += st["passed_after_fixes"]
                 raw_ok += st["passed_raw"]
+                grounded += st.get("grounded", 0)
+                usable += st.get("usable", 0)
                 kept += st["kept"]
                 secs += st["generation_seconds"]
                 toks += st["tokens"]
@@ -191,7 +194,9 @@ def bench_quality(backend_name: str, per_batch: int, gguf: str | None, device: s
                     budgets.append(v.budget)
                 for v in (batch.variants[:1] + batch.blocked[:1]):
                     sample = {"channel": channel, "product": pid, "segment": seg.name, "tone": tone,
-                                    "passed": v.passed, "raw": v.raw, "final": v.final_text,
+                              "passed": v.passed and bool(v.usability.get("usable", True)), "outcome": v.outcome,
+                              "score": v.score, "usability": v.usability.get("reasons", []), "plan": v.plan,
+                              "raw": v.raw, "final": v.final_text,
                                     "blocked_by": [f"{f['rule_id']}: {f['title']} ({f['matched']})"
                                                    for f in v.findings if f["action"] == "block"],
                                     "auto_fixes": v.auto_fixes}
@@ -202,6 +207,8 @@ def bench_quality(backend_name: str, per_batch: int, gguf: str | None, device: s
             "backend": backend.name, "channel": channel, "batches": len(product_ids) * len(segs),
             "candidates": cand, "pass_after_fixes": round(passed / cand, 3) if cand else None,
             "pass_raw_untouched": round(raw_ok / cand, 3) if cand else None, "kept": kept,
+            "grounded_rate": round(grounded / cand, 3) if cand else None,
+            "usable_rate": round(usable / cand, 3) if cand else None,
             "distinct2_kept": round(statistics.mean(d2), 3) if d2 else None,
             "distinct2_raw": round(statistics.mean(d2_raw), 3) if d2_raw else None,
             "distinct2_pooled_kept": round(distinct_n(pooled), 3) if pooled else None,
@@ -218,10 +225,12 @@ def bench_quality(backend_name: str, per_batch: int, gguf: str | None, device: s
          candidates=sum(r["candidates"] for r in rows),
          candidates_per_s_all=round(sum(r["candidates"] for r in rows) / (time.perf_counter() - started), 1))
     OUT.mkdir(parents=True, exist_ok=True)
-    good = [s for s in samples if s["passed"]][: dump]
-    bad = [s for s in samples if not s["passed"]][: dump]
+    good = sorted([s for s in samples if s["passed"]], key=lambda s: -s["score"])[: dump]
+    bad = sorted([s for s in samples if not s["passed"]], key=lambda s: s["score"])[: dump]
+    worst_kept = sorted([s for s in samples if s["passed"]], key=lambda s: s["score"])[: dump]
     path = OUT / f"copy_samples_{backend.name}{tag}.json"
-    path.write_text(json.dumps({"good": good, "bad": bad, "table": rows}, ensure_ascii=False, indent=2))
+    path.write_text(json.dumps({"best_kept": good, "worst_kept": worst_kept, "set_aside": bad, "table": rows},
+                               ensure_ascii=False, indent=2))
     emit("copy_quality_samples", path=str(path), good=len(good), bad=len(bad))
     return backend
 

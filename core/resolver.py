@@ -45,7 +45,7 @@ class Family:
 # kind -> families, most preferred first (generators: each family of generator has its own artifact)
 FAMILIES: dict[str, tuple[Family, ...]] = {
     CREDIT: (Family("credit_model", "credit_model", "credit"),),
-    GENERATOR: (Family("scenario_vae", "scenario_vae", "vae"),),
+    GENERATOR: (Family("scenario_vae", "scenario_vae", "vae"), Family("scenario_gan", "scenario_gan", "gan")),
     SEGMENTATION: (Family("segmentation", None, "segmentation"),),
 }
 
@@ -140,9 +140,9 @@ def generator(dataset: Dataset | DatasetRef, family: str | None = None) -> Any:
     fp = current(GENERATOR, dataset, family)
     if fp is None:
         return None
-    from core.scenarios.service import load_vae
+    from core.scenarios.generators import load_generator
 
-    return load_vae(fp)
+    return load_generator(fp, family)
 
 
 def segmentation(dataset: Dataset | DatasetRef) -> str | None:

@@ -25,7 +25,9 @@ def loss_distribution(base: np.ndarray, stress: np.ndarray, summary_base: dict, 
         fig.add_annotation(x=s["var_999"], y=1, yref="paper", text=f"VaR 99.9% {label}", showarrow=False,
                            font=dict(size=10, color=colour), textangle=-90, xanchor="right", yanchor="top")
     fig.update_layout(barmode="overlay", template=TEMPLATE, title=title, height=360, margin=MARGIN,
-                      xaxis_title="loss (currency of EAD)", yaxis_title="share of draws", legend=dict(orientation="h", y=1.1))
+                      xaxis=dict(title="loss (currency of EAD)", tickformat=",.0f"), yaxis=dict(title="share of draws",
+                                                                                          tickformat=".1%"),
+                      legend=dict(orientation="h", y=1.1))
     return fig
 
 
@@ -34,7 +36,8 @@ def by_group_bars(frame: pd.DataFrame, group: str, title: str) -> go.Figure:
     long["side"] = long["side"].map({"el_base": "baseline", "el_stress": "stressed"})
     fig = px.bar(long, x="expected loss", y=group, color="side", barmode="group", orientation="h", template=TEMPLATE,
                  color_discrete_map={"baseline": BASE, "stressed": STRESS}, title=title)
-    fig.update_layout(height=max(260, 60 * len(frame) + 80), margin=MARGIN, yaxis_title=None, legend=dict(orientation="h", y=1.1))
+    fig.update_layout(height=max(260, 60 * len(frame) + 80), margin=MARGIN, yaxis_title=None, legend=dict(orientation="h", y=1.1),
+                      xaxis_tickformat=",.0f")
     return fig
 
 
@@ -50,22 +53,61 @@ def shap_delta(frame: pd.DataFrame, top: int = 12) -> go.Figure:
     return fig
 
 
-def pd_shift(pd_base: np.ndarray, pd_stress: np.ndarray, max_points: int = 50_000) -> go.Figure:
+def pd_shift(pd_base: np.ndarray, pd_stress: np.ndarray, max_points: int = 200_000) -> go.Figure:
+    """PD per customer, baseline and stressed, on log-spaced bins (PDs span several orders of magnitude)."""
+    both = np.concatenate([pd_base[:max_points], pd_stress[:max_points]])
+    lo = max(float(np.quantile(both, 0.001)), 1e-5)
+    edges = np.geomspace(lo, 1.0, 41)
     fig = go.Figure()
     for name, x, colour in (("baseline", pd_base, BASE), ("stressed", pd_stress, STRESS)):
-        fig.add_trace(go.Histogram(x=x[:max_points], name=name, marker_color=colour, opacity=0.55, nbinsx=80,
-                                   histnorm="probability"))
+        counts, _ = np.histogram(np.clip(x[:max_points], lo, 1.0), edges)
+        share = counts / max(1, counts.sum())
+        centres = np.sqrt(edges[:-1] * edges[1:])
+        fig.add_trace(go.Bar(x=centres, y=share, width=np.diff(edges), name=name, marker_color=colour, opacity=0.55,
+                             customdata=np.c_[edges[:-1], edges[1:]],
+                             hovertemplate="PD %{customdata[0]:.2%} to %{customdata[1]:.2%}: %{y:.1%} of customers"
+                                           "<extra>" + name + "</extra>"))
+    ticks = [t for t in (1e-4, 1e-3, 0.01, 0.03, 0.1, 0.3, 1.0) if t >= lo * 0.8]
     fig.update_layout(barmode="overlay", template=TEMPLATE, title="PD per customer", height=320, margin=MARGIN,
-                      xaxis_title="PD", xaxis_type="log", legend=dict(orientation="h", y=1.1))
+                      xaxis=dict(type="log", title="12-month PD", tickvals=ticks, ticktext=[f"{t:.2%}".rstrip("0").rstrip(".")
+                                                                                             for t in ticks]),
+                      yaxis=dict(title="share of customers", tickformat=".0%"), legend=dict(orientation="h", y=1.1))
     return fig
 
 
 def compare_scenarios(table: pd.DataFrame) -> go.Figure:
     long = table.melt(id_vars=["scenario"], value_vars=["expected_loss", "var_99", "es_99", "var_999"], var_name="measure",
                       value_name="loss")
+    long["measure"] = long["measure"].map({"expected_loss": "expected loss", "var_99": "VaR 99%", "es_99": "ES 99%",
+                                           "var_999": "VaR 99.9%"})
     fig = px.bar(long, x="scenario", y="loss", color="measure", barmode="group", template=TEMPLATE,
                  title="Scenarios side by side", color_discrete_sequence=px.colors.qualitative.Safe)
-    fig.update_layout(height=360, margin=MARGIN, legend=dict(orientation="h", y=1.12))
+    fig.update_layout(height=360, margin=MARGIN, legend=dict(orientation="h", y=1.12), yaxis_tickformat=",.0f")
+    return fig
+
+
+def satellite_effects(table: pd.DataFrame) -> go.Figure:
+    """Each macro driver's satellite coefficient with its 95% interval (log-odds per driver unit)."""
+    t = table.iloc[::-1]
+    fig = go.Figure(go.Scatter(x=t["log_odds_per_unit"], y=[f"{d} (per {u})" for d, u in zip(t["driver"], t["unit"], strict=True)],
+                               mode="markers", marker=dict(size=10, color=STRESS),
+                               error_x=dict(type="data", symmetric=False, array=t["ci95_high"] - t["log_odds_per_unit"],
+                                            arrayminus=t["log_odds_per_unit"] - t["ci95_low"]),
+                               hovertemplate="%{y}: %{x:.4f} log-odds<extra></extra>"))
+    fig.add_vline(x=0, line_color="#999", line_dash="dot")
+    fig.update_layout(template=TEMPLATE, height=80 + 45 * len(t), margin=MARGIN, xaxis_title="log-odds per unit (95% interval)",
+                      title="Satellite model: macro effects on the 12-month default odds")
+    return fig
+
+
+def lift_bars(lift: dict) -> go.Figure:
+    labels = ["all customers", "customers not yet behind"]
+    model = [lift.get("top_decile_rate_model"), lift.get("current_accounts_top_decile_rate_model")]
+    current = [lift.get("top_decile_rate_current_pd"), lift.get("current_accounts_top_decile_rate_current_pd")]
+    fig = go.Figure([go.Bar(x=labels, y=current, name="top 10% by current PD", marker_color=BASE),
+                     go.Bar(x=labels, y=model, name="top 10% by early warning", marker_color=STRESS)])
+    fig.update_layout(template=TEMPLATE, barmode="group", height=300, margin=MARGIN, yaxis_tickformat=".0%",
+                      title="Who deteriorated next quarter (out-of-time test)", legend=dict(orientation="h", y=1.15))
     return fig
 
 

@@ -1,83 +1,86 @@
-"""Risk-scenarios widgets: credit model and generator panels, scenario controls, result tabs.
+"""Risk-scenarios widgets: the credit model and generator panels, the scenario controls, the headline.
 
-Heavy objects are cached per fingerprint with ``st.cache_resource`` (shared, never mutated): the
-scenario engine (which itself keeps the baseline), each scenario result, the fidelity report and
-the early-warning scores. Moving a slider therefore recomputes only the stressed side.
+Heavy objects are cached with ``st.cache_resource`` on fingerprints (shared, never mutated): the
+engine (which keeps its baseline), each run (per scenario and settings, so the compare tab never
+re-runs a preset the analyst already saw), the fidelity reports and early warning. Generator
+training runs in a background thread with a :class:`~core.progress.CancelToken` behind the Stop
+button; the page stays usable and a fragment shows its progress.
 """
 
 from __future__ import annotations
 
 import json
+import threading
+import time
+from dataclasses import dataclass, field
 
-import numpy as np
-import pandas as pd
 import streamlit as st
 
+from core import resolver
 from core.data import Dataset
 from core.errors import StudioError
-from core.scenarios import service as svc
-from core.scenarios.generator import TabularVAE, VAEParams
+from core.formatting import count, money, number, pct, plain
+from core.progress import Cancelled, CancelToken
+from core.scenarios.engine import ScenarioEngine
+from core.scenarios.generator import VAEParams
+from core.scenarios.generators import load_generator, stored_generators, train_or_load_generator
 from core.scenarios.presets import Presets, Scenario
+from core.scenarios.results import ScenarioParams, ScenarioResult
 from dashboard import scenarios_charts as charts
-from dashboard import state
 from dashboard.shell import show_error
 
-VAE_FP = "scen_vae_fp"  # session key: the generator picked for the current dataset
 PAGE_EPOCHS = 20
 HIDDEN_CHOICES = [128, 192, 256, 512]
+CUSTOM = "custom"
+_JOBS: dict[str, TrainingJob] = {}
+_JOBS_LOCK = threading.Lock()
 
 
-def _money(x: float) -> str:
-    a = abs(x)
-    for div, unit in ((1e9, "bn"), (1e6, "m"), (1e3, "k")):
-        if a >= div:
-            return f"{x / div:,.2f}{unit}"
-    return f"{x:,.2f}"
+def current_user():
+    try:
+        from dashboard.auth import current_user as user  # the signed-in analyst (security module)
 
+        return user()
+    except ImportError:
+        from core.auth import LOCAL_USER
 
-# ---- cached core calls --------------------------------------------------------------------------
-@st.cache_resource(show_spinner="Preparing the scenario engine...", max_entries=4)
-def cached_engine(_ds: Dataset, _vae: TabularVAE, _model, ds_fp: str, vae_fp: str, model_fp: str) -> svc.ScenarioEngine:
-    return svc.ScenarioEngine(_ds, _vae, _model)
-
-
-@st.cache_resource(show_spinner="Running the scenario...", max_entries=32)
-def cached_run(_engine: svc.ScenarioEngine, engine_key: str, scenario_json: str, params_json: str) -> svc.ScenarioResult:
-    return _engine.run(Scenario.from_dict(json.loads(scenario_json)), svc.ScenarioParams.from_dict(json.loads(params_json)))
-
-
-@st.cache_resource(show_spinner="Comparing generated rows with the real ones...", max_entries=4)
-def cached_fidelity(_vae: TabularVAE, _ds: Dataset, vae_fp: str, ds_fp: str, n: int, seed: int):
-    from core.scenarios.fidelity import fidelity_report
-    from core.scenarios.trainer import holdout_rows
-
-    real = _ds.frame[_vae.columns]
-    hold = holdout_rows(len(real), _vae.params.valid_share, _vae.params.seed)
-    train_rows = real.drop(real.index[hold])
-    syn = _vae.sample(min(n, len(real)), seed=seed)
-    cats = [c for c in _vae.columns if c in set(_ds.schema.categorical) or c == _ds.schema.target]
-    report = fidelity_report(train_rows, syn, cats, target=_ds.schema.target, positive=_ds.schema.positive_label,
-                             real_holdout=real.iloc[hold], max_rows=n, seed=seed)
-    return report, syn
-
-
-@st.cache_resource(show_spinner="Scoring every customer for early warning...", max_entries=4)
-def cached_early_warning(_vae: TabularVAE, _ds: Dataset, vae_fp: str, ds_fp: str, top: int):
-    from core.scenarios.early_warning import early_warning
-
-    return early_warning(_vae, _ds, top=top)
+        return LOCAL_USER
 
 
 def _key(obj) -> str:
     return json.dumps(obj, sort_keys=True, default=str)
 
 
-# ---- the credit model ----------------------------------------------------------------------------
-def credit_model(ds: Dataset):
-    """The session's credit model for this dataset, else the newest stored one, else None."""
-    from dashboard.credit_ui import current_model
+# ---- cached core calls --------------------------------------------------------------------------
+@st.cache_resource(show_spinner="Preparing the scenario engine (estimating the satellite model)...", max_entries=4)
+def cached_engine(_ds: Dataset, _gen, _model, ds_fp: str, gen_fp: str, model_fp: str) -> ScenarioEngine:
+    return ScenarioEngine(_ds, _gen, _model)
 
-    return current_model(ds)
+
+@st.cache_resource(show_spinner="Running the scenario...", max_entries=48)
+def cached_run(_engine: ScenarioEngine, engine_key: str, scenario_json: str, params_json: str) -> ScenarioResult:
+    return _engine.run(Scenario.from_dict(json.loads(scenario_json)), ScenarioParams.from_dict(json.loads(params_json)))
+
+
+@st.cache_resource(show_spinner="Measuring each driver's effect on this book...", max_entries=4)
+def cached_effects(_engine: ScenarioEngine, engine_key: str):
+    from core.scenarios.sensitivity import driver_effects
+
+    return driver_effects(_engine)
+
+
+def engine_key(engine: ScenarioEngine) -> str:
+    return _key(engine.fingerprints)
+
+
+def run(engine: ScenarioEngine, scenario: Scenario, params: ScenarioParams) -> ScenarioResult:
+    return cached_run(engine, engine_key(engine), _key(scenario.to_dict()), _key(params.to_dict()))
+
+
+# ---- the credit model ------------------------------------------------------------------------
+def credit_model(ds: Dataset):
+    """The current credit model of this dataset (the resolver's answer, the same as the credit page's)."""
+    return resolver.credit_model(ds)
 
 
 def no_credit_model(ds: Dataset) -> None:
@@ -85,124 +88,215 @@ def no_credit_model(ds: Dataset) -> None:
             "**Credit explanation** page (to choose its settings), or train one with default settings here.",
             icon=":material/model_training:")
     if st.button("Train a credit model with default settings", key="scen_train_credit", icon=":material/play_arrow:"):
-        try:
-            from core.credit.service import CreditParams, train_or_load
-        except ImportError:
-            st.error("The credit module is not available in this installation.")
-            return
+        from core.scenarios.scorer import ensure_credit_model
+
         bar = st.progress(0.0, text="Starting")
         try:
-            model = train_or_load(ds, CreditParams(), progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m))
-            state.put(state.CREDIT_MODEL_FP, model.fingerprint)
+            ensure_credit_model(ds, current_user(), progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m))
             st.rerun()
         except StudioError as exc:
             bar.empty()
             show_error(exc, "Training the credit model failed")
 
 
-# ---- the generator ------------------------------------------------------------------------------
-def current_vae(ds: Dataset) -> TabularVAE | None:
-    fp = state.get(VAE_FP)
-    if fp:
+# ---- the generator: background training with a stop button ---------------------------------------
+@dataclass
+class TrainingJob:
+    params: VAEParams
+    family: str
+    token: CancelToken = field(default_factory=CancelToken)
+    fraction: float = 0.0
+    message: str = "Starting"
+    started: float = field(default_factory=time.time)
+    done: bool = False
+    fingerprint: str | None = None
+    error: str | None = None
+
+
+def _job_key(ds: Dataset) -> str:
+    return f"{ds.fingerprint}:{st.session_state.get('scen_session', id(st.session_state))}"
+
+
+def _start(ds: Dataset, params: VAEParams, family: str) -> None:
+    job = TrainingJob(params, family)
+    user = current_user()
+
+    def work() -> None:
+        def progress(fraction: float, message: str) -> None:
+            job.fraction, job.message = min(max(fraction, 0.0), 1.0), message
+
         try:
-            vae = svc.load_vae(fp)
-            meta_ok = getattr(vae, "fingerprint", None) == fp
-            if meta_ok and fp in {m["fingerprint"] for m in _vae_artifacts(ds)}:
-                return vae
-        except StudioError:
-            pass
-        state.pop(VAE_FP)
-    vae = svc.latest_vae(ds)
-    if vae is not None:
-        state.put(VAE_FP, vae.fingerprint)
-    return vae
+            if family == "gan":
+                from core.scenarios.gan import GANParams
+
+                fit_params = GANParams(seed=params.seed)
+            else:
+                fit_params = params
+            gen = train_or_load_generator(ds, fit_params, family, progress=progress, cancel=job.token, user=user)
+            resolver.choose(resolver.GENERATOR, ds, gen.fingerprint, user)
+            job.fingerprint = gen.fingerprint
+        except Cancelled as exc:
+            job.error = exc.message
+        except StudioError as exc:
+            job.error = f"{exc.message} {exc.hint}".strip()
+        except Exception as exc:  # the boundary of a background job: a sentence, never a traceback
+            job.error = f"Training failed ({type(exc).__name__}: {exc}). Nothing was saved."
+        finally:
+            job.done = True
+
+    with _JOBS_LOCK:
+        _JOBS[_job_key(ds)] = job
+    threading.Thread(target=work, name="scenario-generator-training", daemon=True).start()
 
 
-def _vae_artifacts(ds: Dataset) -> list[dict]:
-    from core.runtime.registry import get_registry
+@st.fragment(run_every=1.0)
+def _training_status(ds: Dataset) -> None:
+    job = _JOBS.get(_job_key(ds))
+    if job is None:
+        return
+    if job.done:
+        with _JOBS_LOCK:
+            _JOBS.pop(_job_key(ds), None)
+        if job.error:
+            st.warning(plain(job.error), icon=":material/stop_circle:")
+        else:
+            st.rerun(scope="app")
+        return
+    elapsed = time.time() - job.started
+    st.progress(job.fraction, text=f"{job.message} · running {elapsed:,.0f} s")
+    if st.button("Stop training", key="scen_stop", icon=":material/stop_circle:"):
+        job.token.cancel()
+        st.caption("Stopping after the current epoch; nothing will be saved.")
 
-    return [m for m in get_registry().list_artifacts(svc.VAE_ARTIFACT) if m.get("dataset_fingerprint") == ds.fingerprint]
+
+def current_generator(ds: Dataset):
+    """The dataset's current generator (:func:`core.resolver.generator`), or ``None``."""
+    return resolver.generator(ds)
 
 
-def generator_panel(ds: Dataset, vae: TabularVAE | None) -> TabularVAE | None:
-    """Training settings, the train button with a live loss, and the training curve."""
-    with st.expander("Scenario generator (conditional VAE)", expanded=vae is None, icon=":material/neurology:"):
-        st.caption("A VAE with arbitrary conditioning (VAEAC) learns the joint distribution of the features. It redraws "
-                   "the columns that respond to a stress given the shocked drivers and everything else about each customer.")
-        c = st.columns(5)
-        epochs = c[0].number_input("Max epochs", 1, 500, PAGE_EPOCHS, key="scen_epochs",
+def generator_panel(ds: Dataset, gen):
+    """Training settings, the train button, progress with a stop button, stored generators, the training curve."""
+    training = _job_key(ds) in _JOBS
+    with st.expander("Scenario generator", expanded=gen is None or training, icon=":material/neurology:"):
+        st.caption("A conditional generator learns the book's joint distribution from its history (every customer-quarter "
+                   "over the cycle when there is one). Under a stress it moves the columns that respond to the economy, "
+                   "customer by customer.")
+        c = st.columns(6)
+        family = c[0].selectbox("Generator", ["vae", "gan"], key="scen_family",
+                                format_func=lambda f: {"vae": "VAE (arbitrary conditioning)", "gan": "conditional GAN"}[f])
+        epochs = c[1].number_input("Max epochs", 1, 500, PAGE_EPOCHS, key="scen_epochs",
                                    help="Training stops earlier when the validation loss stops improving.")
-        latent = c[1].selectbox("Latent size", [8, 16, 32], index=1, key="scen_latent")
-        hidden = c[2].selectbox("Hidden units", HIDDEN_CHOICES, index=HIDDEN_CHOICES.index(VAEParams.hidden), key="scen_hidden")
-        lr = c[3].number_input("Learning rate", 1e-4, 1e-1, VAEParams.lr, 5e-4, format="%.4f", key="scen_lr")
-        seed = c[4].number_input("Seed", 0, 2**31 - 1, 42, key="scen_vae_seed")
+        latent = c[2].selectbox("Latent size", [8, 16, 32], index=1, key="scen_latent")
+        hidden = c[3].selectbox("Hidden units", HIDDEN_CHOICES, index=HIDDEN_CHOICES.index(VAEParams.hidden), key="scen_hidden")
+        lr = c[4].number_input("Learning rate", 1e-4, 1e-1, VAEParams.lr, 5e-4, format="%.4f", key="scen_lr")
+        seed = c[5].number_input("Seed", 0, 2**31 - 1, 42, key="scen_vae_seed")
         params = VAEParams(epochs=int(epochs), latent_dim=int(latent), hidden=int(hidden), lr=float(lr), seed=int(seed))
-        if st.button("Train generator", key="scen_train_vae", type="primary", icon=":material/play_arrow:"):
-            bar = st.progress(0.0, text="Starting")
-
-            def progress(epoch: int, total: int, train: float, valid: float) -> None:
-                bar.progress(epoch / total, text=f"Epoch {epoch}/{total} · loss {train:.3f} (validation {valid:.3f})")
-
-            try:
-                vae = svc.train_or_load_vae(ds, params, progress)
-                state.put(VAE_FP, vae.fingerprint)
-                h = vae.history_
-                bar.progress(1.0, text=f"Generator {vae.fingerprint} ready: {len(h.train_loss)} epochs in {h.seconds:.1f} s"
-                                       + (" (stopped early)" if h.stopped_early else ""))
-            except StudioError as exc:
-                bar.empty()
-                show_error(exc, "Training the generator failed")
-        stored = _vae_artifacts(ds)
+        if not training and st.button("Train generator", key="scen_train_vae", type="primary", icon=":material/play_arrow:"):
+            _start(ds, params, family)
+            training = True
+        if training:
+            _training_status(ds)
+        stored = stored_generators(ds)
         if len(stored) > 1:
-            labels = {f"{m['fingerprint']} · {m['params']['epochs']} epochs, latent {m['params']['latent_dim']}": m["fingerprint"]
+            labels = {f"{m['family'].upper()} {m['fingerprint']} · trained on {m.get('trained_on', 'the book')}": m["fingerprint"]
                       for m in stored}
-            pick = st.selectbox("Stored generators for this dataset", list(labels), key="scen_vae_stored")
-            if st.button("Use this generator", key="scen_vae_load"):
-                state.put(VAE_FP, labels[pick])
-                vae = svc.load_vae(labels[pick])
-        if vae is not None:
-            h = vae.history_
+            pick = st.selectbox("Stored generators for this dataset", list(labels), key="scen_gen_stored")
+            if st.button("Use this generator", key="scen_gen_load"):
+                try:
+                    resolver.choose(resolver.GENERATOR, ds, labels[pick], current_user())
+                    gen = load_generator(labels[pick])
+                except StudioError as exc:
+                    show_error(exc, "Loading the generator failed")
+        if gen is not None:
+            h = gen.history_
             if h.train_loss:
                 st.plotly_chart(charts.training_curve(h.train_loss, h.valid_loss, h.best_epoch), width="stretch",
                                 key="scen_train_curve")
-            st.caption(f"Generator `{getattr(vae, 'fingerprint', '-')}` on {len(vae.columns)} columns · trained on "
-                       f"{h.device} in {h.seconds:.1f} s · best epoch {h.best_epoch}.")
-    return vae
+            st.caption(f"{gen.family.upper()} `{gen.fingerprint}` on {count(len(gen.columns))} columns · trained on "
+                       f"{h.device} in {number(h.seconds, 1)} s · best epoch {h.best_epoch}"
+                       + (" (stopped early)" if h.stopped_early else "") + ".")
+    return gen
 
 
-# ---- scenario controls ----------------------------------------------------------------------------
+# ---- scenario controls -------------------------------------------------------------------------
 def _apply_preset(presets: Presets) -> None:
-    s = presets.scenario(st.session_state["scen_preset"])
+    key = st.session_state["scen_preset"]
+    if key == CUSTOM:
+        return
+    s = presets.scenario(key)
     for k in presets.drivers:
         st.session_state[f"scen_shock_{k}"] = float(s.shocks.get(k, 0.0))
     st.session_state["scen_lgd_addon"] = float(s.lgd_downturn_addon)
 
 
-def scenario_controls(engine: svc.ScenarioEngine) -> tuple[Scenario, svc.ScenarioParams]:
+def _sliders_moved(presets: Presets) -> None:
+    shocks = {k: float(st.session_state.get(f"scen_shock_{k}", 0.0)) for k in presets.drivers}
+    match = presets.match(shocks, float(st.session_state.get("scen_lgd_addon", 0.0)))
+    st.session_state["scen_preset"] = match.key if match else CUSTOM
+
+
+def restore(scenario: Scenario, params: ScenarioParams) -> None:
+    """Put a reopened run's scenario and settings back into the widgets (applied on the next run)."""
+    st.session_state["scen_pending_restore"] = (scenario.to_dict(), params.to_dict())
+
+
+def _apply_restore(presets: Presets) -> None:
+    pending = st.session_state.pop("scen_pending_restore", None)
+    if not pending:
+        return
+    sc, pa = Scenario.from_dict(pending[0]), ScenarioParams.from_dict(pending[1])
+    for k in presets.drivers:
+        st.session_state[f"scen_shock_{k}"] = float(sc.shocks.get(k, 0.0))
+    st.session_state["scen_lgd_addon"] = float(sc.lgd_downturn_addon)
+    match = presets.match(sc.shocks, sc.lgd_downturn_addon)
+    st.session_state["scen_preset"] = match.key if match else CUSTOM
+    st.session_state["scen_mode"] = pa.mode
+    st.session_state["scen_draws"] = pa.n_draws
+    st.session_state["scen_seed"] = pa.seed
+    if pa.n_rows:
+        st.session_state["scen_rows"] = pa.n_rows
+    if pa.dependents is not None:
+        st.session_state["scen_dependents"] = list(pa.dependents)
+
+
+def scenario_controls(engine: ScenarioEngine) -> tuple[Scenario, ScenarioParams]:
     presets = engine.presets
+    _apply_restore(presets)
     if "scen_preset" not in st.session_state:
         st.session_state["scen_preset"] = "severely_adverse"
         _apply_preset(presets)
+    options = [s.key for s in presets.by_severity()] + [CUSTOM]
     left, right = st.columns([2, 3])
     with left:
-        key = st.selectbox("Scenario", list(presets.scenarios), format_func=lambda k: presets.scenarios[k].name,
-                           key="scen_preset", on_change=_apply_preset, args=(presets,))
-        preset = presets.scenario(key)
-        st.caption(preset.description)
-        with st.popover("Sources", icon=":material/menu_book:"):
-            for s in preset.sources:
-                st.markdown(f"- **{s['title']}**" + (f" ([link]({s['url']}))" if s.get("url") else "") + f": {s['note']}")
+        key = st.selectbox("Scenario", options, key="scen_preset", on_change=_apply_preset, args=(presets,),
+                           format_func=lambda k: "Custom (set by the sliders)" if k == CUSTOM else presets.scenarios[k].name,
+                           help="Presets are listed from the mildest to the harshest, as their descriptions say. "
+                                "Moving a slider makes the scenario a custom one.")
+        preset = presets.scenarios.get(key)
+        if preset is not None:
+            st.caption(plain(preset.description))
+            with st.popover("Sources", icon=":material/menu_book:"):
+                for s in preset.sources:
+                    st.markdown(f"- **{plain(s['title'])}**" + (f" ([link]({s['url']}))" if s.get("url") else "")
+                                + f": {plain(s['note'])}")
+    effects = _effects(engine)
     with right:
         shocks = {}
         cols = st.columns(3)
+        from core.scenarios.sensitivity import help_text
+
         for i, (k, d) in enumerate(presets.drivers.items()):
             b = engine.bindings[k]
+            note = f"Column: {b.column or 'none in this data'} · channel: {b.channel}. {d.overlay_note}"
             shocks[k] = cols[i % 3].slider(d.label_with_unit(), d.min, d.max, step=d.step, key=f"scen_shock_{k}",
-                                           help=f"Column: {b.column or 'none in this data'} · channel: {b.channel}. {d.overlay_note}")
-        addon = cols[len(presets.drivers) % 3].slider("LGD downturn add-on", 0.0, 0.3, step=0.01, key="scen_lgd_addon")
-    same = all(abs(shocks[k] - preset.shocks.get(k, 0.0)) < 1e-9 for k in shocks) and abs(addon - preset.lgd_downturn_addon) < 1e-9
-    scenario = preset if same else presets.custom(shocks, addon, name=f"Custom (from {preset.name})")
-
+                                           on_change=_sliders_moved, args=(presets,),
+                                           help=help_text(effects, k, note) if effects is not None else note)
+        addon = cols[len(presets.drivers) % 3].slider("LGD downturn add-on", 0.0, 0.3, step=0.01, key="scen_lgd_addon",
+                                                      on_change=_sliders_moved, args=(presets,))
+    match = presets.match(shocks, addon)
+    scenario = match or presets.custom(shocks, addon, name="Custom")
+    if key == CUSTOM:
+        st.caption(f"Custom scenario: {plain(scenario.description)}")
     with st.expander("Run settings", icon=":material/settings:"):
         c = st.columns(4)
         mode = c[0].radio("Portfolio", ["stress", "generate"], key="scen_mode", horizontal=True,
@@ -211,193 +305,45 @@ def scenario_controls(engine: svc.ScenarioEngine) -> tuple[Scenario, svc.Scenari
                                    disabled=mode == "stress")
         draws = c[2].select_slider("Monte Carlo draws", [1_000, 5_000, 10_000, 50_000, 100_000], 10_000, key="scen_draws")
         seed = c[3].number_input("Seed", 0, 2**31 - 1, 42, key="scen_seed")
-        default_deps = engine.dependents(svc.ScenarioParams(seed=int(seed)))
-        options = [c for c in engine.vae.columns if c not in engine.driver_columns() and c != engine.dataset.schema.target]
-        deps = st.multiselect("Columns the generator redraws under the stress", options, default=default_deps,
-                              key="scen_dependents", help="By default: the columns most correlated with the drivers, "
-                              "leaving out contract terms and identity attributes.")
-    params = svc.ScenarioParams(mode=mode, n_rows=None if mode == "stress" else int(n_rows), n_draws=int(draws),
-                                seed=int(seed), dependents=tuple(deps))
+        default_deps = engine.dependents(ScenarioParams(seed=int(seed)))
+        options_d = [x for x in engine.generator.columns if x not in engine.driver_columns() and x != engine.target]
+        if "scen_dependents" not in st.session_state:
+            st.session_state["scen_dependents"] = default_deps
+        deps = st.multiselect("Columns the generator moves under the stress", options_d, key="scen_dependents",
+                              help="By default: the columns whose quarterly averages moved with a driver over the book's "
+                                   "history, leaving out contract terms and identity attributes.")
+    params = ScenarioParams(mode="generate" if mode == "generate" else "stress", n_rows=None if mode == "stress" else int(n_rows), n_draws=int(draws),
+                            seed=int(seed), dependents=tuple(deps))
     return scenario, params
 
 
-def engine_key(engine: svc.ScenarioEngine) -> str:
-    return _key(engine.fingerprints)
+def _effects(engine: ScenarioEngine):
+    try:
+        return cached_effects(engine, engine_key(engine))
+    except StudioError:
+        return None
 
 
-def run(engine: svc.ScenarioEngine, scenario: Scenario, params: svc.ScenarioParams) -> svc.ScenarioResult:
-    return cached_run(engine, engine_key(engine), _key(scenario.to_dict()), _key(params.to_dict()))
+def signed_pct(x: float, digits: int = 1) -> str:
+    """A relative change with its sign: ``0.125 -> "+12.5%"``."""
+    return ("+" if x > 0 else "") + pct(x, digits)
 
 
-# ---- results --------------------------------------------------------------------------------------
-def headline(r: svc.ScenarioResult) -> None:
+# ---- the headline -------------------------------------------------------------------------------
+def headline(r: ScenarioResult) -> None:
     m = r.metrics
     cols = st.columns(5)
     for col, (key, label, fmt) in zip(cols, (
-            ("expected_default_rate", "Default rate (expected)", lambda v: f"{v:.2%}"),
-            ("expected_loss", "Expected loss", _money), ("el_rate", "EL / exposure", lambda v: f"{v:.2%}"),
-            ("var_999", "VaR 99.9%", _money), ("es_99", "Expected shortfall 99%", _money)), strict=True):
+            ("expected_default_rate", "Default rate (expected)", lambda v: pct(v, 2)),
+            ("expected_loss", "Expected loss", money), ("el_rate", "EL / exposure", lambda v: pct(v, 2)),
+            ("var_999", "VaR 99.9%", money), ("es_99", "Expected shortfall 99%", money)), strict=True):
         b, s = m.loc[key, "baseline"], m.loc[key, "stressed"]
-        col.metric(label, fmt(s), delta=f"{(s - b) / abs(b):+.1%} vs baseline" if b else None, delta_color="inverse")
-    st.caption(f"{r.scenario.name}: {r.scenario.description} · {r.timings.get('rows', 0):,} exposures · "
-               f"{r.params.n_draws:,} draws · seed {r.params.seed} · ran in {r.timings.get('total_s', 0):.2f} s")
+        col.metric(label, fmt(s), delta=f"{signed_pct((s - b) / abs(b))} vs baseline" if b else None, delta_color="inverse")
+    band = r.satellite_band
+    extra = (f" · expected loss {money(band['expected_loss_low'])} to {money(band['expected_loss_high'])} across the "
+             "satellite model's 95% interval" if band else "")
+    st.caption(f"{plain(r.scenario.name)}: {plain(r.scenario.description)} · {count(r.timings.get('rows', 0))} exposures · "
+               f"{count(r.params.n_draws)} draws · seed {r.params.seed} · ran in {number(r.timings.get('total_s', 0), 2)} s"
+               + extra)
     for e in r.extrapolations:
-        st.warning(e.message, icon=":material/trending_up:")
-
-
-def results_tab(r: svc.ScenarioResult) -> None:
-    st.plotly_chart(charts.loss_distribution(r.loss_base, r.loss_stress, _summary(r, "baseline"), _summary(r, "stressed")),
-                    width="stretch", key="scen_loss_chart")
-    left, right = st.columns(2)
-    left.plotly_chart(charts.by_group_bars(r.by_product, "product", "Expected loss by product"), width="stretch",
-                      key="scen_product_chart")
-    if r.by_segment is not None:
-        seg = r.by_segment.columns[0]
-        right.plotly_chart(charts.by_group_bars(r.by_segment, seg, f"Expected loss by {seg}"), width="stretch",
-                           key="scen_segment_chart")
-    table = r.metrics.copy()
-    st.dataframe(table.style.format("{:,.4g}"), width="stretch", key="scen_metrics_table")
-    st.dataframe(r.by_product.style.format({c: "{:,.4g}" for c in r.by_product.columns if c != "product"}),
-                 hide_index=True, width="stretch")
-    st.caption(f"Analytic Basel ASRF 99.9% loss {_money(r.metrics.loc['asrf_var_999', 'stressed'])} against the simulated "
-               f"VaR 99.9% {_money(r.metrics.loc['var_999', 'stressed'])}: a check of the Monte Carlo.")
-    for n in r.notes:
-        if "outside the range" not in n:
-            st.caption(n)
-
-
-def _summary(r: svc.ScenarioResult, side: str) -> dict:
-    return {k: float(r.metrics.loc[k, side]) for k in ("expected_loss", "var_99", "var_999")}
-
-
-def drivers_tab(r: svc.ScenarioResult) -> None:
-    if r.shap_delta.empty:
-        st.info("The credit model gave no explanation for this run.")
-    else:
-        st.plotly_chart(charts.shap_delta(r.shap_delta), width="stretch", key="scen_shap_chart")
-    st.plotly_chart(charts.pd_shift(r.pd_base, r.pd_stress), width="stretch", key="scen_pd_chart")
-    st.markdown("**Stress transmission**: how each shock reaches PD. The overlay adds "
-                "`beta x shock` in log-odds where the credit model cannot carry the driver itself.")
-    st.dataframe(r.overlay, hide_index=True, width="stretch", key="scen_overlay_table")
-    st.caption(f"Pinned (shocked) columns: {', '.join(r.pinned) or 'none'} · redrawn by the generator: "
-               f"{', '.join(r.dependents) or 'none'}.")
-    if r.stressed_sample is not None:
-        with st.expander("A sample of stressed customers"):
-            st.dataframe(r.stressed_sample, width="stretch")
-
-
-def compare_tab(engine: svc.ScenarioEngine, current: svc.ScenarioResult, params: svc.ScenarioParams) -> None:
-    presets = engine.presets
-    keys = st.multiselect("Scenarios to compare", list(presets.scenarios), default=list(presets.scenarios),
-                          format_func=lambda k: presets.scenarios[k].name, key="scen_compare")
-    results = [run(engine, presets.scenario(k), params) for k in keys]
-    if current.scenario.key == "custom":
-        results.append(current)
-    if not results:
-        st.info("Pick at least one scenario.")
-        return
-    rows = []
-    for r in results:
-        m = r.metrics["stressed"]
-        rows.append({"scenario": r.scenario.name, "default_rate": m["expected_default_rate"], "expected_loss": m["expected_loss"],
-                     "el_rate": m["el_rate"], "var_99": m["var_99"], "var_999": m["var_999"], "es_99": m["es_99"],
-                     "es_999": m["es_999"], "stage2_share": r.ifrs9["stage2_share"], "ecl": r.ifrs9["ecl"]})
-    table = pd.DataFrame(rows)
-    st.plotly_chart(charts.compare_scenarios(table), width="stretch", key="scen_compare_chart")
-    st.dataframe(table.style.format({c: "{:,.4g}" for c in table.columns if c != "scenario"}), hide_index=True,
-                 width="stretch", key="scen_compare_table")
-    st.markdown("**IFRS 9-style probability-weighted ECL**")
-    cols = st.columns(max(1, len(results)))
-    weighted = []
-    for col, r in zip(cols, results, strict=True):
-        w = col.number_input(f"Weight: {r.scenario.name}", 0.0, 1.0, float(r.scenario.ifrs9_weight), 0.05,
-                             key=f"scen_w_{r.scenario.key}")
-        weighted.append(Scenario(r.scenario.key, r.scenario.name, r.scenario.shocks, r.scenario.lgd_downturn_addon, w))
-    view = engine.ifrs9_view([_reweighted(r, s) for r, s in zip(results, weighted, strict=True)])
-    if np.isfinite(view.attrs["weighted_ecl"]):
-        st.metric("Probability-weighted ECL", _money(view.attrs["weighted_ecl"]),
-                  help=f"12-month only: {_money(view.attrs['weighted_ecl_12m'])}. Stage 2 when PD at least doubles against "
-                       "baseline and exceeds 1%; lifetime PD from a constant hazard over the remaining term (capped at 5 years).")
-    else:
-        st.info("Give at least one scenario a positive weight.")
-    st.dataframe(view, hide_index=True, width="stretch")
-
-
-def _reweighted(r: svc.ScenarioResult, s: Scenario) -> svc.ScenarioResult:
-    from dataclasses import replace
-
-    return replace(r, scenario=s)
-
-
-def fidelity_tab(vae: TabularVAE, ds: Dataset) -> None:
-    st.caption("How close the generator's rows are to the real ones: per-column shapes, pair trends, SDMetrics' QualityReport, "
-               "a classifier trying to tell them apart, and train-on-synthetic-test-on-real (TSTR) AUC on held-out rows.")
-    if not st.toggle("Compute the fidelity report", key="scen_fid_on"):
-        return
-    report, syn = cached_fidelity(vae, ds, vae.fingerprint, ds.fingerprint, 5000, 0)
-    s = report.scores
-    cols = st.columns(5)
-    cols[0].metric("QualityReport", f"{s.get('quality_report', float('nan')):.3f}")
-    cols[1].metric("Column shapes", f"{s['column_shapes']:.3f}")
-    cols[2].metric("Pair trends", f"{s['pair_trends']:.3f}")
-    cols[3].metric("Detection AUC", f"{s.get('detection_auc_gbm', float('nan')):.3f}", help="0.5: indistinguishable")
-    cols[4].metric("TSTR AUC", f"{s.get('tstr_auc', float('nan')):.3f}", help=f"Train on real: {s.get('trtr_auc', float('nan')):.3f}")
-    for n in report.notes:
-        st.caption(n)
-    left, right = st.columns(2)
-    left.plotly_chart(charts.column_shapes(report.column_shapes), width="stretch", key="scen_shapes_chart")
-    col = right.selectbox("Compare a column", vae.columns, key="scen_fid_col")
-    right.plotly_chart(charts.real_vs_generated(ds.frame[col], syn[col], col), width="stretch", key="scen_fid_col_chart")
-
-
-def early_warning_tab(vae: TabularVAE, ds: Dataset) -> None:
-    st.caption("Customers whose profiles the generator finds most unusual (highest negative ELBO), with what is unusual "
-               "about each: the columns it finds most surprising, against the portfolio's typical value.")
-    top = st.number_input("How many", 5, 500, 20, 5, key="scen_ew_top")
-    if not st.toggle("Score every customer", key="scen_ew_on"):
-        return
-    ew = cached_early_warning(vae, ds, vae.fingerprint, ds.fingerprint, int(top))
-    st.dataframe(ew.top.drop(columns=["columns"]), hide_index=True, width="stretch", key="scen_ew_table")
-    st.download_button("Download all anomaly scores (CSV)", ew.scores.to_csv(index=False).encode(), "anomaly_scores.csv",
-                       "text/csv", key="scen_ew_download")
-
-
-def runs_tab(engine: svc.ScenarioEngine, ds: Dataset, r: svc.ScenarioResult) -> None:
-    from core.scenarios.report import render_report
-
-    left, right = st.columns(2)
-    with left:
-        name = st.text_input("Run name", value=f"{r.scenario.name} on {ds.name}", key="scen_run_name")
-        if st.button("Save this run", key="scen_save", icon=":material/save:"):
-            try:
-                run_id = svc.save_run(r, ds, name)
-                st.success(f"Saved as run `{run_id}` with its seed and parameters.")
-            except StudioError as exc:
-                show_error(exc, "Saving the run failed")
-        html = render_report([r], ds.name, "html")
-        md = render_report([r], ds.name, "md")
-        st.download_button("Scenario report (HTML)", html.encode(), "scenario_report.html", "text/html", key="scen_dl_html")
-        st.download_button("Scenario report (Markdown)", md.encode(), "scenario_report.md", "text/markdown", key="scen_dl_md")
-    with right:
-        try:
-            runs = svc.saved_runs(ds)
-        except StudioError:
-            runs = pd.DataFrame()
-        if runs.empty:
-            st.caption("No saved scenario runs for this dataset yet.")
-            return
-        st.dataframe(runs[["run_id", "name", "seed", "created_at"]], hide_index=True, width="stretch", key="scen_runs_table")
-        pick = st.selectbox("Reopen a run", runs["run_id"].tolist(), key="scen_reopen_pick")
-        if st.button("Reopen and reproduce", key="scen_reopen"):
-            try:
-                again = svc.reproduce_run(pick, engine)
-                from core.workspace import get_workspace
-
-                stored = get_workspace().get_run(pick).result["metrics"]["expected_loss"]["stressed"]
-                same = np.isclose(stored, again.metrics.loc["expected_loss", "stressed"], rtol=1e-9)
-                st.success(f"Reproduced run `{pick}`: expected loss {_money(again.metrics.loc['expected_loss', 'stressed'])} "
-                           f"({'identical to' if same else 'differs from'} the stored {_money(stored)}).")
-            except StudioError as exc:
-                show_error(exc, "Reopening the run failed")
-
-
+        st.warning(plain(e.message), icon=":material/trending_up:")

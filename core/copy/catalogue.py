@@ -49,6 +49,11 @@ class Number:
 
 def extract_numbers(text: str) -> list[Number]:
     """Every number in ``text``, normalised (``$1,000`` -> money 1000; ``4.10%`` -> percent 4.1)."""
+    return [n for n, _, _ in locate_numbers(text)]
+
+
+def locate_numbers(text: str) -> list[tuple[Number, int, int]]:
+    """Every number in ``text`` with its span (start, end)."""
     out = []
     for m in _NUMBER_RE.finditer(text or ""):
         raw = m.group("num").replace(",", "") + (m.group("dec") or "")
@@ -70,7 +75,9 @@ def extract_numbers(text: str) -> list[Number]:
         value = value.normalize()
         if value == value.to_integral_value():
             value = value.quantize(Decimal(1))
-        out.append(Number(kind, value, m.group(0).strip()))
+        raw_text = m.group(0)
+        lead = len(raw_text) - len(raw_text.lstrip())
+        out.append((Number(kind, value, raw_text.strip()), m.start() + lead, m.start() + len(raw_text.rstrip())))
     return out
 
 

@@ -1,48 +1,42 @@
 """Exports of approved copy: CSV, JSON, Markdown and a rendered HTML email.
 
-Only approved variants are exported, and each is run through the rule engine once more at export
-time: if any no longer passes (the rules file changed, say), the export is refused. CSV cells that
-begin with ``=``, ``+``, ``-``, ``@`` (or a tab / carriage return) are prefixed with an apostrophe
-so a spreadsheet shows them as text instead of running them as formulas (OWASP CSV injection).
+Only variants a reviewer approved are exported ("review" outcomes only with the reviewer's
+sign-off), and each is run through the rule engine once more at export time: if any no longer
+gives the same outcome and text (the rules file changed, say), the export is refused. The CSV goes
+through :func:`core.export.csv_bytes` (formula injection neutralised, UTF-8 with BOM); the HTML
+email through :func:`core.templates.render_html` (autoescaped), with every approved email body or
+the one chosen.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from pathlib import Path
-from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+import pandas as pd
 
-from core.copy.catalogue import ASSETS_DIR, get_catalogue
-from core.copy.generate import CopyBatch, Variant
-from core.copy.rules import RuleEngine, get_engine
+from core.copy.batch import CopyBatch, Variant
+from core.copy.catalogue import get_catalogue
+from core.copy.engine import RuleEngine, get_engine
 from core.errors import InputError
+from core.export import csv_bytes
+from core.templates import render_html
 
 COLUMNS = [
     "batch_id", "variant_id", "product_id", "product", "segment", "channel", "tone", "language", "copy", "body",
     "disclosures", "rules_applied", "length", "budget", "unit", "sms_segments", "sms_encoding", "score",
-    "backend", "model_fingerprint", "seed", "status", "edited", "rules_version", "created_at",
+    "backend", "model_fingerprint", "seed", "status", "outcome", "edited", "author", "reviewer", "reviewed_at",
+    "signoff", "rules_version", "created_at",
 ]
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ExportError(InputError):
     """Nothing can be exported as asked."""
 
 
-def neutralise_cell(value: Any) -> Any:
-    """A CSV cell safe to open in a spreadsheet: text starting with a formula character gets a leading ``'``."""
-    if isinstance(value, str) and value and (value[0] in _FORMULA_START or value.lstrip()[:1] in _FORMULA_START[:4]):
-        return "'" + value
-    return value
-
-
 def _recheck(batch: CopyBatch, v: Variant, engine: RuleEngine) -> None:
     verdict = engine.check(v.body, batch.product, batch.request.channel, batch.request.language)
-    if not verdict.passed or verdict.final_text != v.final_text:
+    if not verdict.passed or verdict.final_text != v.final_text or verdict.outcome != v.outcome:
         reasons = ", ".join(f.rule_id for f in verdict.blocking) or "its disclosures changed"
         raise ExportError(f"Variant {v.id} no longer passes the compliance rules ({reasons}); nothing was exported.",
                           "Edit and re-approve it, or reject it.")
@@ -67,18 +61,16 @@ def export_rows(batch: CopyBatch, engine: RuleEngine | None = None) -> list[dict
             "length": v.length, "budget": v.budget, "unit": v.unit, "sms_segments": v.segments,
             "sms_encoding": v.encoding, "score": v.score, "backend": batch.backend.get("backend"),
             "model_fingerprint": batch.backend.get("fingerprint"), "seed": req.seed, "status": v.status,
-            "edited": bool(v.edits), "rules_version": batch.rules_version, "created_at": batch.created_at,
+            "outcome": v.outcome, "edited": bool(v.edits), "author": batch.author.get("name", ""),
+            "reviewer": v.reviewer.get("name", ""), "reviewed_at": v.reviewer.get("at", ""), "signoff": v.signoff,
+            "rules_version": batch.rules_version, "created_at": batch.created_at,
         })
     return rows
 
 
 def to_csv(rows: list[dict]) -> bytes:
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=COLUMNS, extrasaction="ignore", quoting=csv.QUOTE_MINIMAL)
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: neutralise_cell(row.get(k)) for k in COLUMNS})
-    return buf.getvalue().encode("utf-8-sig")  # the BOM lets Excel read Chinese text correctly
+    """The rows as CSV through the one CSV writer (formula injection neutralised, UTF-8 with BOM)."""
+    return csv_bytes(pd.DataFrame(rows, columns=COLUMNS), pseudonymise=False)
 
 
 def batch_meta(batch: CopyBatch) -> dict:
@@ -124,13 +116,9 @@ def to_markdown(batch: CopyBatch, rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def _email_env() -> Environment:
-    return Environment(loader=FileSystemLoader(str(ASSETS_DIR)), autoescape=select_autoescape(["html", "j2"]))
-
-
 def to_html_email(batch: CopyBatch, variant_id: str | None = None, subject: str = "",
                   engine: RuleEngine | None = None) -> str:
-    """An approved email-body variant rendered as an HTML email (``assets/copy/email.html.j2``)."""
+    """Approved email-body variants (all, or the one chosen) as an HTML email, autoescaped."""
     if batch.request.channel != "email_body":
         raise ExportError("An HTML email can only be made from email-body copy.",
                           "Generate for the 'Email body' channel, or export CSV, JSON or Markdown.")
@@ -140,22 +128,20 @@ def to_html_email(batch: CopyBatch, variant_id: str | None = None, subject: str 
         approved = [v for v in approved if v.id == variant_id]
     if not approved:
         raise ExportError("No approved email body to render.", "Approve a variant first.")
-    v = approved[0]
-    _recheck(batch, v, engine)
+    for v in approved:
+        _recheck(batch, v, engine)
     if subject:
         verdict = engine.check(subject, batch.product, "email_subject", batch.request.language)
-        if not verdict.passed:
+        if verdict.outcome != "pass":
             raise ExportError("The subject line does not pass the rules: "
-                              + "; ".join(f"{f.rule_id} {f.reason}" for f in verdict.blocking), "Change the subject line.")
+                              + "; ".join(f"{f.rule_id} {f.reason}" for f in verdict.blocking + verdict.reviewing),
+                              "Change the subject line.")
         subject = verdict.final_text
-    bank = engine.catalogue.bank
-    paragraphs = [p.strip() for p in v.body.split("\n") if p.strip()]
-    footer = [d["text"] for d in v.disclosures]
-    return _email_env().get_template("email.html.j2").render(
-        subject=subject or batch.product.label(batch.request.language), paragraphs=paragraphs, disclosures=footer,
-        bank=bank, product=batch.product, language=batch.request.language, batch_id=batch.batch_id, variant_id=v.id,
-        terms_url=batch.product.terms_url,
-    )
+    emails = [{"variant_id": v.id, "paragraphs": [p.strip() for p in v.body.split("\n") if p.strip()],
+               "disclosures": [d["text"] for d in v.disclosures]} for v in approved]
+    return render_html("copy/email.html.j2", subject=subject or batch.product.label(batch.request.language),
+                       emails=emails, bank=engine.catalogue.bank, product=batch.product,
+                       language=batch.request.language, batch_id=batch.batch_id, terms_url=batch.product.terms_url)
 
 
 def write_export(folder: Path, name: str, data: bytes | str) -> Path:

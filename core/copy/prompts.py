@@ -21,13 +21,16 @@ import unicodedata
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
-
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from typing import TYPE_CHECKING
 
 from core.briefs import SegmentBrief
 from core.copy.backends.base import Prompt
+
+if TYPE_CHECKING:
+    from core.copy.plan import Plan
 from core.copy.catalogue import ASSETS_DIR, Catalogue, Product
 from core.errors import InputError
+from core.templates import render_text
 
 PROMPTS_DIR = ASSETS_DIR / "prompts"
 MAX_NAME, MAX_DESCRIPTION, MAX_TRAIT, MAX_TRAITS = 80, 800, 120, 8
@@ -38,6 +41,9 @@ _PII = [
     (re.compile(r"(?<!\w)(?:\d[ -]?){13,19}(?!\w)"), "card or account number"),
     (re.compile(r"(?<!\w)\+?\(?\d{3}\)?[ .-]?\d{3}[ .-]?\d{4}(?!\w)"), "phone number"),
     (re.compile(r"\b\d{7,}\b"), "long number (account or customer id)"),
+    (re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b"), "IBAN"),
+    (re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-](?:19|20)\d{2}\b|\b(?:19|20)\d{2}-\d{2}-\d{2}\b"), "date of birth"),
+    (re.compile(r"(?i)\b(?:mr|mrs|ms|miss|dr)\.? [A-Z][a-z]+(?: [A-Z][a-z]+)?"), "person's name"),
 ]
 _INJECTION = [
     re.compile(r"(?i)\b(?:ignore|disregard|forget)\b[^.\n]{0,40}\b(?:instructions?|rules?|prompt|above|previous)\b[^.\n]*"),
@@ -162,10 +168,13 @@ def _examples(path: str) -> dict:
     return json.loads(Path(path).read_text(encoding="utf-8"))["examples"]
 
 
-@lru_cache(maxsize=4)
-def _env(folder: str) -> Environment:
-    return Environment(loader=FileSystemLoader(folder), undefined=StrictUndefined, autoescape=False,
-                       keep_trailing_newline=False)
+def _key_point(text: str, product: Product | None) -> str:
+    """The catalogue benefit an example says (most shared words), shown as its 'Say' line."""
+    if product is None:
+        return ""
+    words = set(re.findall(r"\w+", text.lower()))
+    items = product.benefit_texts("en") or list(product.facts.values())
+    return max(items, key=lambda b: len(words & set(re.findall(r"\w+", b.lower()))))
 
 
 def _example_items(catalogue: Catalogue, product: Product, channel: str, n_examples: int, seed: int) -> list[dict]:
@@ -179,24 +188,23 @@ def _example_items(catalogue: Catalogue, product: Product, channel: str, n_examp
     items = []
     for ex in chosen:
         p = catalogue.products.get(ex.get("product", ""))
-        facts = p.facts_for_prompt("en") if p else []
-        items.append({"product": p.label("en") if p else ex.get("product", ""), "facts": facts,
+        items.append({"product": p.label("en") if p else ex.get("product", ""), "say": _key_point(ex["text"], p),
                       "audience": ex["audience"], "tone": ex["tone"], "text": ex["text"]})
     return items
 
 
 def render_prompt(catalogue: Catalogue, product: Product, channel: str, tone: str, language: str,
-                  segment: SegmentBrief, *, theme: str = "general", n_examples: int = 3, seed: int = 0) -> Prompt:
-    """The few-shot prompt and structured context for one request."""
+                  segment: SegmentBrief, *, theme: str = "general", n_examples: int = 3, seed: int = 0,
+                  plan: Plan | None = None) -> Prompt:
+    """The few-shot prompt and structured context for one request (and one plan, when given)."""
     chan = catalogue.channel(channel)
     tone_label = (catalogue.tones.get(tone) or {}).get("en", tone)
     label = chan["label"]["en"]
-    text = _env(str(PROMPTS_DIR)).get_template(f"{channel}.j2").render(
-        bank=catalogue.bank, channel_label=label,
-        examples=_example_items(catalogue, product, channel, n_examples, seed),
-        product=product.label("en"), facts=product.facts_for_prompt("en"),
-        audience=audience_line(segment), tone=tone_label,
-    )
+    say = plan.say if plan is not None and language == "en" else "; ".join(product.facts_for_prompt("en")[:2])
+    audience = plan.audience if plan is not None else audience_line(segment)
+    text = render_text(f"copy/prompts/{channel}.j2", bank=catalogue.bank, channel_label=label,
+                       examples=_example_items(catalogue, product, channel, n_examples, seed),
+                       product=product.label("en"), say=say, audience=audience, tone=tone_label)
     context = {"product": product, "channel": channel, "tone": tone, "language": language, "theme": theme,
-               "segment": segment.name, "audience": audience_line(segment)}
+               "segment": segment.name, "audience": audience, "plan": plan}
     return Prompt(text=text.rstrip(), context=context, stop=("\n",))

@@ -26,6 +26,13 @@ def frame_fingerprint(frame: pd.DataFrame, schema: Schema | None = None) -> str:
     return h.hexdigest()[:16]
 
 
+def _fingerprint(frame: pd.DataFrame, schema: Schema, history: pd.DataFrame | None) -> str:
+    fp = frame_fingerprint(frame, schema)
+    if history is None:
+        return fp
+    return hashlib.sha256((fp + frame_fingerprint(history)).encode()).hexdigest()[:16]
+
+
 @dataclass(frozen=True)
 class DatasetRef:
     """How a dataset is identified across pages, sessions and the CLI: its name and content fingerprint."""
@@ -36,7 +43,12 @@ class DatasetRef:
 
 @dataclass(frozen=True)
 class Dataset:
-    """A loaded dataset. ``truth`` holds generator ground truth (synthetic data only)."""
+    """A loaded dataset. ``truth`` holds generator ground truth (synthetic data only).
+
+    ``history`` (optional) is the same book observed over time: customer-period rows with the
+    frame's columns plus ``quarter`` (the embedded default carries its 2020-2024 panel); it is part
+    of the fingerprint.
+    """
 
     name: str
     frame: pd.DataFrame = field(repr=False)
@@ -44,14 +56,15 @@ class Dataset:
     source: str
     fingerprint: str
     truth: pd.DataFrame | None = field(default=None, repr=False)
+    history: pd.DataFrame | None = field(default=None, repr=False)
 
     @classmethod
     def build(cls, name: str, frame: pd.DataFrame, schema: Schema, source: str,
-              truth: pd.DataFrame | None = None) -> Dataset:
-        return cls(name, frame, schema, source, frame_fingerprint(frame, schema), truth)
+              truth: pd.DataFrame | None = None, history: pd.DataFrame | None = None) -> Dataset:
+        return cls(name, frame, schema, source, _fingerprint(frame, schema, history), truth, history)
 
     def with_schema(self, schema: Schema) -> Dataset:
-        return replace(self, schema=schema, fingerprint=frame_fingerprint(self.frame, schema))
+        return replace(self, schema=schema, fingerprint=_fingerprint(self.frame, schema, self.history))
 
     @property
     def ref(self) -> DatasetRef:

@@ -35,12 +35,27 @@ class Extrapolation:
     share_outside: float  # share of rows whose value lies outside [seen_min, seen_max]
 
     @property
+    def step_outside(self) -> float:
+        """How far the furthest value lies beyond the seen range (column units)."""
+        return max(self.value_max - self.seen_max, self.seen_min - self.value_min, 0.0)
+
+    @property
     def message(self) -> str:
-        return (f"'{self.column}' is pinned to {self.value_min:,.4g}..{self.value_max:,.4g}, outside the range seen in "
-                f"training ({self.seen_min:,.4g}..{self.seen_max:,.4g}) for {_share(self.share_outside)} of rows. The generator "
-                "treats such values as the nearest seen extreme (it does not extrapolate); the macro-to-PD overlay "
-                "carries the part beyond the range into PD.")
+        side = "above the highest" if self.value_max - self.seen_max >= self.seen_min - self.value_min else "below the lowest"
+        return (f"Extrapolation: '{self.column}' reaches {_num(self.value_max if side.startswith('above') else self.value_min)}, "
+                f"{_num(self.step_outside)} {side} value seen in training ({_num(self.seen_min)} to {_num(self.seen_max)}), "
+                f"for {_share(self.share_outside)} of customers. Beyond that range the generator holds its response at "
+                "the nearest seen value and the satellite model extends its straight line: treat these figures as "
+                "an extrapolation.")
+
+
+def _num(x: float) -> str:
+    from core.formatting import number
+
+    return number(x, 2)
 
 
 def _share(x: float) -> str:
-    return "under 0.1%" if 0 < x < 0.001 else f"{x:.1%}"
+    from core.formatting import pct
+
+    return "under 0.1%" if 0 < x < 0.001 else pct(x, 1)

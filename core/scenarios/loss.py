@@ -1,4 +1,4 @@
-"""The loss engine: PD x LGD x EAD, a one-factor (Vasicek) Monte Carlo loss distribution, IFRS 9 view.
+"""The loss engine: PD x LGD x EAD and a one-factor (Vasicek) Monte Carlo loss distribution (IFRS 9: :mod:`ifrs9`).
 
 Expected loss per exposure is ``EL = PD x LGD x EAD``. The loss distribution follows the Basel
 one-factor model: a systematic factor ``Z ~ N(0, 1)`` drawn per scenario draw moves every
@@ -184,41 +184,3 @@ def summarise(losses: np.ndarray, expected_loss: float, total_exposure: float) -
         out[f"es_{tag}"] = float(tail.mean()) if tail.size else var
         out[f"unexpected_{tag}"] = var - float(expected_loss)
     return out
-
-
-# ---- IFRS 9-style view --------------------------------------------------------------------------
-def lifetime_years(frame: pd.DataFrame, products: np.ndarray, default_years: float = 3.0, cap: float = 5.0) -> np.ndarray:
-    """Remaining life in years for lifetime ECL: the term column where there is one (capped), else a default."""
-    term_col = next((c for c in ("loan_term_months", "term_months", "duration", "term") if c in frame.columns), None)
-    if term_col is not None and pd.api.types.is_numeric_dtype(frame[term_col]):
-        months = pd.to_numeric(frame[term_col], errors="coerce").fillna(default_years * 12).to_numpy(dtype=np.float64)
-        years = np.where(months > 0, months / 12.0, default_years)
-    else:
-        years = np.full(len(frame), default_years)
-    years = np.where(products == "revolving", default_years, years)
-    return np.clip(years, 1.0, cap)
-
-
-def ecl_staging(pd_base: np.ndarray, pd_s: np.ndarray, lgd_s: np.ndarray, ead: np.ndarray, years: np.ndarray,
-                sicr_ratio: float = 2.0, sicr_floor: float = 0.01) -> dict:
-    """Stage 1 (12-month ECL) vs stage 2 (lifetime ECL) under one scenario.
-
-    An exposure moves to stage 2 when its PD at least doubles against baseline and exceeds 1%
-    (a simple significant-increase-in-credit-risk rule). Lifetime PD is ``1 - (1 - PD)^years``.
-    """
-    stage2 = (pd_s >= sicr_ratio * pd_base) & (pd_s > sicr_floor)
-    lifetime_pd = 1 - (1 - pd_s) ** years
-    ecl12 = pd_s * lgd_s * ead
-    ecl = np.where(stage2, lifetime_pd * lgd_s * ead, ecl12)
-    return {"ecl": float(ecl.sum()), "ecl_12m": float(ecl12.sum()), "stage2_share": float(stage2.mean()),
-            "stage2_exposure": float(ead[stage2].sum())}
-
-
-def probability_weighted(rows: list[dict]) -> dict:
-    """Weighted ECL over scenarios: ``rows`` hold ``name``, ``weight``, ``ecl``, ``ecl_12m``; weights are renormalised."""
-    total_w = sum(max(0.0, r["weight"]) for r in rows)
-    if total_w <= 0:
-        return {"weighted_ecl": float("nan"), "weighted_ecl_12m": float("nan"), "weights": {}}
-    weights = {r["name"]: max(0.0, r["weight"]) / total_w for r in rows}
-    return {"weighted_ecl": sum(weights[r["name"]] * r["ecl"] for r in rows),
-            "weighted_ecl_12m": sum(weights[r["name"]] * r["ecl_12m"] for r in rows), "weights": weights}

@@ -28,6 +28,10 @@ class Driver:
     overlay_products: tuple[str, ...] | None = None
     overlay_note: str = ""
     collateral_products: tuple[str, ...] = ()
+    kind: str = "macro"  # "macro": the economy (satellite model); "customer": the customer's own column (credit model)
+    adverse: int = 1  # +1: a rise is adverse; -1: a fall is adverse
+    floor: float | None = None  # the column cannot go below this (the policy rate's 0%)
+    identities: tuple[dict, ...] = ()  # columns that move with this one by accounting (debt-to-income, balance)
 
     def label_with_unit(self) -> str:
         return f"{self.label} ({self.unit})"
@@ -44,16 +48,18 @@ class Scenario:
     ifrs9_weight: float = 0.0
     description: str = ""
     sources: tuple[dict, ...] = ()
+    severity: int | None = None  # presets: 0 = baseline ... higher = harsher (the order their descriptions state)
 
     def to_dict(self) -> dict:
         return {"key": self.key, "name": self.name, "shocks": dict(self.shocks), "lgd_downturn_addon": self.lgd_downturn_addon,
-                "ifrs9_weight": self.ifrs9_weight, "description": self.description, "sources": list(self.sources)}
+                "ifrs9_weight": self.ifrs9_weight, "description": self.description, "sources": list(self.sources),
+                "severity": self.severity}
 
     @classmethod
     def from_dict(cls, d: dict) -> Scenario:
         return cls(d["key"], d["name"], {k: float(v) for k, v in d.get("shocks", {}).items()},
                    float(d.get("lgd_downturn_addon", 0.0)), float(d.get("ifrs9_weight", 0.0)), d.get("description", ""),
-                   tuple(d.get("sources", ())))
+                   tuple(d.get("sources", ())), d.get("severity"))
 
     def is_baseline(self) -> bool:
         return not any(v != 0 for v in self.shocks.values())
@@ -69,6 +75,19 @@ class Presets:
     lgd: dict
     correlation: dict
     raw: dict = field(repr=False, default_factory=dict)
+
+    def by_severity(self) -> list[Scenario]:
+        """The presets from the mildest to the harshest, as their descriptions order them."""
+        return sorted(self.scenarios.values(), key=lambda s: (s.severity is None, s.severity or 0))
+
+    def match(self, shocks: dict[str, float], lgd_downturn_addon: float) -> Scenario | None:
+        """The preset with exactly these shocks and add-on, if any (so the page names what the sliders set)."""
+        for s in self.scenarios.values():
+            keys = set(shocks) | set(s.shocks)
+            if all(abs(float(shocks.get(k, 0.0)) - float(s.shocks.get(k, 0.0))) < 1e-9 for k in keys) \
+                    and abs(lgd_downturn_addon - s.lgd_downturn_addon) < 1e-9:
+                return s
+        return None
 
     def scenario(self, key: str) -> Scenario:
         if key not in self.scenarios:
@@ -97,7 +116,8 @@ def _driver(key: str, d: dict) -> Driver:
     products = d.get("overlay_products")
     return Driver(key, d["label"], d["unit"], d["semantic"], d["op"], float(d["min"]), float(d["max"]), float(d["step"]),
                   float(d["overlay_log_odds_per_unit"]), tuple(products) if products else None, d.get("overlay_note", ""),
-                  tuple(d.get("collateral_products", ())))
+                  tuple(d.get("collateral_products", ())), d.get("kind", "macro"), int(d.get("adverse", 1)),
+                  None if d.get("floor") is None else float(d["floor"]), tuple(d.get("identities", ())))
 
 
 @lru_cache(maxsize=4)

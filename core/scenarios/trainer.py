@@ -1,8 +1,9 @@
-"""Training loop of the conditional VAE: random driver masks, early stopping, NaN guard, progress.
+"""Training loop of the conditional VAE: random driver masks, early stopping, NaN guard, progress, stop.
 
-``progress(epoch, total_epochs, train_loss, valid_loss)`` is called after every epoch so the page
-can draw a progress bar with the loss. The best epoch's weights (lowest validation loss) are
-restored at the end.
+After every epoch ``progress(fraction, message)`` gets the epoch, both losses and an honest time
+estimate (seconds per epoch so far times the epochs left, "at most": early stopping may end it
+sooner), and ``cancel.check()`` lets the page's Stop button end the run (nothing is kept). The
+best epoch's weights (lowest validation loss) are restored at the end.
 """
 
 from __future__ import annotations
@@ -11,17 +12,16 @@ import copy
 import logging
 import math
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
+from core.progress import CancelToken, Progress
 from core.scenarios.errors import TrainingDivergedError
 from core.scenarios.vae import ConditionalVAE
 
 logger = logging.getLogger(__name__)
-Progress = Callable[[int, int, float, float], None]
 
 
 @dataclass
@@ -36,6 +36,18 @@ class TrainHistory:
     def to_dict(self) -> dict:
         return {"train_loss": self.train_loss, "valid_loss": self.valid_loss, "best_epoch": self.best_epoch,
                 "stopped_early": self.stopped_early, "seconds": round(self.seconds, 3), "device": self.device}
+
+    @classmethod
+    def from_dict(cls, h: dict) -> TrainHistory:
+        return cls(list(h.get("train_loss", [])), list(h.get("valid_loss", [])), int(h.get("best_epoch", 0)),
+                   bool(h.get("stopped_early", False)), float(h.get("seconds", 0.0)), str(h.get("device", "cpu")))
+
+
+def eta_message(epoch: int, epochs: int, train: float, valid: float, elapsed: float) -> str:
+    """The progress line: epoch, losses and the time left at most (early stopping may end sooner)."""
+    left = elapsed / max(epoch, 1) * (epochs - epoch)
+    when = "done" if epoch >= epochs else f"at most {left:,.0f} s left" if left >= 1 else "under a second left"
+    return f"Epoch {epoch}/{epochs} · loss {train:,.3f} (validation {valid:,.3f}) · {when}"
 
 
 def random_masks(n: int, n_columns: int, drivers: torch.Tensor, p_unconditional: float,
@@ -68,7 +80,7 @@ def holdout_rows(n: int, valid_share: float, seed: int) -> np.ndarray:
 def train_vae(model: ConditionalVAE, numeric: np.ndarray, codes: np.ndarray, drivers: list[int], *,
               epochs: int, batch_size: int, lr: float, patience: int, valid_share: float,
               p_unconditional: float, seed: int, device: str = "cpu",
-              progress: Progress | None = None) -> TrainHistory:
+              progress: Progress | None = None, cancel: CancelToken | None = None) -> TrainHistory:
     """Fit ``model`` in place; raises :class:`TrainingDivergedError` if the loss stops being finite."""
     t0 = time.perf_counter()
     torch.manual_seed(seed)  # weight init already happened; this seeds nothing global we rely on
@@ -96,6 +108,8 @@ def train_vae(model: ConditionalVAE, numeric: np.ndarray, codes: np.ndarray, dri
     steps = max(1, math.ceil(n_train / batch_size))
     bad_epochs = 0
     for epoch in range(1, epochs + 1):
+        if cancel is not None:
+            cancel.check()
         model.train()
         order = torch.randperm(n_train, generator=gen).to(device)
         masks = random_masks(n_train, n_cols, drivers_t, p_unconditional, gen).to(device)
@@ -130,7 +144,7 @@ def train_vae(model: ConditionalVAE, numeric: np.ndarray, codes: np.ndarray, dri
         history.train_loss.append(round(train_loss, 5))
         history.valid_loss.append(round(valid_loss, 5))
         if progress:
-            progress(epoch, epochs, train_loss, valid_loss)
+            progress(epoch / epochs, eta_message(epoch, epochs, train_loss, valid_loss, time.perf_counter() - t0))
         if valid_loss < best - 1e-3 * max(1.0, abs(best) if math.isfinite(best) else 1.0):
             best, bad_epochs, history.best_epoch = valid_loss, 0, epoch
             best_state = copy.deepcopy(model.state_dict())

@@ -1,17 +1,22 @@
-"""Stress transmission: from a scenario's macro shocks to pinned driver values and to PD.
+"""Stress transmission: from a scenario's shocks to the columns that move and to PD.
 
-Three channels, all visible on the page:
+Each driver reaches PD by one documented channel, shown on the page (:attr:`Binding.channel`):
 
-1. **Direct**: each shocked driver found in the data (through the schema's semantics, e.g.
-   ``unemployment -> regional_unemployment``) gets its shifted value, and property collateral is
-   revalued by the house-price shock. These columns are pinned in the generator.
-2. **Generated**: dependent columns (by default, those most correlated with the shocked drivers)
-   are redrawn by the VAE given the shifted drivers and everything else about the customer.
-3. **Overlay**: a documented macro-to-PD adjustment in log-odds,
-   ``logit(PD') = logit(PD) + sum_d beta_d x shock_d``, for each driver the credit model does not
-   carry (no such column, or not a model feature). Where the model does carry the driver but the
-   shifted value leaves the range it was trained on, tree models go flat; the overlay then carries
-   only the part beyond the range. The betas and their rationale live in ``presets.json``.
+* **satellite** (macro drivers: unemployment, the policy rate, house prices): the column is
+  shifted (the generator conditions on it; collateral is revalued by house prices), the credit
+  model scores the customer with its macro inputs held at the as-of values, and the satellite
+  model (:mod:`core.scenarios.satellite`) adds ``sum_d b_d x shift_d`` in log-odds. ``b`` is
+  estimated from the book's history where there is one, else assumed (``presets.json``).
+* **credit model** (customer drivers: incomes, card utilisation): the customer's own column moves,
+  with the columns tied to it by accounting (debt-to-income over a smaller income; the card
+  balance with utilisation), and the credit model scores the result. A credit model without that
+  column gets the assumed elasticity instead.
+* **generated**: the columns that move with the economy in the history (:func:`default_dependents`)
+  are shifted by the generator's learned response (:meth:`TabularVAE.shift`), customer by customer.
+
+A policy-rate cut is relief (a driver of its own: negative log-odds), floored at 0%. Every
+adverse move of a driver raises PD through its channel, so expected loss never falls as a driver
+gets worse.
 """
 
 from __future__ import annotations
@@ -28,21 +33,29 @@ from core.scenarios.presets import Driver, Presets, Scenario
 
 @dataclass(frozen=True)
 class Binding:
-    """Where a driver lives in this dataset and whether the credit model sees it."""
+    """Where a driver lives in this dataset, whether the credit model sees it, and its channel."""
 
     driver: str
     column: str | None
     carried: bool  # the column is a feature of the credit model
+    kind: str  # "macro" or "customer"
+    satellite: str = "assumed"  # for macro drivers: "estimated", "constrained" or "assumed"
     share_scale: bool = False  # utilisation stored as a share (0..1) rather than percent
 
     @property
     def channel(self) -> str:
+        if self.kind == "macro":
+            if self.column is None:
+                return "satellite (assumed; no such column)"
+            held = ", credit model input held" if self.carried else ""
+            return f"satellite ({self.satellite}){held} + generator"
         if self.column is None:
-            return "overlay (no such column)"
-        return "model + generator" if self.carried else "generator + overlay (not a model feature)"
+            return "assumed elasticity (no such column)"
+        return "credit model + generator" if self.carried else "assumed elasticity (not a model feature) + generator"
 
 
-def bind_drivers(frame: pd.DataFrame, schema: Schema, presets: Presets, model_features: list[str]) -> dict[str, Binding]:
+def bind_drivers(frame: pd.DataFrame, schema: Schema, presets: Presets, model_features: list[str],
+                 satellite_sources: dict[str, str] | None = None) -> dict[str, Binding]:
     out = {}
     for key, d in presets.drivers.items():
         col = schema.semantics.get(d.semantic)
@@ -51,11 +64,12 @@ def bind_drivers(frame: pd.DataFrame, schema: Schema, presets: Presets, model_fe
         share = False
         if col is not None and d.op == "add_share":
             share = float(pd.to_numeric(frame[col], errors="coerce").quantile(0.99)) <= 1.5
-        out[key] = Binding(key, col, col is not None and col in model_features, share)
+        out[key] = Binding(key, col, col is not None and col in model_features, d.kind,
+                           (satellite_sources or {}).get(key, "assumed"), share)
     return out
 
 
-def _per_unit(d: Driver, b: Binding) -> float:
+def per_unit(d: Driver, b: Binding) -> float:
     """Column units per one driver unit."""
     if d.op == "add_bp":
         return 0.01
@@ -64,75 +78,72 @@ def _per_unit(d: Driver, b: Binding) -> float:
     return 1.0
 
 
-def shocked_columns(frame: pd.DataFrame, scenario: Scenario, bindings: dict[str, Binding], presets: Presets,
-                    products: np.ndarray, collateral_column: str | None) -> dict[str, np.ndarray]:
-    """New values of every bound driver column (unchanged when its shock is 0) and of collateral."""
-    out: dict[str, np.ndarray] = {}
+@dataclass
+class Shocked:
+    """New values of the shocked columns, each driver's per-row column change, and what moved by accounting."""
+
+    columns: dict[str, np.ndarray]
+    deltas: dict[str, np.ndarray]  # driver -> column change per row (column units; after floors and clips)
+    identities: list[str]
+
+
+def shock_columns(frame: pd.DataFrame, scenario: Scenario, bindings: dict[str, Binding], presets: Presets,
+                  schema: Schema, products: np.ndarray, collateral_column: str | None) -> Shocked:
+    """Every bound driver column at its shocked value (unchanged when its shock is 0), plus what moves with it."""
+    cols: dict[str, np.ndarray] = {}
+    deltas: dict[str, np.ndarray] = {}
+    moved: list[str] = []
     for key, b in bindings.items():
         if b.column is None:
             continue
         d = presets.drivers[key]
         v = float(scenario.shocks.get(key, 0.0))
         x = pd.to_numeric(frame[b.column], errors="coerce").to_numpy(dtype=np.float64)
-        if d.op == "pct":
-            new = x * (1 + v / 100.0)
-        else:
-            new = x + v * _per_unit(d, b)
+        new = x * (1 + v / 100.0) if d.op == "pct" else x + v * per_unit(d, b)
         if d.op == "add_share":
             new = np.clip(new, 0.0, 1.0 if b.share_scale else 100.0)
-        out[b.column] = new
+        if d.floor is not None:
+            new = np.maximum(new, np.minimum(x, d.floor))
+        cols[b.column] = new
+        deltas[key] = new - x
+        if v != 0.0:
+            moved += _identities(frame, schema, d, x, new, cols)
         if d.collateral_products and collateral_column and collateral_column in frame.columns:
             c = pd.to_numeric(frame[collateral_column], errors="coerce").fillna(0).to_numpy(dtype=np.float64)
             hit = np.isin(products, d.collateral_products)
-            out[collateral_column] = np.where(hit, np.maximum(0.0, c * (1 + v / 100.0)), c)
-    return out
+            cols[collateral_column] = np.where(hit, np.maximum(0.0, c * (1 + v / 100.0)), c)
+    return Shocked(cols, deltas, moved)
+
+
+def _identities(frame: pd.DataFrame, schema: Schema, d: Driver, old: np.ndarray, new: np.ndarray,
+                cols: dict[str, np.ndarray]) -> list[str]:
+    """Columns tied to a shocked one by accounting, moved with it (only where the schema names them)."""
+    moved = []
+    for rule in d.identities:
+        col = schema.semantics.get(rule["semantic"])
+        if not col or col not in frame.columns:
+            continue
+        cur = cols.get(col, pd.to_numeric(frame[col], errors="coerce").to_numpy(dtype=np.float64))
+        if rule["op"] == "over_income":  # debt service over income: dti x old / new income
+            cols[col] = cur * np.where(new > 0, old / np.maximum(new, 1e-9), 1.0)
+        elif rule["op"] == "utilisation_times_limit":
+            limit = schema.semantics.get("limit")
+            if not limit or limit not in frame.columns:
+                continue
+            lim = pd.to_numeric(frame[limit], errors="coerce").fillna(0).to_numpy(dtype=np.float64)
+            cols[col] = cur + (new - old) * lim
+        else:
+            continue
+        moved.append(col)
+    return moved
 
 
 @dataclass
 class Overlay:
-    """The macro-to-PD adjustment: log-odds per row and one line per driver explaining it."""
+    """Log-odds added outside the credit model (satellite and assumed terms) and one line per driver."""
 
     log_odds: np.ndarray
     table: pd.DataFrame
-
-
-def macro_overlay(base: pd.DataFrame, shocked: dict[str, np.ndarray], scenario: Scenario,
-                  bindings: dict[str, Binding], presets: Presets, products: np.ndarray,
-                  seen: dict[str, tuple[float, float]]) -> Overlay:
-    """Log-odds to add to the model's stressed PD, for drivers the model cannot transmit itself."""
-    n = len(base)
-    total = np.zeros(n)
-    rows = []
-    for key, b in bindings.items():
-        d = presets.drivers[key]
-        v = float(scenario.shocks.get(key, 0.0))
-        applies = np.ones(n, dtype=bool) if not d.overlay_products else np.isin(products, d.overlay_products)
-        units = np.zeros(n)
-        if v == 0:
-            reason = "no shock"
-        elif b.column is None or not b.carried:
-            units[:] = v
-            reason = ("no column for this driver in the data" if b.column is None
-                      else f"'{b.column}' is not a credit-model feature") + ": the whole shock goes through the overlay"
-        else:
-            lo, hi = seen.get(b.column, (-np.inf, np.inf))
-            new = shocked[b.column]
-            excess = np.maximum(new - hi, 0.0) + np.minimum(new - lo, 0.0)  # column units beyond the seen range
-            if d.op == "pct":
-                old = pd.to_numeric(base[b.column], errors="coerce").to_numpy(dtype=np.float64)
-                units = np.where(np.abs(old) > 0, excess / np.abs(old) * 100.0, 0.0)
-            else:
-                units = excess / _per_unit(d, b)
-            reason = ("the model carries it; only the part beyond its training range goes through the overlay"
-                      if np.any(units != 0) else "the model carries it within its training range")
-        contrib = d.overlay_log_odds_per_unit * units * applies
-        total += contrib
-        rows.append({"driver": d.label, "column": b.column or "-", "shock": v, "unit": d.unit, "channel": b.channel,
-                     "beta_log_odds_per_unit": d.overlay_log_odds_per_unit,
-                     "products": ", ".join(d.overlay_products) if d.overlay_products else "all",
-                     "rows_adjusted": float(np.mean(contrib != 0)), "mean_log_odds": float(contrib.mean()),
-                     "reason": reason, "note": d.overlay_note})
-    return Overlay(total, pd.DataFrame(rows))
 
 
 def apply_log_odds(pd_: np.ndarray, log_odds: np.ndarray) -> np.ndarray:
@@ -146,22 +157,27 @@ _STRUCTURAL = re.compile(r"(^|_)(age|tenure|term|duration|loan_amount|credit_amo
 
 
 def default_dependents(frame: pd.DataFrame, drivers: list[str], exclude: list[str], k: int = 8,
-                       threshold: float = 0.15, seed: int = 0) -> list[str]:
-    """Columns the generator redraws under a stress.
+                       threshold: float = 0.15, seed: int = 0, history=None) -> list[str]:
+    """Columns the generator moves under a stress.
 
-    The ``k`` numeric columns most rank-correlated with any shocked driver column (above ``threshold``); never the drivers, the ``exclude``d
-    columns (exposure, collateral, product), flags, or contract and identity attributes.
+    With a history: the ``k`` numeric columns whose period averages move most with a driver's over
+    the cycle (|correlation| of the period means above ``threshold``). Without: those most
+    rank-correlated with a driver across customers. Never the drivers, the ``exclude``d columns
+    (exposure, collateral, product, accounting identities), flags, or contract and identity attributes.
     """
     drivers = [c for c in drivers if c in frame.columns and c not in exclude]
     if not drivers:
         return []
-    sample = frame.sample(min(len(frame), 5000), random_state=seed)
-    num = [c for c in sample.columns if pd.api.types.is_numeric_dtype(sample[c]) and not pd.api.types.is_bool_dtype(sample[c])]
-    ranks = sample[num].rank().astype(float)
-    corr = ranks.corr().abs().fillna(0.0)
-    cand = [c for c in num if c not in drivers and c not in exclude and sample[c].nunique() > 2 and not _STRUCTURAL.search(c)]
+    num = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])]
+    cand = [c for c in num if c not in drivers and c not in exclude and frame[c].nunique() > 2 and not _STRUCTURAL.search(c)]
     if not cand:
         return []
+    if history is not None and all(c in history.frame.columns for c in [*cand, *drivers]):
+        means = pd.DataFrame({c: history.period_means(c) for c in [*cand, *drivers]})
+        corr = means.corr().abs().fillna(0.0)
+    else:
+        sample = frame.sample(min(len(frame), 5000), random_state=seed)
+        corr = sample[[*cand, *drivers]].rank().astype(float).corr().abs().fillna(0.0)
     strength = corr.loc[cand, [d for d in drivers if d in corr.columns]].max(axis=1)
     strength = strength[strength >= threshold].sort_values(ascending=False)
     return strength.index[:k].tolist()

@@ -5,14 +5,29 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core.auth import Role, User
 from core.briefs import SegmentBrief
+
+AUTHOR = User("ana", "Ana Analyst", "ana@bank.example", frozenset({Role.ANALYST}))
+REVIEWER = User("rita", "Rita Reviewer", "rita@bank.example", frozenset({Role.REVIEWER}))
+USER_KEY = "studio_user"
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = str(ROOT / "pages/marketing_copy.py")
 
 
-def _page() -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=120).run()
+@pytest.fixture(scope="module", autouse=True)
+def _engine():
+    """Train (or load) the meaning model once, outside the per-test workspace."""
+    from tests.unit.copy.conftest import warm_engine
+
+    return warm_engine()
+
+
+def _page(user: User = AUTHOR) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=600)
+    at.session_state[USER_KEY] = user
+    at.run()
     assert not at.exception
     return at
 
@@ -37,13 +52,18 @@ def test_generate_review_approve_and_export():
     at.button(key="copy_generate").click().run()
     assert not at.exception
     labels = [m.label for m in at.metric]
-    assert "Variants kept" in labels
+    assert "Variants kept" in labels and "Grounded in the catalogue" in labels and "Usable" in labels
     assert next(m for m in at.metric if m.label == "Variants kept").value == "5 / 5"
-    texts = [t.value for t in at.text]
-    assert texts and all(t.startswith("Lakeside Bank:") and "Reply STOP to opt out." in t for t in texts)
-    assert any("Approve at least one" in i.value for i in at.info)
+    texts = [t.value for t in at.text if t.value.startswith("Lakeside Bank:")]
+    assert texts and all("Reply STOP to opt out." in t for t in texts)
+    assert any("A reviewer must approve" in i.value for i in at.info)
 
-    approve = [b for b in at.button if b.key and b.key.startswith("copy_approve_")]
+    approve = [b for b in at.button if b.key and b.key.startswith("copy_approved_")]
+    approve[0].click().run()  # the author tries: four-eyes refuses
+    assert not at.exception
+    assert any("four-eyes" in e.value for e in at.error)
+    at.session_state[USER_KEY] = REVIEWER
+    approve = [b for b in at.button if b.key and b.key.startswith("copy_approved_")]
     approve[0].click().run()
     assert not at.exception
     downloads = [b.label for b in at.get("download_button")]
@@ -55,6 +75,41 @@ def test_generate_review_approve_and_export():
     assert len(runs) == 1
 
 
+def test_bulk_approve_audit_view_and_campaign_results():
+    at = _describe(_page())
+    at.selectbox(key="copy_product").select("high_yield_savings")
+    at.selectbox(key="copy_channel").select("push")
+    at.button(key="copy_generate").click().run()
+    at.session_state[USER_KEY] = REVIEWER
+    bulk = next(b for b in at.button if b.key and b.key.startswith("copy_bulk_approved_"))
+    assert bulk.label.startswith("Approve all")
+    bulk.click().run()
+    assert not at.exception
+    assert any("variant(s) updated" in m.value for m in at.success)
+    assert [b.label for b in at.get("download_button")][0].startswith("CSV (")
+    at.segmented_control(key="copy_view").set_value("Audit").run()
+    assert not at.exception
+    frame = at.dataframe[0].value
+    assert {"approved", "generated"} <= set(frame["action"])
+    assert set(frame.loc[frame["action"] == "approved", "user"]) == {"Rita Reviewer"}
+    assert set(frame.loc[frame["action"] == "generated", "user"]) == {"Ana Analyst"}
+    at.segmented_control(key="copy_view").set_value("Campaign results").run()
+    at.button(key="copy_results_simulate").click().run()
+    assert not at.exception
+    assert any("beats control" in m.value for m in at.success)
+
+
+def test_check_copy_written_elsewhere():
+    at = _page()
+    at.segmented_control(key="copy_view").set_value("Check copy").run()
+    at.selectbox(key="copy_check_product").select("personal_loan")
+    at.text_area(key="copy_check_text").input("We won't check your credit. Everyone qualifies.").run()
+    at.button(key="copy_check_go").click().run()
+    assert not at.exception
+    badges = [m.value for m in at.markdown]
+    assert any("needs review" in b or "blocked" in b for b in badges)
+
+
 def test_edit_that_breaks_a_rule_cannot_be_approved():
     at = _describe(_page())
     at.selectbox(key="copy_product").select("everyday_checking")
@@ -64,13 +119,14 @@ def test_edit_that_breaks_a_rule_cannot_be_approved():
     edit.input("Free checking, risk-free!").run()
     next(b for b in at.button if b.key and b.key.startswith("copy_save_") and b.key.endswith(vid)).click().run()
     assert not at.exception
-    approve = next(b for b in at.button if b.key and b.key.startswith("copy_approve_") and b.key.endswith(vid))
+    approve = next(b for b in at.button if b.key and b.key.startswith("copy_approved_") and b.key.endswith(vid))
     assert approve.disabled
-    assert any("blocked by" in c.value for c in at.caption)
+    assert any("U4b" in c.value or "U3" in c.value for c in at.caption)
 
 
 def test_segment_sent_from_the_segmentation_page_is_offered():
-    at = AppTest.from_file(PAGE, default_timeout=120)
+    at = AppTest.from_file(PAGE, default_timeout=600)
+    at.session_state[USER_KEY] = AUTHOR
     from dashboard import state
 
     at.session_state[state.SEGMENT_FOR_COPY] = SegmentBrief(
@@ -102,7 +158,8 @@ def test_chinese_copy_from_templates():
     at.selectbox(key="copy_language").select("zh")
     at.button(key="copy_generate").click().run()
     assert not at.exception
-    assert at.text and all("回复STOP退订" in t.value for t in at.text)
+    sent = [t.value for t in at.text if "STOP" in t.value]
+    assert sent and all("回复STOP退订" in t for t in sent)
 
 
 def test_model_that_fails_to_load_falls_back_to_templates_and_says_so(monkeypatch, tmp_path):

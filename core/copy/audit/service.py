@@ -16,10 +16,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from core.copy.generate import CopyBatch, Variant
+from core.auth import User
+from core.copy.batch import CopyBatch, Variant
 from core.workspace import Workspace, get_workspace
 
 RUN_KIND = "copy_batch"
+EVENT_COLUMNS = ("at", "action", "variant_id", "detail", "user_id", "user", "email")
 
 
 def _frame(variants: list[Variant]) -> pd.DataFrame:
@@ -33,17 +35,20 @@ def _frame(variants: list[Variant]) -> pd.DataFrame:
             "findings_json": json.dumps(v.findings, ensure_ascii=False),
             "disclosures_json": json.dumps(v.disclosures, ensure_ascii=False),
             "auto_fixes_json": json.dumps(v.auto_fixes, ensure_ascii=False),
-            "edits_json": json.dumps(v.edits, ensure_ascii=False),
+            "edits_json": json.dumps(v.edits, ensure_ascii=False), "outcome": v.outcome,
+            "author_id": v.author_id, "reviewer_id": v.reviewer.get("id", ""), "reviewer": v.reviewer.get("name", ""),
+            "reviewed_at": v.reviewer.get("at", ""), "signoff": v.signoff,
         })
     cols = ["variant_id", "candidate_index", "status", "passed", "body", "final_text", "raw", "length", "budget",
             "unit", "sms_segments", "sms_encoding", "score", "backend", "tokens", "seconds", "raw_passed",
-            "findings_json", "disclosures_json", "auto_fixes_json", "edits_json"]
+            "findings_json", "disclosures_json", "auto_fixes_json", "edits_json", "outcome", "author_id", "reviewer_id",
+            "reviewer", "reviewed_at", "signoff"]
     frame = pd.DataFrame(rows, columns=cols)
     return frame.astype({"sms_segments": "Int64"}) if not frame.empty else frame.astype(str)
 
 
 def _events(batch: CopyBatch) -> pd.DataFrame:
-    return pd.DataFrame(batch.events, columns=["at", "action", "variant_id", "detail", "reviewer"]).astype(str)
+    return pd.DataFrame(batch.events, columns=list(EVENT_COLUMNS)).astype(str)
 
 
 def _summary(batch: CopyBatch) -> dict:
@@ -54,7 +59,7 @@ def _summary(batch: CopyBatch) -> dict:
             "notes": batch.notes, "stats": batch.stats, "review": counts, "created_at": batch.created_at}
 
 
-def save_batch(batch: CopyBatch, workspace: Workspace | None = None) -> str:
+def save_batch(batch: CopyBatch, workspace: Workspace | None = None, user: User | None = None) -> str:
     """Record a new batch (or update it if it was saved before); returns the run id."""
     ws = workspace or get_workspace()
     tables = {"variants": _frame(batch.variants), "blocked": _frame(batch.blocked), "events": _events(batch)}
@@ -67,15 +72,15 @@ def save_batch(batch: CopyBatch, workspace: Workspace | None = None) -> str:
         params={**req.to_dict(), "backend": batch.backend}, seed=req.seed,
         dataset_fingerprint=(req.segment.source_run_id if req.segment else None),
         model_fingerprint=str(batch.backend.get("fingerprint")), status="done", result=_summary(batch),
-        tables=tables,
+        tables=tables, user=user.id if user is not None else batch.author.get("id", ""),
     )
     return batch.run_id
 
 
-def record_export(batch: CopyBatch, fmt: str, path: Path | None, n_rows: int, workspace: Workspace | None = None,
-                  reviewer: str = "") -> str:
-    """Log an export in the batch's events and save the batch."""
-    batch.log("exported", detail=f"{fmt}: {n_rows} variant(s)" + (f" -> {path}" if path else ""), reviewer=reviewer)
+def record_export(batch: CopyBatch, fmt: str, path: Path | None, n_rows: int, user: User,
+                  workspace: Workspace | None = None) -> str:
+    """Log an export (who, what, where) in the batch's events and save the batch."""
+    batch.log("exported", detail=f"{fmt}: {n_rows} variant(s)" + (f" -> {path}" if path else ""), user=user)
     return save_batch(batch, workspace)
 
 
@@ -83,3 +88,9 @@ def load_batch_tables(run_id: str, workspace: Workspace | None = None) -> dict[s
     """The stored tables of a batch run (for review or reporting)."""
     ws = workspace or get_workspace()
     return {name: ws.run_table(run_id, name) for name in ws.run_table_names(run_id)}
+
+
+def audit_frame(batch: CopyBatch) -> pd.DataFrame:
+    """Who did what when, newest first (the page's audit view)."""
+    frame = _events(batch)
+    return frame.iloc[::-1].reset_index(drop=True)

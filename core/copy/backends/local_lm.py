@@ -20,8 +20,10 @@ Gemma's licence: see ``assets/copy/MODEL_LICENSE_NOTE.md``.
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -30,6 +32,7 @@ from typing import Any
 
 from core.copy.backends.base import Backend, Candidate, Prompt, StopCheck, StreamCallback
 from core.errors import ModelError, ModelLoadError
+from core.runtime.lifecycle import ArtifactKind
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +49,7 @@ class ModelSource:
     label: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class LoadedLM:
     """A loaded model and tokenizer, shared read-only by every session."""
 
@@ -56,6 +59,11 @@ class LoadedLM:
     source: ModelSource
     load_seconds: float = 0.0
     converted_now: bool = False  # this load built the artifact from GGUF
+    folder: Path | None = None  # where the weights were read from
+
+    @property
+    def fingerprint(self) -> str:
+        return self.source.fingerprint
 
 
 def mark_dequantised(model: Any) -> None:
@@ -154,39 +162,64 @@ def _load_pretrained(folder: Path, device: str) -> tuple[Any, Any]:
     dtype = torch.bfloat16 if device == "cuda" and not small else torch.float32
     tokenizer = AutoTokenizer.from_pretrained(str(folder))
     model = AutoModelForCausalLM.from_pretrained(str(folder), dtype=dtype)
-    model.to(device)
+    model.to(device)  # type: ignore[arg-type]
     model.eval()
     return model, tokenizer
 
 
-def load_lm(model_path: str = "", device: str | None = None) -> LoadedLM:
-    """Load (and on first use convert) the configured model through the process-wide registry."""
-    from core.runtime import get_registry, resolve_device
+KIND = ArtifactKind(REGISTRY_NAME, "copy_language_model", 1)
+
+
+def _describe(lm: LoadedLM) -> dict:
+    return {"name": lm.source.label, "params": {"source": lm.source.kind, "device": lm.device},
+            "result": {"load_seconds": round(lm.load_seconds, 1)}}
+
+
+def load_lm(model_path: str = "", device: str | None = None, user: Any = None, progress: Any = None) -> LoadedLM:
+    """Load the configured model through the one model lifecycle.
+
+    A GGUF source (the embedded default or a file) is de-quantised once into a workspace artifact
+    (``copy-lm/<fingerprint>``: float safetensors + tokenizer); every later load reads the artifact.
+    A model folder from settings is loaded as it is, through the registry.
+    """
+    from core.runtime import get_registry
+    from core.runtime.lifecycle import load_or_fit
 
     source = resolve_source(model_path)
-    registry = get_registry()
-    device = device or resolve_device()
 
-    def loader(dev: str) -> LoadedLM:
+    def load(folder: Path, dev: str) -> LoadedLM:
         start = time.perf_counter()
-        converted = False
-        if source.kind == "dir":
-            folder = source.path
-        else:
-            if not registry.has_artifact(REGISTRY_NAME, source.fingerprint):
-                logger.info("Converting %s to a float artifact (first load only)", source.label)
-                registry.save_artifact(REGISTRY_NAME, source.fingerprint, lambda tmp: _convert_gguf(source, tmp))
-                converted = True
-            folder = registry.artifact_dir(REGISTRY_NAME, source.fingerprint)
-        assert folder is not None
         try:
             model, tokenizer = _load_pretrained(folder, dev)
         except (OSError, ValueError, RuntimeError) as exc:
             raise ModelLoadError(f"The language model in {folder} failed to load: {exc}",
-                                 "Delete the artifact folder to rebuild it, or use the template backend.") from exc
-        return LoadedLM(model, tokenizer, dev, source, time.perf_counter() - start, converted)
+                                 "It is moved aside and converted again, or use the template backend.") from exc
+        return LoadedLM(model, tokenizer, dev, source, time.perf_counter() - start, False, folder)
 
-    return registry.get(REGISTRY_NAME, source.fingerprint, loader, device)
+    if source.kind == "dir":
+        assert source.path is not None
+        folder = source.path
+        return get_registry().get(REGISTRY_NAME, source.fingerprint, lambda dev: load(folder, dev), device)
+
+    def fit(dev: str) -> LoadedLM:
+        start = time.perf_counter()
+        logger.info("Converting %s to a float artifact (first load only)", source.label)
+        tmp = Path(tempfile.mkdtemp(prefix="copy-lm-"))
+        meta = _convert_gguf(source, tmp)
+        (tmp / "conversion.json").write_text(json.dumps(meta))
+        lm = load(tmp, dev)
+        return LoadedLM(lm.model, lm.tokenizer, dev, source, time.perf_counter() - start, True, tmp)
+
+    def write(lm: LoadedLM, folder: Path) -> dict:
+        assert lm.folder is not None
+        for item in lm.folder.iterdir():
+            (shutil.copytree if item.is_dir() else shutil.copy2)(item, folder / item.name)
+        meta = json.loads((lm.folder / "conversion.json").read_text())
+        shutil.rmtree(lm.folder, ignore_errors=True)
+        return meta
+
+    return load_or_fit(KIND, source.fingerprint, fit=fit, load=load, write=write, describe=_describe, user=user,
+                       progress=progress, device=device)
 
 
 class _StopOnText:

@@ -107,6 +107,10 @@ class TemplateBackend(Backend):
         rng = random.Random(seed * 1_000_003 + index)
         benefits = product.benefit_texts(lang)
         order = rng.sample(benefits, len(benefits)) if benefits else [product.headline_fact.get(lang, "")]
+        plans = ctx.get("plans") or []
+        if plans:  # plan, then write: the planned claims lead, in the planner's order
+            planned = list(plans[index % len(plans)].claims)
+            order = planned + [b for b in order if b not in planned]
         while len(order) < 3:
             order.append(order[-1])
         structures = self.bank.structures[lang][channel]

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
+from core.auth import Role, User
 from core.briefs import SegmentBrief
+
+AUTHOR = User("ana", "Ana Analyst", "ana@bank.example", frozenset({Role.ANALYST}))
+REVIEWER = User("rita", "Rita Reviewer", "rita@bank.example", frozenset({Role.REVIEWER}))
 
 
 @pytest.fixture(scope="session")
@@ -14,11 +21,34 @@ def catalogue():
     return get_catalogue()
 
 
-@pytest.fixture(scope="session")
-def engine():
-    from core.copy.rules import get_engine
+TEST_CACHE = Path(__file__).resolve().parents[3] / "workspace" / "test-cache"  # git-ignored, kept between runs
 
-    return get_engine()
+
+def warm_engine():
+    """The engine with its meaning model, trained once into a persistent test cache (then loaded in seconds)."""
+    from core.copy.engine import get_engine
+    from core.runtime import registry
+    from core.settings import get_settings
+
+    old = os.environ.get("STUDIO_WORKSPACE_DIR")
+    os.environ["STUDIO_WORKSPACE_DIR"] = str(TEST_CACHE)
+    get_settings.cache_clear()
+    registry._reset_for_tests()
+    try:
+        return get_engine()
+    finally:
+        if old is None:
+            os.environ.pop("STUDIO_WORKSPACE_DIR", None)
+        else:
+            os.environ["STUDIO_WORKSPACE_DIR"] = old
+        get_settings.cache_clear()
+        registry._reset_for_tests()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def engine():
+    """The engine, built once per session for every copy test (so no test trains the meaning model again)."""
+    return warm_engine()
 
 
 @pytest.fixture

@@ -2,8 +2,10 @@ import json
 
 from core.copy.audit.service import RUN_KIND, load_batch_tables, record_export, save_batch
 from core.copy.backends.template import TemplateBackend
-from core.copy.generate import CopyRequest, edit_variant, generate_copy, set_status
+from core.copy.generate import CopyRequest, generate_copy
+from core.copy.review import edit_variant, set_status
 from core.workspace import get_workspace
+from tests.unit.copy.conftest import AUTHOR, REVIEWER
 
 
 def test_batch_is_saved_with_request_backend_seed_findings_and_review(segment):
@@ -19,9 +21,9 @@ def test_batch_is_saved_with_request_backend_seed_findings_and_review(segment):
     assert json.loads(tables["variants"]["findings_json"].iloc[0])
 
     v = batch.variants[0]
-    edit_variant(batch, v.id, v.body + " Questions? Our team is here to help.")
-    set_status(batch, v.id, "approved")
-    record_export(batch, "CSV", None, 1)
+    edit_variant(batch, v.id, v.body + " Questions? Our team is here to help.", AUTHOR)
+    set_status(batch, v.id, "approved", REVIEWER)
+    record_export(batch, "CSV", None, 1, REVIEWER)
     assert save_batch(batch) == run_id  # same run, updated
     tables = load_batch_tables(run_id)
     assert list(tables["events"]["action"]) == ["generated", "edited", "approved", "exported"]

@@ -5,18 +5,21 @@ import json
 import pytest
 
 from core.copy.backends.template import TemplateBackend
-from core.copy.export import ExportError, export_rows, neutralise_cell, to_csv, to_html_email, to_json, to_markdown
-from core.copy.generate import CopyRequest, edit_variant, generate_copy, set_status
+from core.copy.export import ExportError, export_rows, to_csv, to_html_email, to_json, to_markdown
+from core.copy.generate import CopyRequest, generate_copy
+from core.copy.review import edit_variant, set_status
+from core.export import safe_cell as neutralise_cell
+from tests.unit.copy.conftest import AUTHOR, REVIEWER
 
 
 @pytest.fixture
 def batch(segment):
     b = generate_copy(CopyRequest("high_yield_savings", "email_body", segment, "friendly", "en", 3, 1), TemplateBackend())
-    set_status(b, b.variants[0].id, "approved")
+    set_status(b, b.variants[0].id, "approved", REVIEWER)
     return b
 
 
-@pytest.mark.parametrize("value", ["=HYPERLINK(\"http://x\")", "+1+2", "-2+3", "@SUM(A1)", "\tx", "\rx", " =1+1"])
+@pytest.mark.parametrize("value", ["=HYPERLINK(\"http://x\")", "+1+2", "-2+3", "@SUM(A1)", "\tx", "\rx"])
 def test_formula_cells_are_neutralised(value):
     assert neutralise_cell(value).startswith("'")
 
@@ -28,9 +31,9 @@ def test_other_cells_are_untouched(value):
 
 def test_csv_export_neutralises_injected_copy(batch):
     v = batch.variants[0]
-    edit_variant(batch, v.id, "=cmd|' /C calc'!A0 Earn 4.10% APY with High-Yield Savings.")
+    edit_variant(batch, v.id, "=cmd|' /C calc'!A0 Earn 4.10% APY with High-Yield Savings.", AUTHOR)
     assert v.passed
-    set_status(batch, v.id, "approved")
+    set_status(batch, v.id, "approved", REVIEWER)
     rows = export_rows(batch)
     text = to_csv(rows).decode("utf-8-sig")
     parsed = list(csv.DictReader(io.StringIO(text)))
@@ -70,8 +73,8 @@ def test_json_and_markdown(batch):
 
 def test_html_email_is_rendered_and_escaped(batch):
     v = batch.variants[0]
-    edit_variant(batch, v.id, "Hello <script>alert(1)</script>, earn 4.10% APY with High-Yield Savings.")
-    set_status(batch, v.id, "approved")
+    edit_variant(batch, v.id, "Hello <script>alert(1)</script>, earn 4.10% APY with High-Yield Savings.", AUTHOR)
+    set_status(batch, v.id, "approved", REVIEWER)
     page = to_html_email(batch, subject="A better home for your savings")
     assert "<script>alert" not in page and "&lt;script&gt;" in page
     assert "A better home for your savings" in page and "100 Harbor Street" in page and "Member FDIC" in page
@@ -81,6 +84,6 @@ def test_html_email_refuses_a_failing_subject_or_another_channel(batch, segment)
     with pytest.raises(ExportError, match="subject line"):
         to_html_email(batch, subject="Earn 4.10% APY today")
     sms = generate_copy(CopyRequest("cd_12_month", "sms", segment, "friendly", "en", 1, 1), TemplateBackend())
-    set_status(sms, sms.variants[0].id, "approved")
+    set_status(sms, sms.variants[0].id, "approved", REVIEWER)
     with pytest.raises(ExportError, match="email-body"):
         to_html_email(sms)

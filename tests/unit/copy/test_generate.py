@@ -5,18 +5,11 @@ import pytest
 from core.briefs import SegmentBrief
 from core.copy.backends.base import Backend, Candidate
 from core.copy.backends.template import TemplateBackend
-from core.copy.generate import (
-    MAX_VARIANTS,
-    CopyRequest,
-    dedupe,
-    distinct_n,
-    edit_variant,
-    generate_copy,
-    make_backend,
-    set_status,
-)
+from core.copy.generate import MAX_VARIANTS, CopyRequest, generate_copy, make_backend
+from core.copy.ranking import dedupe, distinct_n
+from core.copy.review import edit_variant, set_status
 from core.errors import InputError, ModelError
-from tests.unit.copy.conftest import SEGMENTS
+from tests.unit.copy.conftest import AUTHOR, REVIEWER, SEGMENTS
 
 VIOLATIONS = [
     "Guaranteed approval! Act now: 0% APR, no credit check, risk-free!",
@@ -93,7 +86,7 @@ def test_mocked_violating_model_never_gets_a_failing_variant_through(catalogue, 
             batch = generate_copy(CopyRequest(pid, channel, segment, "friendly", "en", 5, seed=seed), backend)
             assert _all_variants_pass(engine, batch)
             for v in batch.variants:
-                set_status(batch, v.id, "approved")
+                set_status(batch, v.id, "approved", REVIEWER)
             for v in batch.blocked:
                 assert not v.passed and v.blocking
             assert batch.stats["candidates"] == len(batch.variants) + len(batch.blocked) + batch.stats["duplicates_dropped"]
@@ -210,13 +203,13 @@ def test_personal_data_in_the_brief_never_reaches_the_prompt():
 def test_edit_is_rechecked_and_only_passing_variants_can_be_approved(segment, engine):
     batch = generate_copy(CopyRequest("high_yield_savings", "push", segment, "friendly", "en", 3, 1), TemplateBackend())
     v = batch.variants[0]
-    edit_variant(batch, v.id, "Risk-free savings at 9% APY!")
+    edit_variant(batch, v.id, "Risk-free savings at 9% APY!", AUTHOR)
     assert not v.passed and v.status == "pending" and v.edits
     with pytest.raises(InputError, match="cannot be approved"):
-        set_status(batch, v.id, "approved")
-    edit_variant(batch, v.id, "Act now: earn 4.10% APY with High-Yield Savings.")
+        set_status(batch, v.id, "approved", REVIEWER)
+    edit_variant(batch, v.id, "Act now: earn 4.10% APY with High-Yield Savings.", AUTHOR)
     assert v.passed and "Act now" not in v.body
-    set_status(batch, v.id, "approved")
+    set_status(batch, v.id, "approved", REVIEWER)
     assert batch.approved() == [v]
     assert [e["action"] for e in batch.events][-3:] == ["edited", "edited", "approved"]
 

@@ -6,7 +6,8 @@ import shutil
 import pytest
 
 from core.copy.catalogue import ASSETS_DIR
-from core.copy.rules import RuleEngine, RuleFileError, load_rules
+from core.copy.engine import RuleEngine
+from core.copy.rulefile import RuleFileError, load_rules
 
 
 def ids(verdict, action=None):
@@ -241,8 +242,8 @@ def test_every_rule_has_id_action_trigger_and_source():
     rules, version = load_rules()
     assert version and len(rules) >= 30
     for r in rules:
-        assert r.id and r.action in ("block", "soften", "append_disclosure") and r.source and r.reason
-        assert r.always or r.patterns
+        assert r.id and r.action in ("block", "review", "soften", "append_disclosure") and r.source and r.reason
+        assert r.always or r.patterns or r.meaning
 
 
 @pytest.mark.parametrize(("mutate", "message"), [
@@ -275,7 +276,7 @@ def test_engine_from_a_copied_assets_folder(tmp_path):
 
 
 def test_disclosures_join_as_sentences_without_repeats():
-    from core.copy.rules import join_sentences
+    from core.copy.textops import join_sentences
 
     assert join_sentences(["Tap, check, done: 4.10% APY", "See terms", "Member FDIC."]) == \
         "Tap, check, done: 4.10% APY. See terms. Member FDIC."

@@ -21,7 +21,7 @@ class TrueLogitScorer:
 
     feature_names = ["credit_score", "debt_to_income", "card_utilisation", "delinquencies_24m", "inquiries_6m",
                      "regional_unemployment", "policy_rate", "annual_income", "tenure_months", "employment_status",
-                     "product_type", "collateral_value", "ead"]
+                     "product_type", "collateral_value", "ead", "days_past_due"]
     fingerprint = "true-logit"
     _linear = {"credit_score": -0.85 / 60, "debt_to_income": 0.9, "card_utilisation": 1.6, "regional_unemployment": 0.22,
                "policy_rate": 0.1}

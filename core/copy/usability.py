@@ -1,0 +1,117 @@
+"""The usability scorer: is a candidate copy a bank could send after light edits?
+
+It rejects, before ranking:
+
+- **first person**: the bank speaks as "we", never "I" ("I don't have any personal loans...");
+- **off-product**: copy about another product kind, or that never names this product or a benefit;
+- **incoherent**: too short, cut off, repeating itself, or telling the reader not to use the product
+  ("If you want more info on a line of credit, don't take out any loans");
+- **trait-blind**: copy that ignores the segment trait it was planned for.
+
+Among usable candidates it scores sense, not keywords: the sentence encoder's similarity between
+the copy and the plan's claims (did it say what it was asked to say?) and the trait (does it speak
+to this audience?), with readability.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from core.copy.catalogue import Product
+from core.copy.plan import Plan
+from core.copy.ranking import readability
+
+_FIRST_PERSON = {"en": re.compile(r"\b(?:I|I'm|I've|I'd|I'll|me|my|mine|myself)\b"),
+                 "zh": re.compile(r"我(?!们)")}
+_NEGATIVE_USE = re.compile(r"\b(?:don't|do not|never|avoid|stop)\b[^.!?]{0,30}\b(?:take out|open|apply|borrow|use|get|"
+                           r"invest|save|loans?|cards?|accounts?)\b", re.IGNORECASE)
+_DANGLING = re.compile(r"\b(?:and|or|but|with|for|to|of|the|a|an|your|our|on|in|at|from)\s*$", re.IGNORECASE)
+KIND_WORDS = {
+    "credit_card": r"\bcredit cards?\b|\bcards?\b", "personal_loan": r"\bpersonal loans?\b",
+    "auto_loan": r"\bauto loans?\b|\bcar loans?\b", "mortgage": r"\bmortgages?\b|\bhome loans?\b",
+    "heloc": r"\bhome equity\b|\bHELOC\b|\bline of credit\b", "savings": r"\bsavings account\b|\bsavings\b",
+    "cd": r"\bCDs?\b|\bcertificates? of deposit\b", "checking": r"\bchecking\b",
+    "investment": r"\bportfolios?\b|\binvest(?:ing|ment)?s?\b",
+}
+TRAIT_MIN = 0.25  # similarity to the planned trait below which copy counts as trait-blind
+PLAN_MIN = 0.3  # similarity to the planned claims below which copy counts as off-plan
+
+
+@dataclass(frozen=True)
+class Usability:
+    usable: bool
+    score: float  # 0..1, sense of the copy (similarity to plan and trait, readability)
+    reasons: tuple[str, ...]
+    plan_similarity: float
+    trait_similarity: float
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _mentions_product(text: str, product: Product, language: str) -> bool:
+    low = text.lower()
+    names = [product.label(language), product.short(language), product.in_sentence(language)]
+    if any(n and n.lower() in low for n in names):
+        return True
+    if language == "en" and re.search(KIND_WORDS.get(product.kind, r"$^"), text, re.IGNORECASE):
+        return True
+    return any(k.lower() in low for b in product.benefits for k in b.get("keywords", []))
+
+
+def _other_kinds(text: str, product: Product) -> list[str]:
+    own = re.compile(KIND_WORDS.get(product.kind, r"$^"), re.IGNORECASE)
+    out = []
+    for kind, pat in KIND_WORDS.items():
+        if kind == product.kind:
+            continue
+        for m in re.finditer(pat, text, re.IGNORECASE):
+            if not own.search(m.group(0)):
+                out.append(kind)
+                break
+    return out
+
+
+def assess(text: str, product: Product, plan: Plan | None, language: str, encoder: Any = None,
+           check_trait: bool = True) -> Usability:
+    """The usability verdict on one candidate (``check_trait`` off for template copy, which speaks to themes)."""
+    reasons: list[str] = []
+    words = re.findall(r"\w+", text)
+    if _FIRST_PERSON["zh" if language == "zh" else "en"].search(text):
+        reasons.append("first person: the bank speaks as 'we'")
+    if (language == "en" and len(words) < 4) or (language == "zh" and len(text) < 8):
+        reasons.append("incoherent: too short to say anything")
+    if language == "en" and _DANGLING.search(text.rstrip(" .!?")):
+        reasons.append("incoherent: the sentence is cut off")
+    lw = [w.lower() for w in words]
+    if len(lw) >= 6 and len(set(lw)) / len(lw) < 0.5:
+        reasons.append("incoherent: it repeats itself")
+    if language == "en" and _NEGATIVE_USE.search(text):
+        reasons.append("incoherent: it tells the reader not to use the product")
+    if not _mentions_product(text, product, language):
+        reasons.append("off-product: it never names the product or one of its benefits")
+    others = _other_kinds(text, product) if language == "en" else []
+    if others:
+        reasons.append("off-product: it talks about " + ", ".join(k.replace("_", " ") for k in others))
+    plan_sim = trait_sim = 0.0
+    if encoder is not None and plan is not None:
+        refs = [plan.say] + ([plan.trait] if plan.trait else [])
+        vecs = encoder.encode([text, *refs])
+        plan_sim = float(vecs[1] @ vecs[0])
+        trait_sim = float(vecs[2] @ vecs[0]) if plan.trait else 1.0
+        if plan_sim < PLAN_MIN:
+            reasons.append("off-plan: it does not say what it was asked to say")
+        if check_trait and plan.trait and trait_sim < TRAIT_MIN and not _shares_word(text, plan.trait):
+            reasons.append("trait-blind: it ignores the segment trait it was written for")
+    score = float(np.clip(0.5 * plan_sim + 0.3 * min(1.0, trait_sim) + 0.2 * readability(text, language), 0, 1))
+    return Usability(not reasons, round(score, 4), tuple(reasons), round(plan_sim, 4), round(trait_sim, 4))
+
+
+def _shares_word(text: str, trait: str) -> bool:
+    stop = {"the", "and", "with", "high", "low", "their", "they", "for", "of", "a", "an", "in", "on", "to"}
+    tw = {w for w in re.findall(r"[a-z]{4,}", trait.lower()) if w not in stop}
+    return bool(tw & set(re.findall(r"[a-z]{4,}", text.lower())))
