@@ -284,3 +284,30 @@ def test_a_cutoff_that_declines_everyone_says_so_instead_of_empty_fairness_chart
     assert not at.exception
     assert any("No applicant is approved" in w.value for w in at.warning)
     assert not at.markdown or not any(md.value == "**age band**" for md in at.markdown)
+
+
+def test_a_stored_champion_scores_a_new_dataset_without_outcomes(trained):
+    """A model can score any dataset with the columns it needs, not only the one it was trained on."""
+    from core import resolver
+    from core.data.loaders import import_dataset, load_workspace_dataset
+    from core.data.schema import Role
+    from core.data.synthetic import generate_portfolio
+    from core.workspace import get_workspace
+    from dashboard import state
+
+    _, model = trained
+    fresh = generate_portfolio(1500, seed=31)
+    fresh = replace(fresh.with_schema(replace(fresh.schema, roles={**fresh.schema.roles, "default_12m": Role.IGNORE})),
+                    name="new_applications")
+    import_dataset(get_workspace(), fresh)
+    stored = load_workspace_dataset(get_workspace(), "new_applications")
+    resolver.choose(resolver.CREDIT, stored, model.fingerprint)
+    at = AppTest.from_file(PAGE, default_timeout=180)
+    at.session_state[state.DATASET_CHOICE] = "new_applications (1,500 rows)"
+    at.run()
+    assert not at.exception
+    assert any("scoring this dataset" in w.value for w in [*at.success, *at.warning])
+    assert any("no known outcome" in i.value for i in at.info)
+    assert any("every row of" in md.value for md in at.markdown)  # stability against the model's training split
+    _open(at, "Applicant")
+    assert not at.exception and any(m.label == "PD (calibrated)" for m in at.metric)
