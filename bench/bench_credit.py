@@ -1,18 +1,18 @@
-"""Credit-page benchmarks (issue 4). One JSON line per figure.
+"""Credit benchmarks (issues 4 and 12). One JSON line per figure, each with the machine load beside it.
 
-Bars: applicant explanation and each what-if re-score <= 50 ms p95; counterfactual <= 1 s p95;
-global view first paint <= 5 s on the 50k default; full SHAP on 100k rows against
-``shap.TreeExplainer`` on the same model and rows (both times and the ratio); on CUDA, SHAP of 1M rows.
+Bars: applicant explanation (SHAP + PD + principal reasons) p95 <= 50 ms; PDP/ICE of one feature on
+50k rows <= 2 s; SHAP interaction values on a 2,000-row sample <= 5 s; test AUC on German credit,
+bank marketing (without ``duration``) and the synthetic default beside default XGBoost and the
+logistic benchmark on the same split, measured in this run; no protected attribute in the features
+and no principal reason from a protected, proxy, macro or geographic column.
 
-``--quick`` runs smaller sizes (for a smoke test); ``--only-gpu`` the GPU figures (training, SHAP on 100k
-against shap on GPU and CPU, SHAP of 1M rows).
+``--quick`` runs smaller sizes; ``--only-gpu`` the GPU figures (training, interaction values of 100k rows).
 """
 
 from __future__ import annotations
 
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -20,9 +20,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 
-from bench._common import emit  # noqa: E402
+from bench._common import emit as _emit  # noqa: E402
 
 QUICK = "--quick" in sys.argv
+ROOT = Path(__file__).resolve().parent.parent
+DATA = next((d for d in (ROOT.parent / "shared" / "data", ROOT.parent.parent / "shared" / "data") if d.exists()), None)
+# measured with the code before issue 12 (commit 7e91563), same data, same seed, default settings
+BEFORE = {"german_credit": 0.7693, "bank_marketing_full": 0.8071, "synthetic_50k": 0.9229}
+
+
+def emit(name: str, **figures) -> None:
+    _emit(name, **figures, load_average=[round(v, 2) for v in os.getloadavg()])
 
 
 def _pct(ts: list[float]) -> dict:
@@ -31,27 +39,96 @@ def _pct(ts: list[float]) -> dict:
             "max_ms": round(float(a.max()), 2), "n": len(a)}
 
 
-def bench_train(ds, device: str):
-    from core.credit.model import CreditParams
-    from core.credit.service import fit_credit_model
+def _load(name: str, target: str):
+    from core.data.loaders import build_dataset, read_csv_bytes
 
-    t = time.perf_counter()
-    model = fit_credit_model(ds, CreditParams(), device)
-    el = time.perf_counter() - t
-    m = model.metrics
-    emit("credit_train", rows=ds.n_rows, device=device, seconds=round(el, 2), n_trees=model.meta["n_trees"],
-         test_auc=round(m["xgboost"]["auc"], 4), logistic_auc=round(m["logistic"]["auc"], 4), split=model.meta["split"])
-    return model
+    assert DATA is not None
+    ds, _ = build_dataset(name, read_csv_bytes((DATA / f"{name}.csv").read_bytes()), f"file:{name}.csv", target=target)
+    return ds
+
+
+def _default_xgboost(model, ds) -> float:
+    """XGBoost with its default parameters on the product model's own train split, scored on its test split."""
+    import xgboost as xgb
+
+    from core.credit import metrics as M
+    from core.credit.split import TEST, TRAIN
+
+    y = ds.target_vector()
+    x = model.encoder.transform(ds.frame)
+    tr, te = model.split_labels == TRAIN, model.split_labels == TEST
+    dtr = xgb.DMatrix(x[tr], label=y[tr], feature_names=model.encoder.columns, feature_types=model.encoder.feature_types,
+                      enable_categorical=model.encoder.encoding == "native")
+    # XGBoost's defaults (eta 0.3, depth 6) and the scikit-learn wrapper's 100 rounds
+    booster = xgb.train({"objective": "binary:logistic", "tree_method": "hist", "seed": 0}, dtr, num_boost_round=100)
+    dte = xgb.DMatrix(x[te], feature_names=model.encoder.columns, feature_types=model.encoder.feature_types,
+                      enable_categorical=model.encoder.encoding == "native")
+    return M.auc(y[te], booster.predict(dte))
+
+
+def bench_auc(datasets) -> dict:
+    """The AUC table: product defaults, the same with protected attributes in (like the old default), default XGBoost, logistic."""
+    from core.credit.params import CreditParams
+    from core.credit.training import fit_credit_model
+
+    models = {}
+    for name, ds in datasets:
+        t = time.perf_counter()
+        m = fit_credit_model(ds, CreditParams())
+        seconds = time.perf_counter() - t
+        protected = [c for c in ds.schema.protected_columns() if c in ds.features()]
+        like_for_like = None
+        if protected:
+            old = fit_credit_model(ds, CreditParams(include_protected={c: "benchmark: the old default" for c in protected}))
+            like_for_like = round(old.meta.metrics.xgboost.auc, 4)
+        mm = m.meta.metrics
+        emit("credit_auc", dataset=name, rows=ds.n_rows, test_auc=round(mm.xgboost.auc, 4),
+             logistic_auc=round(mm.logistic.auc, 4), default_xgboost_auc=round(_default_xgboost(m, ds), 4),
+             train_auc=round(mm.train_auc, 4), before_issue_12=BEFORE.get(name),
+             with_protected_included=like_for_like, protected_kept_out=protected,
+             excluded_for_leakage=[c for c, d in m.meta.excluded.items() if "leakage" in d], depth=m.meta.depth,
+             n_trees=m.meta.n_trees, split=m.meta.split.how, train_seconds=round(seconds, 1),
+             brier=round(mm.xgboost.brier, 4), beats_benchmark=mm.xgboost.auc >= mm.logistic.auc,
+             below_benchmark_warning=mm.below_benchmark,
+             meets=_meets(mm.xgboost.auc, like_for_like, BEFORE.get(name)))
+        models[name] = m
+    return models
+
+
+def _meets(auc: float, like_for_like: float | None, before: float | None) -> bool:
+    """At least as good as before: with the defaults, or like for like (the protected attributes in, as before)."""
+    if before is None:
+        return True
+    return auc >= before - 5e-4 or (like_for_like is not None and like_for_like >= before - 5e-4)
+
+
+def bench_reason_codes(models: dict, datasets) -> None:
+    """No protected attribute in the features, no principal reason from a protected, proxy, macro or geographic column."""
+    from core.credit.reason_export import export_reasons
+    from core.credit.reasons import not_reasons
+    from core.credit.scores import score_dataset
+
+    for name, ds in datasets:
+        m = models[name]
+        banned = not_reasons({c: tuple(t.value for t in ts) for c, ts in ds.schema.tags.items()})
+        recs = export_reasons(m, ds, score_dataset(m, ds), m.meta.default_cutoff)
+        cited = [r.feature for rec in recs for r in rec.reasons]
+        emit("credit_reason_codes", dataset=name, declined=len(recs), reasons=len(cited),
+             protected_in_features=sorted(set(m.feature_names) & set(ds.schema.protected_columns())),
+             reasons_from_banned_columns=int(sum(c in banned for c in cited)), banned_columns=sorted(banned),
+             declined_with_withheld_effects=int(sum(bool(r.withheld) for r in recs)),
+             meets=not (set(m.feature_names) & set(ds.schema.protected_columns())) and not any(c in banned for c in cited))
 
 
 def bench_applicant(model, ds, n: int = 200) -> None:
     from core.credit.global_shap import sample_explanation
-    from core.credit.reasons import Reference, reasons_for_row
+    from core.credit.reasons import Reference, not_reasons, reasons_for_row
     from core.credit.whatif import what_if
 
     rng = np.random.default_rng(0)
     sample = sample_explanation(model, ds.frame, ds.target_vector(), 5000)
-    ref = Reference.from_explanation(sample.explanation, sample.pd < 0.17)
+    ref = Reference.from_explanation(sample.explanation, sample.pd < model.meta.default_cutoff)
+    banned, cats = not_reasons(model.meta.tags), model.encoder.categories
     rows = rng.choice(ds.n_rows, n, replace=False)
     explain_t, whatif_t = [], []
     for i in rows:
@@ -59,7 +136,7 @@ def bench_applicant(model, ds, n: int = 200) -> None:
         t = time.perf_counter()
         e = model.explain(row)
         model.pd_from_margin(e.output_values)
-        reasons_for_row(e.values[0], e.data.iloc[0], e.feature_names, ref)
+        reasons_for_row(e.values[0], e.data.iloc[0], e.feature_names, ref, cats, banned)
         explain_t.append(time.perf_counter() - t)
         t = time.perf_counter()
         what_if(model, row, {"credit_score": float(row["credit_score"].iloc[0]) + 20, "debt_to_income": 0.3})
@@ -71,35 +148,34 @@ def bench_applicant(model, ds, n: int = 200) -> None:
          meets=wi["p95_ms"] <= 50)
 
 
-def bench_counterfactual(model, ds, n: int = 100, cutoff: float = 0.1) -> None:
+def bench_counterfactual(model, ds, n: int = 100) -> None:
     from core.credit.counterfactual import find_counterfactual
 
+    cutoff = model.meta.default_cutoff
     p = model.predict_pd(ds.frame)
     declined = np.flatnonzero(p >= cutoff)
     rows = np.random.default_rng(1).choice(declined, min(n, len(declined)), replace=False)
-    ts, found, changes = [], 0, []
+    ts, found, options = [], 0, []
     for i in rows:
         cf = find_counterfactual(model, ds.frame.iloc[[i]], cutoff)
         ts.append(cf.seconds)
         found += cf.found
-        if cf.found:
-            changes.append(len(cf.changes))
+        options.append(len(cf.options))
     s = _pct(ts)
-    emit("credit_counterfactual", **s, cutoff=cutoff, found_share=round(found / len(rows), 3),
-         mean_features_changed=round(float(np.mean(changes)), 2) if changes else None, target_p95_ms=1000,
-         meets=s["p95_ms"] <= 1000)
+    emit("credit_counterfactual", **s, rows=ds.n_rows, cutoff=round(cutoff, 4), found_share=round(found / len(rows), 3),
+         mean_options=round(float(np.mean(options)), 2), includes="up to three diverse plausible options",
+         target_p95_ms=1000, meets=s["p95_ms"] <= 1000)
 
 
 def bench_first_paint(model, ds) -> None:
     """Core work behind the global view: score every row, exact SHAP on a 5k stratified sample, figures."""
     from core.credit.global_shap import sample_explanation
+    from core.credit.scores import score_dataset
     from dashboard import credit_charts as charts
 
     t = time.perf_counter()
-    margin = model.predict_margin(ds.frame)
-    model.pd_from_margin(margin)
-    model.predict_benchmark_pd(ds.frame)
-    sample = sample_explanation(model, ds.frame, ds.target_vector(), 5000)
+    scores = score_dataset(model, ds)
+    sample = sample_explanation(model, ds.frame, scores.y, 5000)
     e = sample.explanation
     charts.importance(e.mean_abs())
     charts.beeswarm(e)
@@ -110,135 +186,81 @@ def bench_first_paint(model, ds) -> None:
          shap_sample_seconds=round(sample.seconds, 3), target_seconds=5, meets=el <= 5)
 
 
-def bench_page_first_paint(rows: int) -> None:
-    """The whole page (every tab) rendered by AppTest with a stored model on the default data."""
-    os.environ["STUDIO_WORKSPACE_DIR"] = tempfile.mkdtemp(prefix="bench_credit_")
-    os.environ["STUDIO_DEFAULT_ROWS"] = str(rows)
-    from core.credit.model import CreditParams
-    from core.credit.service import train_or_load
-    from core.data.synthetic import generate_portfolio
-    from core.settings import get_settings
+def bench_pdp(model, ds) -> None:
+    from core.credit.pdp import partial_dependence
 
-    get_settings.cache_clear()
-    s = get_settings()
-    train_or_load(generate_portfolio(s.default_rows, s.seed), CreditParams())
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "pages/credit_explanation.py"), default_timeout=300)
-    t = time.perf_counter()
-    at.run()
-    el = time.perf_counter() - t
-    emit("credit_page_first_paint", rows=rows, seconds=round(el, 2), exception=bool(at.exception),
-         includes="AppTest run of the page with a stored model, Performance tab open (tabs are lazy); the run also "
-                  "generates the default portfolio (cold cache) and scores every row", target_seconds=5,
-         meets=el <= 5 and not at.exception)
-    at.session_state["credit_tab"] = "Global explanation"
-    t = time.perf_counter()
-    at.run()
-    el = time.perf_counter() - t
-    emit("credit_page_global_first_paint", rows=rows, seconds=round(el, 2), exception=bool(at.exception),
-         includes="server-side rerun after opening the Global explanation tab: exact SHAP on a 5,000-row stratified "
-                  "sample, importance, beeswarm, dependence with interaction colouring; starts the background full SHAP",
-         target_seconds=5, meets=el <= 5 and not at.exception)
-
-
-def bench_full_shap(device: str, rows: int) -> None:
-    import shap
-
-    from core.credit.model import CreditParams
-    from core.credit.service import fit_credit_model
-    from core.data.synthetic import generate_portfolio
-
-    ds = generate_portfolio(rows, seed=3)
-    for encoding in ("native", "onehot"):
-        model = fit_credit_model(ds, CreditParams(encoding=encoding), device)
-        dm = model.encoder.dmatrix(ds.frame)
-        model.explain(ds.frame.iloc[:2000])  # warm-up of both paths (thread pools, first-call costs)
-        shap.TreeExplainer(model.booster).shap_values(model.encoder.dmatrix(ds.frame.iloc[:2000]))
-        t_ours, t_shap = [], []
-        for _ in range(2):  # alternate and keep the best of two: this machine's timings are noisy
+    for feature in ("credit_score", "loan_purpose"):
+        runs = []
+        for _ in range(3):
             t = time.perf_counter()
-            ours = model.explain(ds.frame)  # from the raw frame: encoding + DMatrix + SHAP + typed data
-            t_ours.append(time.perf_counter() - t)
-            t = time.perf_counter()
-            explainer = shap.TreeExplainer(model.booster)
-            theirs = explainer.shap_values(dm, check_additivity=True)  # given a ready DMatrix
-            t_shap.append(time.perf_counter() - t)
-        t_ours, t_shap = min(t_ours), min(t_shap)
-        rec = {"rows": rows, "encoding": encoding, "device": device, "ours_seconds": round(t_ours, 3),
-               "shap_tree_explainer_seconds": round(t_shap, 3), "ratio_shap_over_ours": round(t_shap / t_ours, 2),
-               "shap_path": "TreeExplainer default (tree_path_dependent; for XGBoost it calls the booster's pred_contribs)"}
-        if encoding == "onehot":
-            rec["max_abs_diff"] = float(np.max(np.abs(np.asarray(theirs) - _ungroup(model, ours, dm))))
-            # shap's own C++ TreeSHAP on the same trees (forcing its internal path), same rows
-            explainer.model.model_type = "internal"
-            x = dm.get_data().toarray() if hasattr(dm.get_data(), "toarray") else dm.get_data()
-            t = time.perf_counter()
-            internal = explainer.shap_values(np.asarray(x, dtype=np.float64), check_additivity=False)
-            rec["shap_internal_cpp_seconds"] = round(time.perf_counter() - t, 3)
-            rec["ratio_internal_over_ours"] = round(rec["shap_internal_cpp_seconds"] / t_ours, 2)
-            rec["internal_max_abs_diff_vs_xgboost"] = float(np.max(np.abs(np.asarray(internal) - np.asarray(theirs))))
-        else:
-            rec["max_abs_diff"] = float(np.max(np.abs(np.asarray(theirs) - ours.values)))
-        rec["additivity_residual"] = ours.additivity_residual(model.predict_margin(ds.frame))
-        emit("credit_full_shap_vs_shap", **rec)
+            pdp = partial_dependence(model, ds.frame, feature, points=20, ice=50)
+            runs.append(time.perf_counter() - t)
+        emit("credit_pdp_ice", feature=feature, rows=pdp.rows, grid=len(pdp.grid), ice_curves=len(pdp.ice_rows),
+             seconds=[round(r, 3) for r in runs], best_seconds=round(min(runs), 3), target_seconds=2, meets=min(runs) <= 2)
 
 
-def _ungroup(model, ours, dm):
-    """Our one-hot explanation is grouped per original column; rebuild per-indicator values for comparison."""
-    contribs = model.booster.predict(dm, pred_contribs=True)[:, :-1]
-    return contribs
+def bench_interactions(model, ds, rows: int = 2000) -> None:
+    from core.credit.interactions import interaction_values
 
-
-def bench_gpu_1m() -> None:
-    from core.runtime.device import resolve_device
-
-    if resolve_device() != "cuda":
-        emit("credit_shap_1m_gpu", skipped="no CUDA device on this machine")
-        return
-    import torch
-
-    from core.credit.model import CreditParams
-    from core.credit.service import fit_credit_model
-    from core.data.synthetic import generate_portfolio
-
-    ds = generate_portfolio(1_000_000, seed=4)
-    t = time.perf_counter()
-    model = fit_credit_model(ds, CreditParams(), "cuda")
-    train_s = time.perf_counter() - t
-    model.explain(ds.frame.iloc[:1000])  # warm-up
+    sub = ds.frame.iloc[:rows]
     runs = []
     for _ in range(2):
         t = time.perf_counter()
-        e = model.explain(ds.frame)  # from the raw frame: encoding + DMatrix + GPU TreeSHAP + typed data
+        iv = interaction_values(model, sub)
         runs.append(time.perf_counter() - t)
-    emit("credit_shap_1m_gpu", device=torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cuda",
-         rows=len(e), features=e.values.shape[1], train_seconds=round(train_s, 2), n_trees=model.meta["n_trees"],
-         shap_seconds=[round(r, 2) for r in runs], rows_per_second=round(len(e) / min(runs)),
-         additivity_residual=e.additivity_residual(model.predict_margin(ds.frame)))
+    t = time.perf_counter()
+    ref = model.booster.predict(model.encoder.dmatrix(sub.iloc[:200]), pred_interactions=True)
+    xgb_200 = time.perf_counter() - t
+    diff = float(np.max(np.abs(iv.values[:200] - ref[:, :-1, :-1])))
+    emit("credit_interaction_values", rows=rows, features=len(model.feature_names), n_trees=model.meta.n_trees,
+         seconds=[round(r, 3) for r in runs], best_seconds=round(min(runs), 3),
+         xgboost_pred_interactions_200_rows_seconds=round(xgb_200, 2), max_abs_diff_vs_xgboost=diff,
+         target_seconds=5, meets=min(runs) <= 5 and diff < 1e-4)
+
+
+def bench_gpu() -> None:
+    from core.runtime.device import resolve_device
+
+    if resolve_device() != "cuda":
+        emit("credit_interactions_100k_gpu", skipped="no CUDA device on this machine")
+        return
+    from core.credit.interactions import interaction_values
+    from core.credit.params import CreditParams
+    from core.credit.training import fit_credit_model
+    from core.data.synthetic import generate_portfolio
+
+    ds = generate_portfolio(100_000, seed=4)
+    t = time.perf_counter()
+    model = fit_credit_model(ds, CreditParams(), "cuda")
+    train_s = time.perf_counter() - t
+    interaction_values(model, ds.frame.iloc[:1000])  # warm-up
+    t = time.perf_counter()
+    iv = interaction_values(model, ds.frame)
+    emit("credit_interactions_100k_gpu", rows=len(iv.values), train_seconds=round(train_s, 2),
+         seconds=round(time.perf_counter() - t, 2), n_trees=model.meta.n_trees)
 
 
 def main() -> None:
     from core.data.synthetic import generate_portfolio
-    from core.runtime.device import resolve_device
 
-    device = "cuda" if resolve_device() == "cuda" else "cpu"
-    if "--only-gpu" in sys.argv:  # on a leased GPU machine: the GPU figures, and the same SHAP on its CPU
-        bench_train(generate_portfolio(50_000, seed=42), device)
-        bench_full_shap(device, 100_000)
-        if device == "cuda":
-            bench_full_shap("cpu", 100_000)
-        bench_gpu_1m()
+    if "--only-gpu" in sys.argv:
+        bench_gpu()
         return
     n = 10_000 if QUICK else 50_000
-    ds = generate_portfolio(n, seed=42)
-    model = bench_train(ds, device)
-    bench_applicant(model, ds, 50 if QUICK else 200)
-    bench_counterfactual(model, ds, 20 if QUICK else 100)
-    bench_first_paint(model, ds)
-    bench_full_shap(device, 20_000 if QUICK else 100_000)
-    bench_gpu_1m()
-    bench_page_first_paint(n)
+    synthetic = generate_portfolio(n, seed=42)
+    datasets = [(f"synthetic_{n // 1000}k", synthetic)]
+    if DATA is not None:
+        datasets = [("german_credit", _load("german_credit", "class")),
+                    ("bank_marketing_full", _load("bank_marketing_full", "y")), *datasets]
+    models = bench_auc(datasets)
+    bench_reason_codes(models, [d for d in datasets if d[0] != "bank_marketing_full"])
+    model = models[f"synthetic_{n // 1000}k"]
+    bench_applicant(model, synthetic, 50 if QUICK else 200)
+    bench_counterfactual(model, synthetic, 20 if QUICK else 100)
+    bench_first_paint(model, synthetic)
+    bench_pdp(model, synthetic)
+    bench_interactions(model, synthetic, 2000)
+    bench_gpu()
 
 
 if __name__ == "__main__":

@@ -1,6 +1,11 @@
-"""Plotly figure builders for the credit page: pure functions from data to figure."""
+"""Plotly figure builders for the credit page's performance, global and fairness views: pure functions from data to figure.
+
+One-applicant figures (waterfall, what-if, decision plot, LIME) live in :mod:`dashboard.credit_charts_local`.
+"""
 
 from __future__ import annotations
+
+import html
 
 import numpy as np
 import pandas as pd
@@ -71,9 +76,10 @@ def cost_curve(curve: pd.DataFrame, cutoff: float, best: float) -> go.Figure:
     return _layout(fig, "Expected cost by cutoff")
 
 
-def importance(mean_abs: pd.Series, top: int = 20, unit: str = "log-odds") -> go.Figure:
-    s = mean_abs.head(top)[::-1]
-    fig = go.Figure(go.Bar(x=s.to_numpy(), y=s.index, orientation="h", marker_color=PALETTE[0]))
+def importance(mean_abs: pd.Series, top: int = 20, unit: str = "log-odds", features: list[str] | None = None) -> go.Figure:
+    s = (mean_abs.reindex(features).dropna() if features else mean_abs).head(top)[::-1]
+    fig = go.Figure(go.Bar(x=s.to_numpy(), y=[html.escape(str(f), quote=False) for f in s.index], orientation="h",
+                           marker_color=PALETTE[0]))
     fig.update_xaxes(title=f"mean |SHAP| ({unit})")
     return _layout(fig, "Global importance", height=max(300, 22 * len(s) + 80))
 
@@ -89,9 +95,11 @@ def _colour_values(col: pd.Series) -> np.ndarray:
     return r
 
 
-def beeswarm(expl: Explanation, top: int = 15, max_points: int = 4000, seed: int = 0) -> go.Figure:
+def beeswarm(expl: Explanation, top: int = 15, max_points: int = 4000, seed: int = 0,
+             features: list[str] | None = None) -> go.Figure:
     """A beeswarm-like strip plot: one row per feature, one dot per applicant, coloured by the feature's value."""
-    order = list(expl.mean_abs().index[:top])
+    ranked = list(expl.mean_abs().index)
+    order = [f for f in ranked if f in features][:top] if features else ranked[:top]
     rng = np.random.default_rng(seed)
     idx = np.arange(len(expl)) if len(expl) <= max_points else rng.choice(len(expl), max_points, replace=False)
     xs, ys, cs = [], [], []
@@ -110,7 +118,7 @@ def beeswarm(expl: Explanation, top: int = 15, max_points: int = 4000, seed: int
                     colorbar=dict(title="feature value", tickvals=[0, 1], ticktext=["low", "high"])),
         hoverinfo="skip"))
     fig.add_vline(x=0, line_color="grey")
-    fig.update_yaxes(tickvals=list(range(len(order))), ticktext=order[::-1])
+    fig.update_yaxes(tickvals=list(range(len(order))), ticktext=[html.escape(str(f), quote=False) for f in order[::-1]])
     fig.update_xaxes(title=f"SHAP value ({'log-odds' if expl.output == 'log_odds' else 'probability'}; right = riskier)")
     return _layout(fig, "Beeswarm: contributions by applicant", height=max(320, 28 * len(order) + 90))
 
@@ -144,70 +152,49 @@ def dependence(expl: Explanation, feature: str, colour_by: str | None, max_point
     n = min(len(expl), max_points)
     x = expl.data[feature].iloc[:n]
     x = x.astype(str) if isinstance(x.dtype, pd.CategoricalDtype) else x
-    df = pd.DataFrame({feature: x.to_numpy(), "SHAP": expl.values[:n, j]})
+    name = html.escape(str(feature), quote=False)
+    marker: dict = dict(size=4, opacity=0.6)
     if colour_by:
         c = expl.data[colour_by].iloc[:n]
-        df[colour_by] = c.astype(str).to_numpy() if isinstance(c.dtype, pd.CategoricalDtype) else c.to_numpy()
-    fig = px.scatter(df, x=feature, y="SHAP", color=colour_by, render_mode="webgl", opacity=0.6,
-                     color_continuous_scale="RdBu_r")
-    fig.update_traces(marker=dict(size=4))
+        marker.update(color=c.cat.codes.where(c.cat.codes >= 0) if isinstance(c.dtype, pd.CategoricalDtype) else c,
+                      colorscale="RdBu_r", colorbar=dict(title=html.escape(str(colour_by), quote=False)))
+    fig = go.Figure(go.Scattergl(x=x.to_numpy(), y=expl.values[:n, j], mode="markers", marker=marker,
+                                 hovertemplate="%{x}: SHAP %{y:.3f}<extra></extra>"))
     fig.add_hline(y=0, line_color="grey")
     unit = "log-odds" if expl.output == "log_odds" else "probability"
-    fig.update_yaxes(title=f"SHAP for {feature} ({unit})")
-    return _layout(fig, f"Dependence: {feature}" + (f" (colour: {colour_by})" if colour_by else ""), height=380)
-
-
-def waterfall(values: np.ndarray, names: list[str], data: pd.Series, base: float, output: str, top: int = 10) -> go.Figure:
-    """One applicant: from the base value through the largest contributions to the final output."""
-    order = np.argsort(-np.abs(values))
-    keep, rest = order[:top], order[top:]
-    labels = [f"{names[i]} = {_short(data[names[i]])}" for i in keep]
-    vals = [float(values[i]) for i in keep]
-    if len(rest):
-        labels.append(f"{len(rest)} other features")
-        vals.append(float(values[rest].sum()))
-    fmt = ".3f" if output == "log_odds" else ".2%"
-    fig = go.Figure(go.Waterfall(
-        orientation="h", measure=["absolute"] + ["relative"] * len(vals) + ["total"],
-        y=["base value"] + labels + ["applicant"], x=[base] + vals + [base + sum(vals)],
-        increasing=dict(marker=dict(color=RISK_UP)), decreasing=dict(marker=dict(color=RISK_DOWN)),
-        totals=dict(marker=dict(color="#566573")), texttemplate=f"%{{x:{fmt}}}", textposition="auto",
-        cliponaxis=False, connector=dict(line=dict(color="#d5d8dc"))))
-    fig.update_yaxes(autorange="reversed")
-    fig.update_xaxes(title="log-odds of default (raw margin)" if output == "log_odds" else "probability of default",
-                     tickformat=None if output == "log_odds" else ".0%")
-    return _layout(fig, "Contributions (waterfall)", height=max(340, 30 * (len(vals) + 2) + 80))
-
-
-def _short(v: object) -> str:
-    if isinstance(v, (float, np.floating)):
-        if np.isnan(v):
-            return "missing"
-        a = abs(float(v))
-        if a >= 1000 or float(v).is_integer():
-            return f"{v:,.0f}"
-        return f"{v:,.2f}" if a >= 10 else f"{v:.3g}"
-    return str(v)
-
-
-def whatif_bars(cmp: pd.DataFrame, top: int = 12) -> go.Figure:
-    d = cmp.head(top).iloc[::-1]
-    fig = go.Figure()
-    fig.add_bar(y=d["feature"], x=d["contribution_before"], orientation="h", name="before", marker_color="#aab7b8")
-    fig.add_bar(y=d["feature"], x=d["contribution_after"], orientation="h", name="after", marker_color=PALETTE[0])
-    fig.update_layout(barmode="group")
-    fig.update_xaxes(title="contribution (log-odds)")
-    return _layout(fig, "Contributions before and after the edit", height=max(320, 34 * len(d) + 80))
+    fig.update_yaxes(title=f"SHAP for {name} ({unit})", tickformat=".2f")
+    fig.update_xaxes(title=name)
+    return _layout(fig, f"Dependence: {name}" + (f" (colour: {html.escape(str(colour_by), quote=False)})" if colour_by else ""),
+                   height=380)
 
 
 def fairness_bars(table: pd.DataFrame, title: str) -> go.Figure:
     d = table.copy()
-    d["colour"] = np.where(d["four_fifths_flag"], "below 4/5 of best group", "ok")
-    fig = px.bar(d, x="group", y="approval_rate", color="colour", text=d["adverse_impact_ratio"].map(lambda v: f"AIR {v:.2f}"),
-                 color_discrete_map={"ok": PALETTE[0], "below 4/5 of best group": RISK_UP}, labels={"colour": ""})
+    d["group"] = d["group"].map(lambda g: html.escape(str(g), quote=False))
+    title = html.escape(title, quote=False)
+    d["colour"] = np.where(d["small_group"], "small group (under 20)",
+                           np.where(d["four_fifths_flag"], "below 4/5 of best group", "ok"))
+    fig = px.bar(d, x="group", y="approval_rate", color="colour", text=d["adverse_impact_ratio"].map(
+                 lambda v: "AIR –" if v != v else f"AIR {v:.2f}"),
+                 color_discrete_map={"ok": PALETTE[0], "below 4/5 of best group": RISK_UP,
+                                     "small group (under 20)": "#aab7b8"},
+                 category_orders={"group": list(d["group"])}, labels={"colour": ""})
     fig.update_traces(textposition="outside", textangle=0, cliponaxis=False)
     fig.update_layout(legend=dict(orientation="h", y=1.12, x=1, xanchor="right"))
     best = d.loc[~d["small_group"], "approval_rate"].max() if (~d["small_group"]).any() else d["approval_rate"].max()
     fig.add_hline(y=0.8 * best, line_dash="dot", annotation_text="4/5 of best group")
     fig.update_yaxes(tickformat=".0%", title="approval rate")
     return _layout(fig, title, height=340)
+
+
+def drift_bars(features: pd.DataFrame, top: int = 15) -> go.Figure:
+    """Characteristic stability index per feature, against the training split (0.1 and 0.25 marked)."""
+    d = features.head(top).iloc[::-1]
+    colour = np.where(d["csi"] >= 0.25, RISK_UP, np.where(d["csi"] >= 0.1, "#e67e22", PALETTE[0]))
+    fig = go.Figure(go.Bar(x=d["csi"], y=[html.escape(str(f), quote=False) for f in d["feature"]], orientation="h",
+                           marker_color=colour,
+                           hovertemplate="%{y}: CSI %{x:.3f}<extra></extra>"))
+    for x, name in ((0.1, "some shift"), (0.25, "significant")):
+        fig.add_vline(x=x, line_dash="dot", line_color="grey", annotation_text=name)
+    fig.update_xaxes(title="characteristic stability index", tickformat=".2f")
+    return _layout(fig, "Feature drift against the training data", height=max(300, 22 * len(d) + 90))

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from core.credit import metrics as M
+from core.data.schema import Schema
 
 AGE_BANDS = (0, 25, 35, 50, 65, 200)
 AGE_LABELS = ("under 25", "25-34", "35-49", "50-64", "65+")
@@ -28,25 +29,32 @@ def age_bands(age: pd.Series) -> pd.Series:
 def sex_from_personal_status(s: pd.Series) -> pd.Series:
     """German credit's ``personal_status`` mixes sex and marital status ('male single', 'female div/dep/mar')."""
     first = s.astype(str).str.strip().str.split().str[0].str.lower()
-    return first.where(first.isin(["male", "female"]))
+    return first.where(first.isin(["male", "female"]) & s.notna())
 
 
-def group_columns(frame: pd.DataFrame, semantics: dict[str, str] | None = None) -> dict[str, pd.Series]:
-    """Candidate grouping variables: age bands, sex (or personal status), and other protected-looking columns."""
-    semantics = semantics or {}
+def group_columns(frame: pd.DataFrame, schema: Schema, extra: list[str] | None = None) -> dict[str, pd.Series]:
+    """Grouping variables: every protected attribute and proxy of the schema, plus ``extra`` columns.
+
+    The schema's age column (semantics ``age``) is cut into age bands, other many-valued numbers
+    into quartiles; a column whose values name a sex ("male single", "female div/dep/mar") also
+    gives a derived sex group.
+    """
     out: dict[str, pd.Series] = {}
-    age_col = semantics.get("age") or next((c for c in frame.columns if str(c).lower() in ("age", "age_years", "customer_age")), None)
-    if age_col and age_col in frame.columns:
-        out["age band"] = age_bands(frame[age_col])
-    for c in frame.columns:
-        lc = str(c).lower()
-        if lc in ("sex", "gender"):
-            out[c] = frame[c].astype(str).where(frame[c].notna())
-        elif lc == "personal_status":
-            out["sex (from personal_status)"] = sex_from_personal_status(frame[c])
-            out[c] = frame[c].astype(str)
-        elif lc in ("marital_status", "race", "ethnicity", "foreign_worker", "religion", "nationality"):
-            out[c] = frame[c].astype(str).where(frame[c].notna())
+    age_col = schema.semantics.get("age")
+    for c in [*schema.protected_columns(), *(extra or [])]:
+        if c not in frame.columns or c in out:
+            continue
+        s = frame[c]
+        numeric = pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
+        if numeric and c == age_col:
+            out["age band"] = age_bands(s)
+        elif numeric and s.nunique() > 10:
+            out[f"{c} (quartile)"] = pd.qcut(s, 4, duplicates="drop").astype(str).where(s.notna())
+        else:
+            out[c] = s.astype(str).where(s.notna())
+            sex = sex_from_personal_status(s) if not numeric else None
+            if sex is not None and sex.notna().mean() > 0.5 and sex.dropna().nunique() == 2:
+                out[f"sex (from {c})"] = sex
     return out
 
 
@@ -80,12 +88,8 @@ def group_table(y: np.ndarray, pd_values: np.ndarray, groups: pd.Series, cutoff:
     return df
 
 
-def fairness_report(frame: pd.DataFrame, y: np.ndarray, pd_values: np.ndarray, cutoff: float,
-                    semantics: dict[str, str] | None = None, extra: list[str] | None = None) -> dict[str, pd.DataFrame]:
-    """A :func:`group_table` for every grouping variable found (plus ``extra`` columns)."""
-    groups = group_columns(frame, semantics)
-    for c in extra or []:
-        if c in frame.columns and c not in groups:
-            s = frame[c]
-            groups[c] = pd.qcut(s, 4, duplicates="drop").astype(str) if pd.api.types.is_numeric_dtype(s) and s.nunique() > 10 else s.astype(str)
+def fairness_report(frame: pd.DataFrame, y: np.ndarray, pd_values: np.ndarray, cutoff: float, schema: Schema,
+                    extra: list[str] | None = None) -> dict[str, pd.DataFrame]:
+    """A :func:`group_table` for every grouping variable of :func:`group_columns`."""
+    groups = group_columns(frame, schema, extra)
     return {name: group_table(y, pd_values, s.reset_index(drop=True), cutoff) for name, s in groups.items()}

@@ -115,10 +115,10 @@ _jobs_lock = threading.Lock()
 
 
 def cache_path(model, dataset_fingerprint: str) -> Path:
-    from core.credit.service import ARTIFACT
-    from core.runtime.registry import get_registry
+    from core.credit.store import KIND
+    from core.runtime.lifecycle import artifact_dir
 
-    return get_registry().artifact_dir(ARTIFACT, model.fingerprint) / f"shap_{dataset_fingerprint}.npz"
+    return artifact_dir(KIND, model.fingerprint) / f"shap_{dataset_fingerprint}.npz"
 
 
 def full_shap_job(model, frame: pd.DataFrame, dataset_fingerprint: str, start: bool = True, delay: float = 0.0) -> FullShapJob:

@@ -1,42 +1,33 @@
-"""Principal reasons (adverse-action reason codes) from SHAP values and a reference population.
+"""Principal reasons (adverse-action reason codes) from exact SHAP values and a reference population.
 
-A feature's reason weight for an applicant is its SHAP value minus the mean SHAP value of that
-feature over the reference population (all applicants, or the approved ones): how much more
-this feature pushes the applicant's log-odds of default up than it does for a typical reference
-applicant. The top four positive weights become the principal reasons, each worded from the
-catalogue in ``assets/credit/reason_codes.json``: the ``high`` or ``low`` sentence depending on
-whether the applicant's value is above or below the reference median, the ``category`` sentence
-for categorical features. A feature missing from the catalogue gets the generic sentence.
+For one applicant the candidates are the features whose SHAP contribution *raises* the risk
+(positive log-odds in the waterfall). They are ranked by the reference-adjusted weight: the
+contribution minus the mean contribution of that feature over the reference population (the
+approved applicants, or all applicants) -- how much more this feature pushes the applicant's
+log-odds up than it does for a typical reference applicant. The top four become the principal
+reasons. Each :class:`Reason` carries both numbers: ``contribution`` (the grouped SHAP value the
+waterfall shows) and ``weight`` (what ranks it), so the page can show them consistently.
+
+Never a reason (Regulation B and redlining risk): a protected attribute, a proxy of one, a
+macro-economic or a regional/geographic condition -- read from the schema tags the model was
+trained with. Their effects are returned separately in :attr:`ApplicantReasons.withheld` for the
+portfolio and scenario views, never for the applicant's notice.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from core.credit.explain import Explanation
+from core.credit.reason_text import sentence
+from core.data.schema import Tag
 
-CATALOGUE = Path(__file__).resolve().parents[2] / "assets" / "credit" / "reason_codes.json"
 TOP_REASONS = 4
-
-
-@lru_cache(maxsize=4)
-def _read(path: str) -> dict:
-    return json.loads(Path(path).read_text())
-
-
-def load_catalogue(path: Path | str | None = None) -> dict:
-    """The reason-code catalogue (feature -> code, label, sentences), with a generic fallback."""
-    cat = dict(_read(str(path or CATALOGUE)))
-    cat.setdefault("_generic", {"code": "R99", "label": "{feature}", "high": "{label} is higher than for most reference applicants.",
-                                "low": "{label} is lower than for most reference applicants.",
-                                "category": "{label} ('{value}') is associated with higher risk."})
-    return cat
+NOT_A_REASON = (Tag.PROTECTED, Tag.PROXY, Tag.MACRO, Tag.GEOGRAPHIC)
 
 
 @dataclass(frozen=True)
@@ -52,7 +43,7 @@ class Reference:
     def from_explanation(cls, expl: Explanation, mask: np.ndarray | None = None, name: str = "all applicants") -> Reference:
         sub = expl if mask is None else expl.take(np.flatnonzero(mask))
         if len(sub) == 0:
-            sub = expl
+            sub, name = expl, "all applicants (no applicant in the chosen reference)"
         medians = {}
         for f in sub.feature_names:
             col = sub.data[f]
@@ -68,69 +59,69 @@ class Reason:
     feature: str
     code: str
     text: str
-    weight: float  # log-odds above the reference mean
+    contribution: float  # the SHAP value (log-odds) the waterfall shows
+    weight: float  # contribution minus the reference population's mean contribution: what ranks the reasons
     value: object
 
-
-def _fmt(v: object) -> str:
-    if isinstance(v, (float, np.floating)):
-        if np.isnan(v):
-            return "missing"
-        return f"{v:,.0f}" if abs(v) >= 100 else f"{v:,.3g}"
-    return str(v)
+    def to_dict(self) -> dict[str, object]:
+        return {"code": self.code, "feature": self.feature, "text": self.text, "contribution": self.contribution,
+                "weight": self.weight, "rank": self.rank}
 
 
-def sentence(feature: str, value: object, reference: Reference, catalogue: dict) -> tuple[str, str]:
-    """(code, sentence) for one feature at one value."""
-    entry = catalogue.get(feature) or {}
-    generic = catalogue["_generic"]
-    label = entry.get("label") or feature.replace("_", " ").capitalize()
-    median = reference.medians.get(feature)
-    if feature not in reference.medians or median is None:
-        template = entry.get("category") or generic["category"]
-    else:
-        try:
-            above = float(value) > median
-        except (TypeError, ValueError):
-            above = False
-        template = entry.get("high" if above else "low") or generic["high" if above else "low"]
-    code = entry.get("code") or generic["code"]
-    text = template.format(label=label, value=_fmt(value), typical=_fmt(median) if median is not None else "",
-                           feature=feature)
-    return code, text[0].upper() + text[1:] if text else text
+@dataclass(frozen=True)
+class ApplicantReasons:
+    """One applicant's decision and principal reasons (what the CLI prints and the CSV export holds)."""
+
+    id: object
+    pd: float
+    decision: str  # "declined" | "approved"
+    reasons: list[Reason]
+    withheld: dict[str, float] = field(default_factory=dict)  # protected/macro/geographic effects, never reasons
+
+    def to_dict(self) -> dict[str, object]:
+        return {"id": self.id, "pd": self.pd, "decision": self.decision, "reasons": [r.to_dict() for r in self.reasons],
+                "withheld_effects": dict(self.withheld)}
+
+
+def not_reasons(tags: Mapping[str, Iterable[str]]) -> set[str]:
+    """Features that may never be given as a reason: protected, proxy, macro or geographic by their tags."""
+    banned = {t.value for t in NOT_A_REASON}
+    return {f for f, ts in tags.items() if banned & set(ts)}
 
 
 def reasons_for_row(values: np.ndarray, data: pd.Series, feature_names: list[str], reference: Reference,
-                    catalogue: dict | None = None, top: int = TOP_REASONS) -> list[Reason]:
-    """The principal reasons of one applicant (at most ``top``; only features that raise risk)."""
-    catalogue = catalogue or load_catalogue()
-    weight = np.asarray(values, float) - reference.mean_shap.reindex(feature_names).fillna(0.0).to_numpy()
-    order = np.argsort(-weight)
-    out = []
+                    categorical: Iterable[str] = (), excluded: Iterable[str] = (), top: int = TOP_REASONS
+                    ) -> tuple[list[Reason], dict[str, float]]:
+    """``(reasons, withheld)`` of one applicant: at most ``top`` risk-raising reasons, and the excluded effects."""
+    values = np.asarray(values, float)
+    banned, cats = set(excluded), set(categorical)
+    weight = values - reference.mean_shap.reindex(feature_names).fillna(0.0).to_numpy()
+    withheld = {f: float(values[j]) for j, f in enumerate(feature_names) if f in banned and values[j] != 0}
+    order = np.lexsort((-values, -weight))  # by weight, then by contribution
+    out: list[Reason] = []
     for j in order:
-        if weight[j] <= 0 or len(out) >= top:
+        if len(out) >= top:
             break
         f = feature_names[j]
-        code, text = sentence(f, data[f], reference, catalogue)
-        out.append(Reason(len(out) + 1, f, code, text, float(weight[j]), data[f]))
-    return out
+        if f in banned or values[j] <= 0 or weight[j] <= 0:
+            continue
+        typical = reference.medians.get(f)
+        c, text = sentence(f, data[f], typical, f in cats or f not in reference.medians)
+        out.append(Reason(len(out) + 1, f, c, text, float(values[j]), float(weight[j]), data[f]))
+    return out, withheld
 
 
-def reason_table(expl: Explanation, reference: Reference, ids: pd.Series | np.ndarray | None = None,
-                 pd_values: np.ndarray | None = None, catalogue: dict | None = None, top: int = TOP_REASONS) -> pd.DataFrame:
-    """One row per applicant: id, PD, and the top reasons' codes, features and sentences (for CSV export)."""
-    catalogue = catalogue or load_catalogue()
-    ids = np.arange(len(expl)) if ids is None else np.asarray(ids)
+def reason_rows(records: list[ApplicantReasons], top: int = TOP_REASONS) -> pd.DataFrame:
+    """One row per applicant (id, PD, decision, each reason's code/feature/text/contribution) for a CSV."""
     rows = []
-    for i in range(len(expl)):
-        row = {"id": ids[i]}
-        if pd_values is not None:
-            row["pd"] = float(pd_values[i])
-        reasons = reasons_for_row(expl.values[i], expl.data.iloc[i], expl.feature_names, reference, catalogue, top)
+    for rec in records:
+        row: dict[str, object] = {"id": rec.id, "pd": rec.pd, "decision": rec.decision}
         for k in range(top):
-            r = reasons[k] if k < len(reasons) else None
+            r = rec.reasons[k] if k < len(rec.reasons) else None
             row[f"reason_{k + 1}_code"] = r.code if r else ""
             row[f"reason_{k + 1}_feature"] = r.feature if r else ""
             row[f"reason_{k + 1}_text"] = r.text if r else ""
+            row[f"reason_{k + 1}_contribution"] = r.contribution if r else np.nan
         rows.append(row)
-    return pd.DataFrame(rows)
+    cols = ["id", "pd", "decision"] + [f"reason_{k + 1}_{p}" for k in range(top) for p in ("code", "feature", "text", "contribution")]
+    return pd.DataFrame(rows, columns=cols)

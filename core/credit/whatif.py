@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from core.credit.explain import Explanation
+from core.credit.reason_text import value_text
 from core.errors import InputError
 
 
@@ -79,8 +80,8 @@ def validate_row(model, row: pd.DataFrame, allow_missing: set[str] | frozenset =
             lo, hi = ranges[f]
             if x < lo or x > hi:
                 clipped = min(max(x, lo), hi)
-                warnings.append(f"{f} = {x:,.4g} is outside the training range [{lo:,.4g}, {hi:,.4g}]; "
-                                f"it was clipped to {clipped:,.4g}.")
+                warnings.append(f"{f} = {value_text(x)} is outside the training range [{value_text(lo)}, "
+                                f"{value_text(hi)}]; it was clipped to {value_text(clipped)}.")
                 x = clipped
         row[f] = np.array([x], dtype=float)
     return row, warnings
@@ -98,6 +99,8 @@ def what_if(model, original: pd.DataFrame, edits: dict[str, object]) -> WhatIf:
         after.iloc[0, after.columns.get_loc(k)] = v
     untouched_missing = {f for f in model.feature_names if f not in edits and pd.isna(original.iloc[0][f])}
     after, warnings = validate_row(model, after, untouched_missing, clip_only=set(edits))
-    eb, ea = model.explain(original), model.explain(after)
-    return WhatIf(before, model.raw(after), float(model.pd_from_margin(eb.output_values)[0]),
-                  float(model.pd_from_margin(ea.output_values)[0]), eb, ea, warnings)
+    x = np.vstack([model.encoder.native_matrix(original), model.encoder.native_matrix(after)])
+    both = model.explain_matrix(x)  # one SHAP call for the two rows
+    eb, ea = both.take([0]), both.take([1])
+    pds = model.pd_from_margin(both.output_values)
+    return WhatIf(before, model.encoder.raw_from_matrix(x[1:], after.index), float(pds[0]), float(pds[1]), eb, ea, warnings)

@@ -3,8 +3,8 @@ import pandas as pd
 import pytest
 
 from core.credit.explain import Explanation, group_explanation, stratified_sample
-from core.credit.model import CreditParams
-from core.credit.service import fit_credit_model
+from core.credit.params import CreditParams
+from core.credit.training import fit_credit_model
 from core.data.synthetic import TRUE_DRIVERS, generate_portfolio
 
 

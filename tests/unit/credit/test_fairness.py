@@ -27,6 +27,6 @@ def test_age_bands_and_german_personal_status():
 def test_report_finds_groups_even_when_excluded_from_model(portfolio):
     rng = np.random.default_rng(0)
     p = rng.random(portfolio.n_rows)
-    rep = fairness_report(portfolio.frame, portfolio.target_vector(), p, 0.5, portfolio.schema.semantics, extra=["region"])
+    rep = fairness_report(portfolio.frame, portfolio.target_vector(), p, 0.5, portfolio.schema, extra=["region"])
     assert "age band" in rep and "region" in rep
     assert rep["age band"]["n"].sum() == portfolio.n_rows

@@ -3,60 +3,72 @@ import json
 import numpy as np
 import pandas as pd
 
+from core.assets import asset_path
 from core.credit.explain import Explanation
-from core.credit.reasons import CATALOGUE, Reference, load_catalogue, reason_table, reasons_for_row
+from core.credit.reason_text import sentence, value_text
+from core.credit.reasons import Reference, not_reasons, reason_rows, reasons_for_row
 from core.data.synthetic import generate_frame
 
 GERMAN = ["checking_status", "duration", "credit_history", "purpose", "credit_amount", "savings_status", "employment",
-          "installment_commitment", "personal_status", "other_parties", "residence_since", "property_magnitude", "age",
-          "other_payment_plans", "housing", "existing_credits", "job", "num_dependents", "own_telephone", "foreign_worker"]
+          "installment_commitment", "other_parties", "residence_since", "property_magnitude",
+          "other_payment_plans", "housing", "existing_credits", "job", "num_dependents", "own_telephone"]
+NEVER = ["age", "region", "personal_status", "foreign_worker", "regional_unemployment", "policy_rate", "house_price_change"]
 
 
-def test_catalogue_covers_synthetic_and_german_features():
-    cat = json.loads(CATALOGUE.read_text())
+def test_catalogue_has_no_protected_or_geographic_reason_and_stable_codes():
+    cat = json.loads(asset_path("credit", "reason_codes.json").read_text())
+    assert [c for c in NEVER if c in cat] == []
+    assert not any("age-related" in json.dumps(v).lower() for v in cat.values())
     frame, _ = generate_frame(50, seed=0)
-    synthetic = [c for c in frame.columns if c not in ("customer_id", "full_name", "email", "default_12m", "application_date")]
-    missing = [c for c in synthetic + GERMAN if c not in cat]
-    assert missing == []
+    banned = {"customer_id", "full_name", "email", "default_12m", "application_date", *NEVER}
+    assert [c for c in frame.columns if c not in banned and c not in cat] == []
+    assert [c for c in GERMAN if c not in cat] == []
     codes = [v["code"] for k, v in cat.items() if not k.startswith("_")]
     assert len(codes) == len(set(codes))
 
 
 def _expl():
-    values = np.array([[2.0, -1.0, 0.3, 0.2, 0.1, 0.05], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0]])
+    values = np.array([[2.0, -1.0, 0.3, 0.2, 0.1, 0.05, 0.9], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]])
     data = pd.DataFrame({"credit_score": [520.0, 700.0], "annual_income": [20000.0, 60000.0],
-                         "loan_purpose": pd.Categorical(["car", "card"]), "mystery": [5.0, 1.0],
-                         "debt_to_income": [0.6, 0.2], "inquiries_6m": [4.0, 0.0]})
+                         "loan_purpose": pd.Categorical(["car", "card"]), "mystery_ratio": [5.0, 1.0],
+                         "debt_to_income": [0.6, 0.2], "inquiries_6m": [4.0, 0.0], "region": pd.Categorical(["West", "South"])})
     return Explanation(values, np.zeros(2), data, list(data.columns))
 
 
-def test_top_four_reasons_only_risk_raising_and_worded():
+def test_top_four_reasons_raise_risk_and_skip_geography():
     e = _expl()
     ref = Reference.from_explanation(e, np.array([False, True]), "approved")
-    reasons = reasons_for_row(e.values[0], e.data.iloc[0], e.feature_names, ref)
-    assert [r.feature for r in reasons] == ["credit_score", "loan_purpose", "mystery", "debt_to_income"]
-    assert reasons[0].text == "Credit score is too low." and reasons[0].code == "R01"
-    assert "car" in reasons[1].text
-    assert all(r.weight > 0 for r in reasons)
+    reasons, withheld = reasons_for_row(e.values[0], e.data.iloc[0], e.feature_names, ref,
+                                        categorical=["loan_purpose", "region"], excluded=["region"])
+    assert [r.feature for r in reasons] == ["credit_score", "loan_purpose", "mystery_ratio", "debt_to_income"]
+    assert withheld == {"region": 0.9}
+    assert reasons[0].text == "Credit score is too low (520; typical 700)." and reasons[0].code == "R01"
+    assert reasons[0].contribution == 2.0 and reasons[0].weight == 2.0
+    assert "'car'" in reasons[1].text and reasons[1].text.endswith("in this model.")
+    assert reasons[2].code == "MYSTERY_RATIO" and reasons[2].text == "Mystery ratio is higher than typical (5; typical 1)."
+    assert all(r.contribution > 0 for r in reasons)
 
 
-def test_generic_fallback_and_reference_population_matters():
+def test_german_levels_are_worded_correctly():
+    assert sentence("credit_history", "existing paid", None, True)[1].startswith("Existing credits paid back duly")
+    assert "payment problems" not in sentence("credit_history", "existing paid", None, True)[1]
+    assert sentence("other_payment_plans", "bank", None, True)[1] == "Other instalment plans with banks."
+    assert sentence("checking_status", "<0", None, True)[1] == "Checking account is overdrawn (balance below 0 DM)."
+    assert sentence("some_flag", "weird", None, True)[1] == "Some flag is 'weird', a value the model associates with higher risk."
+    assert sentence("duration", 48.0, 18.0, False)[1] == "Requested loan duration is too long (48 months; typical 18)."
+    assert sentence("duration", np.nan, 18.0, False)[1] == "Duration is not known."
+    assert value_text(14300.0) == "14,300" and value_text(0.35) == "0.35" and value_text(0.012) == "0.012"
+
+
+def test_not_reasons_from_tags_and_reason_rows():
+    assert not_reasons({"age": ("protected",), "zip": ("proxy", "geographic"), "unemp": ("macro",), "x": ("balance",)}) \
+        == {"age", "zip", "unemp"}
+    from core.credit.reasons import ApplicantReasons
+
     e = _expl()
-    ref_all = Reference.from_explanation(e)
-    reasons = reasons_for_row(e.values[0], e.data.iloc[0], e.feature_names, ref_all, top=6)
-    mystery = next(r for r in reasons if r.feature == "mystery")
-    assert mystery.code == "R99" and "Mystery" in mystery.text
-    # against all applicants the weights are smaller than against the approved ones
-    ref_ok = Reference.from_explanation(e, np.array([False, True]))
-    w_all = reasons_for_row(e.values[0], e.data.iloc[0], e.feature_names, ref_all)[0].weight
-    w_ok = reasons_for_row(e.values[0], e.data.iloc[0], e.feature_names, ref_ok)[0].weight
-    assert w_all < w_ok
-
-
-def test_reason_table_for_export():
-    e = _expl()
-    t = reason_table(e, Reference.from_explanation(e, np.array([False, True])), ids=["A", "B"], pd_values=np.array([0.4, 0.01]))
+    ref = Reference.from_explanation(e, np.array([False, True]))
+    rs, _ = reasons_for_row(e.values[0], e.data.iloc[0], e.feature_names, ref, ["loan_purpose", "region"])
+    t = reason_rows([ApplicantReasons("A", 0.4, "declined", rs), ApplicantReasons("B", 0.01, "approved", [])])
     assert list(t["id"]) == ["A", "B"]
-    assert {"reason_1_code", "reason_4_text", "pd"} <= set(t.columns)
-    assert t.loc[1, "reason_1_code"] == ""  # nothing raises B's risk above the reference
-    assert "_generic" in load_catalogue()
+    assert {"reason_1_code", "reason_4_text", "reason_1_contribution", "pd", "decision"} <= set(t.columns)
+    assert t.loc[1, "reason_1_code"] == ""
