@@ -9,7 +9,8 @@ import numpy as np
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from core.segmentation.cluster import METHOD_LABELS
-from core.segmentation.profile import fmt_value, is_share, pretty
+from core.segmentation.profile import column_label as pretty
+from core.segmentation.profile import fmt_value, is_share
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "assets" / "segmentation"
 TEMPLATE = "segment_report.html.j2"

@@ -28,6 +28,7 @@ from core.segmentation.cluster import METHODS, NOISE, Segmenter, compute_threads
 from core.segmentation.links import CreditLink, credit_link, next_best_products, pd_by_segment, penetration
 from core.segmentation.preprocess import Preprocessor
 from core.segmentation.profile import NOISE_NAME, SegmentProfile, describe, profile_segments
+from core.segmentation.stable_names import inherited_names, name_chain
 from core.segmentation.sweep import SweepResult, sweep_k
 
 logger = logging.getLogger(__name__)
@@ -252,8 +253,16 @@ def prepare(dataset: Dataset, features: list[str] | tuple[str, ...] | None = Non
                     [s.column for s in pre.categorical_steps_], X, pre, notes + list(pre.notes_))
 
 
-def run_sweep(prepared: Prepared, method: str = "kmeans", seed: int = 42, ks: range | list[int] = range(2, 13)) -> SweepResult:
-    return sweep_k(prepared.X, method=method, ks=ks, seed=seed)
+def run_sweep(prepared: Prepared, method: str = "kmeans", seed: int = 42, ks: range | list[int] = range(2, 13),
+              dataset: Dataset | None = None) -> SweepResult:
+    """Score every k; with the dataset, also name the segments of every k (names stable across k)."""
+    sw = sweep_k(prepared.X, method=method, ks=ks, seed=seed)
+    if dataset is not None and method == "kmeans":
+        if dataset.fingerprint != prepared.dataset_fingerprint:
+            raise DataError("The prepared features belong to another dataset.", "Run the segmentation again.")
+        sw = replace(sw, chain=name_chain(dataset.frame, prepared.X, prepared.numeric, prepared.categorical,
+                                          sw.centers, dataset.schema.semantics, seed=seed))
+    return sw
 
 
 def _metrics(X: np.ndarray, labels: np.ndarray, seed: int, seg: Segmenter) -> dict:
@@ -307,15 +316,15 @@ def segment(dataset: Dataset, prepared: Prepared, method: str = "kmeans", k: int
                         "Pick features that vary between customers.")
     with compute_threads(20_000):
         metrics = _metrics(prepared.X, labels, seed, seg)
-    prof = profile_segments(dataset.frame, labels, prepared.numeric, prepared.categorical,
-                            dataset.schema.semantics, seed=seed, X_numeric=prepared.X[:, :len(prepared.numeric)])
-    names = dict(prof.auto_names)
-    for s, cell in prof.rfm_cells.items():  # RFM data: the grid cell leads the name
-        names[s] = f"{cell} · {names[s]}"
-    pen = penetration(dataset.frame, labels, dataset.schema.semantics.get("product_type"))
-    nbp = next_best_products(pen)
     credit = credit if credit is not None else credit_link(dataset)
     mean_pd = pd_by_segment(credit.pd, labels)
+    inherit = inherited_names(sweep.chain, k, labels) if sweep is not None and sweep.method == method else {}
+    prof = profile_segments(dataset.frame, labels, prepared.numeric, prepared.categorical,
+                            dataset.schema.semantics, seed=seed, X_numeric=prepared.X[:, :len(prepared.numeric)],
+                            pd_mean=mean_pd, inherit_names=inherit)
+    names = dict(prof.auto_names)
+    pen = penetration(dataset.frame, labels, dataset.schema.semantics.get("product_type"))
+    nbp = next_best_products(pen)
     ids = dataset.ids()
     id_col = dataset.schema.id_column or "row"
     params = SegmentationParams(tuple(prepared.features), method, int(seg.n_segments_) if method == "hdbscan" else k, seed)
@@ -355,7 +364,7 @@ def run_segmentation(dataset: Dataset, params: SegmentationParams | None = None,
     params = params or SegmentationParams()
     prepared = prepare(dataset, params.features or None, params.seed)
     do_sweep = params.k is None if sweep is None else sweep
-    sw = run_sweep(prepared, params.method, params.seed) if do_sweep else None
+    sw = run_sweep(prepared, params.method, params.seed, dataset=dataset) if do_sweep else None
     return segment(dataset, prepared, params.method, params.k, params.seed, sweep=sw)
 
 

@@ -55,8 +55,10 @@ def test_run_segmentation_end_to_end_with_sweep(small_portfolio):
     assert res.metrics["silhouette"] > 0
     assert not res.penetration.empty and res.next_best
     assert res.mean_pd is None and "Credit explanation" in res.credit_message
-    # the RFM semantics of the synthetic data lead the names
-    assert all("·" in n for n in res.names.values())
+    # the RFM cell sits beside the name (several segments may share a cell), names are unique
+    assert set(res.profile.rfm_cells) == set(res.segments)
+    assert not any("·" in n for n in res.names.values())
+    assert len(set(res.names.values())) == len(res.names)
 
 
 def test_change_of_k_reuses_the_sweep(small_portfolio):
