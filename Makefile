@@ -40,6 +40,7 @@ browser:
 	fi
 
 test: $(STAMP_TEST) browser
+	$(PY) -m mypy
 	$(PY) -m pytest -q --timeout=900
 
 test-fast: $(STAMP_TEST)
@@ -47,6 +48,7 @@ test-fast: $(STAMP_TEST)
 
 lint: $(STAMP_TEST)
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 
 bench: $(STAMP_BENCH)
 	@for b in bench/bench_*.py; do echo "# $$b"; $(PY) $$b || exit 1; done

@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     device: Literal["auto", "cuda", "mps", "cpu"] = Field("auto", description="Compute device; auto picks CUDA, then MPS, then CPU.")
     default_rows: int = Field(50_000, ge=500, le=10_000_000, description="Customers in the embedded synthetic portfolio.")
     seed: int = Field(42, description="Default random seed.")
+    threads: int = Field(0, ge=0, le=1024, description="Compute threads per process (0 = every core); set once at start-up.")
     max_upload_mb: int = Field(200, ge=1, description="Largest file accepted for upload, in MiB.")
     copy_backend: Literal["local", "openai", "template"] = Field("local", description="Marketing-copy generation backend.")
     llm_model_path: str = Field("", description="Local model directory or GGUF file; empty uses the embedded Gemma 3 270M.")

@@ -9,6 +9,9 @@ Tables:
     one row per fitted model, segmentation, scenario or copy batch: kind, name, status,
     parameters, seed, dataset and model fingerprints, result summary (JSON), artifact path,
     created/updated timestamps. Enough to reproduce and export any result later.
+``current_choice``
+    per (kind, dataset fingerprint) the model, generator or segmentation run the analysts chose as
+    current (see :mod:`core.resolver`), who chose it and when.
 ``run_tables``
     named frames attached to a run (segment assignments, approved copy, ...), stored in tables
     ``rt_<run id>_<name>``.
@@ -59,6 +62,14 @@ CREATE TABLE IF NOT EXISTS runs (
     created_at TIMESTAMP,
     updated_at TIMESTAMP
 );
+CREATE TABLE IF NOT EXISTS current_choice (
+    kind VARCHAR,
+    dataset_fingerprint VARCHAR,
+    ref VARCHAR NOT NULL,
+    user_id VARCHAR,
+    chosen_at TIMESTAMP,
+    PRIMARY KEY (kind, dataset_fingerprint)
+);
 CREATE TABLE IF NOT EXISTS run_tables (
     run_id VARCHAR,
     name VARCHAR,
@@ -67,6 +78,10 @@ CREATE TABLE IF NOT EXISTS run_tables (
     PRIMARY KEY (run_id, name)
 );
 """
+# added after the first release; existing workspaces get them on open
+_MIGRATIONS = (
+    "ALTER TABLE runs ADD COLUMN IF NOT EXISTS user_id VARCHAR",
+)
 
 RUN_STATUSES = ("running", "done", "failed", "saved")
 
@@ -87,6 +102,7 @@ class RunRecord:
     artifact: str | None
     created_at: datetime
     updated_at: datetime
+    user: str = ""
 
 
 def _now() -> datetime:
@@ -110,6 +126,8 @@ class Workspace:
         try:
             self._con = duckdb.connect(str(self.path))
             self._con.execute(_SCHEMA_SQL)
+            for statement in _MIGRATIONS:
+                self._con.execute(statement)
         except duckdb.Error as exc:
             raise WorkspaceError(
                 f"The workspace database {self.path} cannot be opened: {exc}",
@@ -214,19 +232,24 @@ class Workspace:
         result: dict | None = None,
         artifact: str | None = None,
         tables: dict[str, pd.DataFrame] | None = None,
+        user: str = "",
     ) -> str:
-        """Record a run (and any frames attached to it) in one transaction; returns the run id."""
+        """Record a run (and any frames attached to it) in one transaction; returns the run id.
+
+        ``user`` is the id of the signed-in user who made it (``core.auth.User.id``).
+        """
         if status not in RUN_STATUSES:
             raise WorkspaceError(f"Unknown run status '{status}'.")
         run_id = uuid.uuid4().hex[:12]
         now = _now()
         with self._tx() as cur:
             cur.execute(
-                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO runs (run_id, kind, name, status, params_json, seed, dataset_fingerprint, model_fingerprint, "
+                "result_json, artifact, created_at, updated_at, user_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     run_id, kind, name, status, json.dumps(params or {}, default=str), seed,
                     dataset_fingerprint, model_fingerprint, json.dumps(result or {}, default=str),
-                    artifact, now, now,
+                    artifact, now, now, user,
                 ],
             )
             for tname, frame in (tables or {}).items():
@@ -272,7 +295,8 @@ class Workspace:
 
     def runs(self, kind: str | None = None, dataset_fingerprint: str | None = None) -> pd.DataFrame:
         """The run log, newest first, optionally filtered by kind and dataset."""
-        sql = "SELECT run_id, kind, name, status, seed, dataset_fingerprint, model_fingerprint, created_at, updated_at FROM runs"
+        sql = ("SELECT run_id, kind, name, status, seed, dataset_fingerprint, model_fingerprint, created_at, updated_at, "
+               "user_id FROM runs")
         where, params = [], []
         if kind:
             where.append("kind = ?")
@@ -296,7 +320,23 @@ class Workspace:
             dataset_fingerprint=r["dataset_fingerprint"], model_fingerprint=r["model_fingerprint"],
             result=json.loads(r["result_json"] or "{}"), artifact=r["artifact"],
             created_at=r["created_at"], updated_at=r["updated_at"],
+            user="" if pd.isna(r.get("user_id")) else str(r.get("user_id")),
         )
+
+    # ---- the current choice per kind and dataset (see core.resolver) ----------------------
+    def set_current(self, kind: str, dataset_fingerprint: str, ref: str, user: str = "") -> None:
+        """Record that ``ref`` (a model fingerprint or run id) is the current ``kind`` for a dataset."""
+        with self._tx() as cur:
+            cur.execute("DELETE FROM current_choice WHERE kind = ? AND dataset_fingerprint = ?", [kind, dataset_fingerprint])
+            cur.execute("INSERT INTO current_choice VALUES (?, ?, ?, ?, ?)", [kind, dataset_fingerprint, ref, user, _now()])
+
+    def get_current(self, kind: str, dataset_fingerprint: str) -> str | None:
+        df = self._read("SELECT ref FROM current_choice WHERE kind = ? AND dataset_fingerprint = ?", [kind, dataset_fingerprint])
+        return None if df.empty else str(df.iloc[0, 0])
+
+    def clear_current(self, kind: str, dataset_fingerprint: str) -> None:
+        with self._tx() as cur:
+            cur.execute("DELETE FROM current_choice WHERE kind = ? AND dataset_fingerprint = ?", [kind, dataset_fingerprint])
 
 
 _workspaces: dict[Path, Workspace] = {}

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import streamlit as st
 
 from core.data import Dataset, Role
 from core.data.loaders import build_dataset, import_dataset, load_file, query_database, query_workspace
-from core.data.schema import Schema
 from core.errors import StudioError
 from core.runtime.device import device_info
 from core.runtime.registry import get_registry
@@ -69,11 +70,11 @@ def schema_editor(ds: Dataset) -> None:
             st.error("Choose at most one target and one id column.")
             return
         try:
-            schema = Schema({c: Role(r) for c, r in roles.items()}, ds.schema.semantics, ds.schema.positive_label)
+            schema = replace(ds.schema, roles={c: Role(r) for c, r in roles.items()})
             if targets and targets[0] != ds.schema.target:
                 from core.data.schema import guess_positive_label
 
-                schema = Schema(schema.roles, schema.semantics, guess_positive_label(ds.frame[targets[0]]))
+                schema = replace(schema, positive_label=guess_positive_label(ds.frame[targets[0]]))
             new, notes = build_dataset(ds.name, ds.frame, ds.source, schema=schema)
         except StudioError as exc:
             show_error(exc, "The roles were not applied")

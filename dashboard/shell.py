@@ -15,6 +15,7 @@ import streamlit as st
 
 from core.data import Dataset
 from core.errors import StudioError
+from core.runtime.threads import configure_threads
 from dashboard import sidebar
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
@@ -41,6 +42,7 @@ def _leave_legacy_page_discovery() -> None:
 def page_setup(title: str, icon: str = ":material/insights:") -> Dataset:
     """Configure the page, draw the shared sidebar and return the analyst's current dataset."""
     _leave_legacy_page_discovery()
+    configure_threads()  # once per process; a no-op after the first page
     st.set_page_config(page_title=f"{title} · Retail AIGC Studio", page_icon=icon, layout="wide")
     css = ASSETS / "studio.css"
     if css.exists():

@@ -27,6 +27,14 @@ def frame_fingerprint(frame: pd.DataFrame, schema: Schema | None = None) -> str:
 
 
 @dataclass(frozen=True)
+class DatasetRef:
+    """How a dataset is identified across pages, sessions and the CLI: its name and content fingerprint."""
+
+    name: str
+    fingerprint: str
+
+
+@dataclass(frozen=True)
 class Dataset:
     """A loaded dataset. ``truth`` holds generator ground truth (synthetic data only)."""
 
@@ -44,6 +52,10 @@ class Dataset:
 
     def with_schema(self, schema: Schema) -> Dataset:
         return replace(self, schema=schema, fingerprint=frame_fingerprint(self.frame, schema))
+
+    @property
+    def ref(self) -> DatasetRef:
+        return DatasetRef(self.name, self.fingerprint)
 
     @property
     def n_rows(self) -> int:

@@ -1,10 +1,23 @@
-"""Column roles and their inference.
+"""Column roles, meanings and their inference: the one place that says what a column is.
 
 A :class:`Schema` maps every column to one :class:`Role`. PII-flagged columns (names, emails,
 phones, account numbers) never reach a model or a prompt: :meth:`Schema.features` leaves them
-out, as it leaves out ids, the target, datetimes and ignored columns. ``semantics`` names the
-columns that play a known part in the bank's domain (exposure, collateral, product type, macro
-drivers, ...) so pages can find them in any dataset.
+out, as it leaves out ids, the target, datetimes and ignored columns.
+
+Two further layers say what a column *means* in the bank's domain, for any dataset:
+
+* ``tags`` (column -> set of :class:`Tag`): protected attribute or proxy, macro condition,
+  geography, behaviour, balance, income, exposure, collateral, credit history, product holding,
+  application terms, relationship, known-only-after-the-outcome. Capabilities read them here and
+  nowhere else: the credit model keeps protected attributes out, reasons never cite macro or
+  geographic conditions, counterfactuals change only what an applicant can change, segmentation
+  picks behaviour and balances, scenarios find their macro drivers.
+* ``semantics`` (semantic name -> one column): the columns that play a named part (``ead``,
+  ``collateral``, ``product_type``, ``income``, ``unemployment``, ...), so pages find them.
+
+Both are inferred for any file by :func:`infer_schema`, set explicitly for the embedded default,
+editable by the analyst, and serialised with the schema (so they are part of the dataset's
+fingerprint).
 """
 
 from __future__ import annotations
@@ -25,6 +38,25 @@ class Role(StrEnum):
     DATETIME = "datetime"
     PII = "pii"
     IGNORE = "ignore"
+
+
+class Tag(StrEnum):
+    """What a column means in the bank's domain (a column may carry several)."""
+
+    PROTECTED = "protected"  # ECOA prohibited basis: age, sex, marital status, race, religion, national origin, ...
+    PROXY = "proxy"  # strongly associated with a prohibited basis (first names, postcodes, sex/marital codes)
+    MACRO = "macro"  # an economic condition (unemployment, policy rate, house prices)
+    GEOGRAPHIC = "geographic"  # where the customer lives (region, state, postcode, regional conditions)
+    BEHAVIOUR = "behaviour"  # transactions, activity, channel use
+    BALANCE = "balance"  # deposit and card balances, limits, utilisation
+    INCOME = "income"  # income and what is measured against it (debt-to-income)
+    EXPOSURE = "exposure"  # exposure at default, outstanding, amount requested
+    COLLATERAL = "collateral"  # security pledged: property, vehicle, loan-to-value
+    HISTORY = "history"  # bureau and repayment history: score, delinquencies, inquiries, past outcomes
+    PRODUCT = "product"  # product holdings and product type
+    APPLICATION = "application"  # terms of the request: amount, term, purpose
+    RELATIONSHIP = "relationship"  # tenure with the bank, number of products
+    POST_OUTCOME = "post_outcome"  # known only after the outcome (a target leak)
 
 
 # Domain meanings a page may look up: semantic name -> column.
@@ -60,11 +92,40 @@ _SEMANTIC_PATTERNS = {
 
 @dataclass(frozen=True)
 class Schema:
-    """Roles of a frame's columns, plus domain semantics. Immutable: edits return a new one."""
+    """Roles of a frame's columns, their domain tags and semantics. Immutable: edits return a new one."""
 
     roles: dict[str, Role]
     semantics: dict[str, str] = field(default_factory=dict)
     positive_label: object = 1  # the target value that means "bad" / positive class
+    tags: dict[str, frozenset[Tag]] = field(default_factory=dict)
+
+    # ---- meaning -------------------------------------------------------------------------
+    def tags_of(self, column: str) -> frozenset[Tag]:
+        return self.tags.get(column, frozenset())
+
+    def has(self, column: str, tag: Tag | str) -> bool:
+        return Tag(tag) in self.tags.get(column, frozenset())
+
+    def tagged(self, *tags: Tag | str) -> list[str]:
+        """Columns (in frame order) that carry any of ``tags``."""
+        wanted = {Tag(t) for t in tags}
+        return [c for c in self.roles if self.tags.get(c, frozenset()) & wanted]
+
+    def protected_columns(self) -> list[str]:
+        """Protected attributes and their proxies: kept out of decisions, used for fairness testing."""
+        return self.tagged(Tag.PROTECTED, Tag.PROXY)
+
+    def with_tags(self, column: str, tags: frozenset[Tag] | set[Tag] | list[Tag | str] | tuple[Tag | str, ...]) -> Schema:
+        """A copy with one column's tags replaced."""
+        if column not in self.roles:
+            raise KeyError(column)
+        new = dict(self.tags)
+        clean = frozenset(Tag(t) for t in tags)
+        if clean:
+            new[column] = clean
+        else:
+            new.pop(column, None)
+        return replace(self, tags=new)
 
     def columns(self, role: Role) -> list[str]:
         return [c for c, r in self.roles.items() if r == role]
@@ -111,11 +172,14 @@ class Schema:
     def to_dict(self) -> dict:
         return {"roles": {c: r.value for c, r in self.roles.items()}, "semantics": dict(self.semantics),
                 "positive_label": self.positive_label if not isinstance(self.positive_label, np.generic)
-                else self.positive_label.item()}
+                else self.positive_label.item(),
+                "tags": {c: sorted(t.value for t in tags) for c, tags in self.tags.items() if tags}}
 
     @classmethod
     def from_dict(cls, d: dict) -> Schema:
-        return cls({c: Role(r) for c, r in d["roles"].items()}, dict(d.get("semantics", {})), d.get("positive_label", 1))
+        tags = {c: frozenset(Tag(t) for t in ts) for c, ts in d.get("tags", {}).items()}
+        return cls({c: Role(r) for c, r in d["roles"].items()}, dict(d.get("semantics", {})), d.get("positive_label", 1),
+                   tags)
 
 
 def _looks_like_pii_values(s: pd.Series) -> bool:
@@ -175,7 +239,7 @@ def infer_schema(frame: pd.DataFrame, target: str | None = None, id_column: str 
             seen.sort(key=lambda c: _TARGET_PRIORITY.index(c.lower()) if c.lower() in _TARGET_PRIORITY else 99)
         for extra in seen[1:]:
             roles[extra] = Role.NUMERIC if pd.api.types.is_numeric_dtype(frame[extra]) else Role.CATEGORICAL
-    schema = Schema(roles, infer_semantics(list(roles)))
+    schema = Schema(roles, infer_semantics(list(roles)), tags=infer_tags(frame, roles))
     if target is not None:
         schema = schema.with_role(target, Role.TARGET)
     if id_column is not None:
@@ -198,3 +262,72 @@ def guess_positive_label(s: pd.Series) -> object:
         v = counts.index[-1]  # the rarer class is usually the event
         return v.item() if isinstance(v, np.generic) else v
     return 1
+
+
+# ---- tags ------------------------------------------------------------------------------------
+_TAG_PATTERNS: dict[Tag, str] = {
+    Tag.PROTECTED: r"(^|_)(age|age_years|customer_age|applicant_age|age_at_application|sex|gender|marital|"
+                   r"marital_status|personal_status|race|ethnicity|ethnic_group|religion|national_origin|nationality|"
+                   r"citizenship|foreign_worker|foreign|disability|public_assistance|pregnan\w*)($|_)",
+    Tag.PROXY: r"(^|_)(first_?name|given_name|forename|language|mother_tongue|birth_?place|country_of_birth|"
+               r"post_?code|zip|zip_?code|postal_?code)($|_)",
+    Tag.MACRO: r"(unemploy|policy_rate|base_rate|bank_rate|interest_rate_env|house_price|hpi|gdp|inflation|"
+               r"(^|_)cpi($|_)|euribor|cons_price|cons_conf|emp_var_rate|nr_employed)",
+    Tag.GEOGRAPHIC: r"(^|_)(region|regional|state|county|city|town|post_?code|zip|zip_?code|postal_?code|country|"
+                    r"district|province|area_code|msa|location|geo\w*)($|_)",
+    Tag.BEHAVIOUR: r"(txn|transaction|purchase|spend|recency|frequency|digital|login|activity|cash_?advance|"
+                   r"oneoff|one_off|installments_purchases|payments|prc_full_payment|trx|ct_chng|amt_chng|"
+                   r"contacts_count|inactive)",
+    Tag.BALANCE: r"(balance|(^|_)limit|credit_limit|savings|checking|deposit|utili[sz]ation|open_to_buy|"
+                 r"revolving_bal|minimum_payments)",
+    Tag.INCOME: r"(income|salary|earnings|wage|debt_to_income|(^|_)dti($|_)|installment_commitment|instalment_rate)",
+    Tag.EXPOSURE: r"((^|_)ead($|_)|exposure|outstanding|loan_amount|credit_amount|loan_amnt|amount_requested)",
+    Tag.COLLATERAL: r"(collateral|property_value|property_magnitude|security_value|(^|_)ltv($|_)|loan_to_value|"
+                    r"vehicle_value|car_value)",
+    Tag.HISTORY: r"(credit_score|fico|bureau|delinq|(^|_)dpd|days_past_due|past_due|late_pay|times_late|"
+                 r"bankrupt|inquir|enquir|credit_history|poutcome|(^|_)pdays($|_)|(^|_)previous($|_)|"
+                 r"existing_credits|num_of_late|pay_[0-9]+$|(^|_)pay_?status|derog|public_rec|charge_off_history)",
+    Tag.PRODUCT: r"((^|_)has_|product|(^|_)n_products($|_)|(^|_)loan($|_)|(^|_)housing($|_)|card_category|"
+                 r"total_relationship_count)",
+    Tag.APPLICATION: r"(purpose|(^|_)term($|_)|loan_term|loan_purpose|amount_requested|loan_amount|credit_amount|"
+                     r"(^|_)duration($|_))",
+    Tag.RELATIONSHIP: r"(tenure|months_on_book|customer_since|relationship|(^|_)n_products($|_)|total_relationship|"
+                      r"residence_since|years_at)",
+    Tag.POST_OUTCOME: r"(recover|collection|charge_?off(?!_history)|write_?off|settlement|last_pymnt|total_rec|"
+                      r"out_prncp|after_default|post_default|outcome_date|_after$)",
+}
+_COMPILED_TAGS = {tag: re.compile(p, re.I) for tag, p in _TAG_PATTERNS.items()}
+_SEX_VALUES = {"m", "f", "male", "female", "man", "woman", "men", "women", "mr", "mrs", "ms", "miss"}
+
+
+def _snake(name: str) -> str:
+    s = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", str(name))
+    return re.sub(r"[^0-9a-zA-Z]+", "_", s).strip("_").lower()
+
+
+def infer_tags(frame: pd.DataFrame, roles: dict[str, Role]) -> dict[str, frozenset[Tag]]:
+    """Domain tags of every column, from its name (snake_case, dotted or CamelCase) and a few value checks."""
+    columns = list(roles)
+    lowered = {_snake(c) for c in columns}
+    marketing = bool(lowered & {"campaign", "pdays", "poutcome", "contact"})
+    out: dict[str, frozenset[Tag]] = {}
+    for c in columns:
+        if roles.get(c) in (Role.ID, Role.TARGET):
+            continue
+        name = _snake(c)
+        tags = {tag for tag, rx in _COMPILED_TAGS.items() if rx.search(name)}
+        if name == "duration" and marketing:
+            # in a campaign file "duration" is the length of the last call: known only after the outcome
+            tags = {Tag.POST_OUTCOME}
+        if Tag.MACRO in tags and name.startswith("regional"):
+            tags.add(Tag.GEOGRAPHIC)
+        s = frame[c] if c in frame.columns else None
+        if s is not None and not pd.api.types.is_numeric_dtype(s):
+            values = {str(v).strip().lower() for v in pd.unique(s.dropna())[:50]}
+            if values and len(values) <= 4 and values <= _SEX_VALUES:
+                tags.add(Tag.PROTECTED)
+            if any(("female" in v or "male" in v) for v in values):
+                tags.add(Tag.PROTECTED)
+        if tags:
+            out[c] = frozenset(tags)
+    return out

@@ -55,7 +55,7 @@ import numpy as np
 import pandas as pd
 
 from core.data.dataset import Dataset
-from core.data.schema import Role, Schema
+from core.data.schema import Role, Schema, Tag
 
 AS_OF = np.datetime64("2025-01-01")
 MONTHS = 24
@@ -348,6 +348,39 @@ def generate_frame(n: int = 50_000, seed: int = 42, macro: MacroConditions | Non
     return frame, truth
 
 
+# What each column of the embedded portfolio means (see core.data.schema.Tag).
+DEFAULT_TAGS: dict[str, frozenset[Tag]] = {
+    "age": frozenset({Tag.PROTECTED}),
+    "region": frozenset({Tag.GEOGRAPHIC}),
+    "annual_income": frozenset({Tag.INCOME}),
+    "tenure_months": frozenset({Tag.RELATIONSHIP}),
+    **{f"has_{p}": frozenset({Tag.PRODUCT}) for p in PRODUCTS},
+    "n_products": frozenset({Tag.PRODUCT, Tag.RELATIONSHIP}),
+    "checking_balance": frozenset({Tag.BALANCE}),
+    "savings_balance": frozenset({Tag.BALANCE}),
+    "card_limit": frozenset({Tag.BALANCE}),
+    "card_balance": frozenset({Tag.BALANCE}),
+    "card_utilisation": frozenset({Tag.BALANCE}),
+    "txn_recency_days": frozenset({Tag.BEHAVIOUR}),
+    "txn_count_90d": frozenset({Tag.BEHAVIOUR}),
+    "txn_amount_90d": frozenset({Tag.BEHAVIOUR}),
+    "digital_share": frozenset({Tag.BEHAVIOUR}),
+    "credit_score": frozenset({Tag.HISTORY}),
+    "delinquencies_24m": frozenset({Tag.HISTORY}),
+    "inquiries_6m": frozenset({Tag.HISTORY}),
+    "debt_to_income": frozenset({Tag.INCOME}),
+    "loan_amount": frozenset({Tag.APPLICATION, Tag.EXPOSURE}),
+    "loan_term_months": frozenset({Tag.APPLICATION}),
+    "loan_purpose": frozenset({Tag.APPLICATION}),
+    "product_type": frozenset({Tag.APPLICATION, Tag.PRODUCT}),
+    "ead": frozenset({Tag.EXPOSURE}),
+    "collateral_value": frozenset({Tag.COLLATERAL}),
+    "regional_unemployment": frozenset({Tag.MACRO, Tag.GEOGRAPHIC}),
+    "policy_rate": frozenset({Tag.MACRO}),
+    "house_price_change": frozenset({Tag.MACRO, Tag.GEOGRAPHIC}),
+}
+
+
 def default_schema(frame: pd.DataFrame) -> Schema:
     """Roles and semantics of the synthetic portfolio's columns."""
     roles = {}
@@ -370,7 +403,7 @@ def default_schema(frame: pd.DataFrame) -> Schema:
         "policy_rate": "policy_rate", "house_price_change": "house_price_change", "recency": "txn_recency_days",
         "frequency": "txn_count_90d", "monetary": "txn_amount_90d", "date": "application_date",
     }
-    return Schema(roles, semantics, 1)
+    return Schema(roles, semantics, 1, {c: t for c, t in DEFAULT_TAGS.items() if c in frame.columns})
 
 
 def generate_portfolio(n: int = 50_000, seed: int = 42, macro: MacroConditions | None = None) -> Dataset:

@@ -9,7 +9,7 @@ columns are set to ``ignore``, and the analyst is told).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
@@ -100,4 +100,4 @@ def validate(frame: pd.DataFrame, schema: Schema) -> Validated:
     if not any(r in (Role.NUMERIC, Role.CATEGORICAL) for r in roles.values()):
         raise SchemaError("No usable feature column is left (all are ids, PII, dates, empty or constant).",
                           "Mark at least one numeric or categorical column as a feature.")
-    return Validated(Schema(roles, schema.semantics, schema.positive_label), notes)
+    return Validated(replace(schema, roles=roles), notes)

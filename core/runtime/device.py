@@ -10,11 +10,12 @@ import logging
 import os
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 logger = logging.getLogger(__name__)
 
 _lock = threading.Lock()
-_state: dict[str, object] = {"device": None, "warnings": []}
+_state: dict[str, Any] = {"device": None, "warnings": []}
 
 
 @dataclass(frozen=True)
@@ -64,8 +65,7 @@ def resolve_device() -> str:
         if _state["device"] is None:
             from core.settings import get_settings
 
-            requested = os.environ.get("STUDIO_DEVICE") or get_settings().device
-            _state["device"] = _detect(requested.lower())
+            _state["device"] = _detect(get_settings().device.lower())
         return str(_state["device"])
 
 
@@ -98,7 +98,7 @@ def device_info() -> DeviceInfo:
     import torch
 
     name = resolve_device()
-    warnings = list(_state["warnings"])  # type: ignore[arg-type]
+    warnings = list(_state["warnings"])
     if name == "cuda":
         props = torch.cuda.get_device_properties(0)
         total = props.total_memory / 2**30
@@ -114,6 +114,9 @@ def device_info() -> DeviceInfo:
 
 
 def _reset_for_tests() -> None:
+    from core.settings import get_settings
+
+    get_settings.cache_clear()
     with _lock:
         _state["device"] = None
         _state["warnings"] = []

@@ -5,8 +5,9 @@ session; nobody mutates a cached model. Artifacts live on disk under the workspa
 holding weights (a torch ``state_dict`` saved for ``torch.load(..., weights_only=True)``, or the
 library's own format such as XGBoost JSON) and a ``meta.json``, so a restart reloads in seconds.
 
-A loader that fails on CUDA with an out-of-memory or driver error is retried on the CPU, and the
-fallback is recorded as a visible warning.
+A loader that fails on CUDA with an out-of-memory or driver error is retried on the CPU through
+:func:`core.runtime.lifecycle.call_on_device`, and the fallback is recorded as a visible warning.
+Training and loading from disk go through :mod:`core.runtime.lifecycle`.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import ModelLoadError
-from core.runtime.device import fallback_to_cpu, is_oom, resolve_device
+from core.runtime.device import resolve_device
 
 logger = logging.getLogger(__name__)
 
@@ -129,20 +130,20 @@ class ModelRegistry:
             with self._lock:
                 if key in self._models:
                     return self._models[key]
+            from core.runtime.lifecycle import call_on_device
+
             start = time.perf_counter()
             try:
-                model = loader(device)
+                model, used = call_on_device(loader, device)
+            except ModelLoadError:
+                raise
             except Exception as exc:
-                if device != "cuda" or not is_oom(exc):
-                    if isinstance(exc, ModelLoadError):
-                        raise
-                    raise ModelLoadError(f"The model '{name}' failed to load: {exc}") from exc
-                device = fallback_to_cpu(str(exc))
-                return self.get(name, fingerprint, loader, device)
+                raise ModelLoadError(f"The model '{name}' failed to load: {exc}") from exc
             elapsed = time.perf_counter() - start
             with self._lock:
+                key = (name, fingerprint, used)
                 self._models[key] = model
-                self._info[key] = LoadedModel(name, fingerprint, device, time.time(), elapsed, _size_mb(model))
+                self._info[key] = LoadedModel(name, fingerprint, used, time.time(), elapsed, _size_mb(model))
             return model
 
     def put(self, name: str, fingerprint: str, model: Any, device: str | None = None) -> None:
@@ -153,9 +154,10 @@ class ModelRegistry:
             self._models[key] = model
             self._info[key] = LoadedModel(name, fingerprint, device, time.time(), 0.0, _size_mb(model))
 
-    def evict(self, name: str | None = None) -> None:
+    def evict(self, name: str | None = None, fingerprint: str | None = None) -> None:
         with self._lock:
-            for key in [k for k in self._models if name is None or k[0] == name]:
+            for key in [k for k in self._models if (name is None or k[0] == name)
+                        and (fingerprint is None or k[1] == fingerprint)]:
                 self._models.pop(key, None)
                 self._info.pop(key, None)
 
