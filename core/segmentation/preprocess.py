@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import DataError
+from core.formatting import number
 
 MISSING = "missing"
 OTHER = "other"
@@ -175,7 +176,7 @@ class Preprocessor:
         """The recorded preprocessing decisions (JSON-serialisable)."""
         return {
             "numeric": [{"column": s.column, "impute_median": s.impute,
-                         "transform": ("0/1 flag" if s.binary else f"log1p(x / {s.log_scale:.4g})" if s.log
+                         "transform": ("0/1 flag" if s.binary else f"log1p(x / {number(s.log_scale, 2)})" if s.log
                                        else "none"),
                          "robust_center": s.center, "robust_scale": s.scale} for s in self.numeric_steps_],
             "categorical": [{"column": s.column, "levels": s.levels, "pooled_other": s.pooled, "weight": s.weight}

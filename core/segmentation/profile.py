@@ -21,19 +21,23 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from core import formatting as F
+
 from core.segmentation.naming import NOISE_NAME, SegmentFacts, build_names
 from core.segmentation.vocabulary import Vocabulary, default_vocabulary
 
 NOISE = -1
 __all__ = ["NOISE_NAME", "SegmentProfile", "profile_segments", "fmt_value", "is_share", "column_label"]
 
-_ACRONYMS = {"cd": "CD", "heloc": "HELOC", "pd": "PD", "rfm": "RFM", "ead": "EAD", "lgd": "LGD", "id": "ID",
-             "dti": "DTI", "ltv": "LTV", "prc": "share of", "trx": "transactions"}
+# abbreviations bank files use in column names, spelled out for the analyst
+_EXPANSIONS = {"prc": "share of", "trx": "transactions", "ct": "count", "amt": "amount", "chng": "change",
+               "avg": "average", "bal": "balance", "txn": "transaction", "num": "number of", "freq": "frequency",
+               "mos": "months", "mon": "months", "inq": "inquiries", "util": "utilisation"}
 
 
 def column_label(column: object) -> str:
-    """A column name as an analyst reads it: 'annual_income' -> 'Annual income'."""
-    words = [_ACRONYMS.get(w.lower(), w.lower()) for w in re.split(r"[_\s]+", str(column).strip()) if w]
+    """A column name as an analyst reads it: 'annual_income' -> 'Annual income', 'PRC_FULL_PAYMENT' -> 'Share of full payment'."""
+    words = [_EXPANSIONS.get(w.lower(), w) for w in F.humanize(column).split()]
     text = " ".join(words)
     return text[:1].upper() + text[1:] if text else str(column)
 
@@ -90,26 +94,25 @@ def is_share(column: str, values: pd.Series | None = None) -> bool:
 
 
 def fmt_value(value: float, share: bool = False) -> str:
-    """Compact, readable numbers: 0.7 -> 70% (shares), 85300 -> 85k, 1.25e6 -> 1.2M, 3.0 -> 3."""
+    """Compact, readable numbers: 0.7 -> 70% (shares), 85300 -> 85k, 1.25e6 -> 1.2M, 3.0 -> 3 (never scientific)."""
     if value is None or not np.isfinite(value):
         return "n/a"
     if share:
         pct = value * 100
-        return f"{pct:.1f}%" if 0 < abs(pct) < 10 and not float(round(pct, 1)).is_integer() else f"{pct:.0f}%"
+        small = 0 < abs(pct) < 10 and not float(round(pct, 1)).is_integer()
+        return F.pct(value, 1 if small else 0)
     a = abs(value)
     if a >= 1e6:
-        return f"{value / 1e6:.1f}M"
+        return f"{F.number(value / 1e6, 1)}M"
     if a >= 1e4:
-        return f"{value / 1e3:.0f}k"
+        return f"{F.number(value / 1e3, 0)}k"
     if a >= 1e3:
-        return f"{value / 1e3:.1f}k"
+        return f"{F.number(value / 1e3, 1)}k"
     if a >= 100 or float(value).is_integer():
-        return f"{value:.0f}"
+        return F.number(value, 0)
     if a >= 1:
-        return f"{value:.1f}"
-    if a < 0.005:
-        return "<0.01" if value > 0 else "0"
-    return f"{value:.2f}"
+        return F.number(value, 1)
+    return F.number(value, 2)
 
 
 # ---- statistics -------------------------------------------------------------------------------

@@ -29,7 +29,6 @@ from sklearn.mixture import GaussianMixture
 
 from core.errors import InputError
 from core.segmentation.choose_k import STABLE_ARI, KChoice, choose_k
-from core.segmentation.cluster import compute_threads
 
 if TYPE_CHECKING:
     from core.segmentation.stable_names import NameChain
@@ -90,8 +89,7 @@ def sweep_k(X: np.ndarray, method: str = "kmeans", ks: range | list[int] = range
 
     HDBSCAN chooses its own number of segments, so its sweep is the K-means one (as a guide).
     """
-    with compute_threads(min(X.shape[0], sample_rows or 20_000)):
-        return _sweep(X, method, ks, seed, sample_rows, silhouette_rows, n_boot, boot_rows)
+    return _sweep(X, method, ks, seed, sample_rows, silhouette_rows, n_boot, boot_rows)
 
 
 def _sweep(X: np.ndarray, method: str, ks, seed: int, sample_rows: int | None, silhouette_rows: int,

@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from core.assets import read_json
+from core.formatting import humanize
+
 HIGH, LOW = "high", "low"
-_ACRONYMS = {"cd": "CD", "heloc": "HELOC", "atm": "ATM", "ira": "IRA", "pd": "PD", "ead": "EAD"}
-_VOCAB_FILE = Path(__file__).resolve().parents[2] / "assets" / "segmentation" / "naming_vocab.json"
 
 
 def level_key(value: object) -> str:
@@ -28,7 +29,7 @@ def level_key(value: object) -> str:
 
 def product_words(name: str) -> str:
     """A product flag's product as words: 'credit_card' -> 'credit card', 'heloc' -> 'HELOC'."""
-    return " ".join(_ACRONYMS.get(w, w) for w in re.split(r"[_\s]+", name.strip().lower()) if w)
+    return " ".join(w if w.isupper() and len(w) > 1 else w.lower() for w in humanize(name).split())
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,7 @@ def _word_texts(words: dict) -> list[str]:
 @lru_cache(maxsize=1)
 def default_vocabulary() -> Vocabulary:
     """The shipped vocabulary (cached; edit the JSON file and restart to change it)."""
-    return Vocabulary.from_file(_VOCAB_FILE)
+    return Vocabulary(read_json("segmentation", "naming_vocab.json"))
 
 
 def phrase_pattern(text: str, noun: bool) -> re.Pattern:
