@@ -66,29 +66,24 @@ def penetration(dataset: Dataset, labels: np.ndarray, catalogue: OfferCatalogue 
     return tab
 
 
-def segment_exclusions(profile_means: pd.DataFrame, semantics: dict[str, str], catalogue: OfferCatalogue,
-                       mean_pd: pd.Series | None, cutoff: float, pen: pd.DataFrame) -> dict[int, dict[str, str]]:
-    """Segment -> product -> why the segment rule must not offer it."""
+def concept_columns(columns: list[str], semantics: dict[str, str]) -> dict[str, str]:
+    """Naming concept -> the first column that carries it (e.g. 'savings' -> 'savings_balance')."""
     from core.segmentation.vocabulary import default_vocabulary
 
-    meanings = default_vocabulary().meanings(list(profile_means.columns), semantics)
-    concept_col = {}
-    for col, m in meanings.items():
-        concept_col.setdefault(m.concept.key, col)
+    out: dict[str, str] = {}
+    for col, m in default_vocabulary().meanings(columns, semantics).items():
+        out.setdefault(m.concept.key, col)
+    return out
+
+
+def profile_exclusions(profile_means: pd.DataFrame, semantics: dict[str, str],
+                       catalogue: OfferCatalogue) -> dict[int, dict[str, str]]:
+    """Segment -> product -> why the catalogue's rules keep that kind of product away from the segment."""
+    concept_col = concept_columns(list(profile_means.columns), semantics)
     out: dict[int, dict[str, str]] = {}
     for s in [i for i in profile_means.index if i != "all"]:
-        s = int(s)
         why: dict[str, str] = {}
         for key, p in catalogue.products.items():
-            if p.kind == CREDIT:
-                if mean_pd is None or s not in mean_pd.index:
-                    why[key] = "no credit model gives a PD to check against the cutoff"
-                elif float(mean_pd[s]) >= cutoff:
-                    why[key] = f"the segment's mean PD {F.pct(mean_pd[s])} is not below the {F.pct(cutoff)} cutoff"
-                for req in p.requires_any:
-                    held = float(pen.loc[s, req]) if not pen.empty and req in pen.columns and s in pen.index else 0.0
-                    if held < 0.5 and key not in why:
-                        why[key] = f"it is secured by {p.secured_by}, and most of the segment holds no {catalogue.label(req).lower()}"
             for ex in catalogue.exclusions:
                 col = concept_col.get(ex.concept)
                 if ex.kind != p.kind or col is None or key in why:
@@ -99,7 +94,26 @@ def segment_exclusions(profile_means: pd.DataFrame, semantics: dict[str, str], c
                 if (ex.below_book is not None and seg < ex.below_book * book) or \
                         (ex.above_book is not None and seg > ex.above_book * book):
                     why[key] = ex.why
-        out[s] = why
+        out[int(s)] = why
+    return out
+
+
+def segment_exclusions(profile_means: pd.DataFrame, semantics: dict[str, str], catalogue: OfferCatalogue,
+                       mean_pd: pd.Series | None, cutoff: float, pen: pd.DataFrame) -> dict[int, dict[str, str]]:
+    """Segment -> product -> why the segment rule must not offer it (risk, collateral, profile rules)."""
+    out = profile_exclusions(profile_means, semantics, catalogue)
+    for s, why in out.items():
+        for key, p in catalogue.products.items():
+            if p.kind != CREDIT:
+                continue
+            if mean_pd is None or s not in mean_pd.index:
+                why[key] = "no credit model gives a PD to check against the cutoff"
+            elif float(mean_pd[s]) >= cutoff:
+                why[key] = f"the segment's mean PD {F.pct(mean_pd[s])} is not below the {F.pct(cutoff)} cutoff"
+            for req in p.requires_any:
+                held = float(pen.loc[s, req]) if not pen.empty and req in pen.columns and s in pen.index else 0.0
+                if held < 0.5 and key not in why:
+                    why[key] = f"it is secured by {p.secured_by}, and most of the segment holds no {catalogue.label(req).lower()}"
     return out
 
 

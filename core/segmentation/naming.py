@@ -34,6 +34,7 @@ MIN_LIFT = 0.10  # the raw mean must differ from the book's by this share
 LEVEL_SHARE, LEVEL_LIFT = 0.5, 1.5
 HOLDING_SHARE, HOLDING_LIFT = 0.5, 1.3
 SAME_GROUP = 0.6  # Jaccard overlap above which two segments are the same group
+VERY = 2.5  # "very high-balance": the mean at least 2.5x the book's (at most 1/2.5 for a low word)
 NOISE = -1
 NOISE_NAME = "Unassigned (outliers)"
 
@@ -144,6 +145,14 @@ def claim(facts: SegmentFacts, segment: int, meaning_or_pd: Meaning | str, direc
     return ok, why
 
 
+def very(facts: SegmentFacts, segment: int, column: str, direction: str) -> bool:
+    """Whether the segment's mean is far from the book's: 2.5x above (high) or below 1/2.5 (low)."""
+    s, b = _num(facts.means, segment, column), _num(facts.means, "all", column)
+    if not (np.isfinite(s) and np.isfinite(b)) or b <= 0:
+        return False
+    return s >= VERY * b if direction == HIGH else s <= b / VERY
+
+
 # ---- candidate words ------------------------------------------------------------------------------
 def candidates(facts: SegmentFacts, segment: int, meanings: dict[str, Meaning], min_z: float = WEAK_Z) -> list[Word]:
     """The true words for one segment, strongest first, one per concept."""
@@ -192,21 +201,24 @@ def candidates(facts: SegmentFacts, segment: int, meanings: dict[str, Meaning], 
     return [w for w in words if w.score == best[w.concept]]
 
 
+_NOT_A_WORD = {"unknown", "other", "missing", "none", "nan", "null", "yes", "no", "true", "false", "n/a", "na"}
+
+
 def _generic_level_words(facts: SegmentFacts, segment: int, col: str) -> list[Word]:
-    """A categorical column the vocabulary does not know names by its level: 'Gold tier customers'."""
+    """A categorical column the vocabulary does not know names by its level, when the level reads as a
+    word ('Gold customers'); codes such as 'A14', 'may' or 'unknown' never name a segment."""
     tab = facts.shares.get(col)
     if tab is None or segment not in tab.index:
         return []
-    from core.segmentation.profile import column_label
-
     out = []
     for level in tab.columns:
         s, b = float(tab.loc[segment, level]), float(tab.loc["all", level])
-        text = str(level).strip()
-        if not text or text.lower() in ("missing", "other", "nan") or not (s >= LEVEL_SHARE and s >= LEVEL_LIFT * b):
+        text = re.sub(r"[_\s]+", " ", str(level)).strip()
+        if len(text) < 4 or text.lower() in _NOT_A_WORD or not re.fullmatch(r"[A-Za-z][A-Za-z \-]*", text) or \
+                not (s >= LEVEL_SHARE and s >= LEVEL_LIFT * b):
             continue
         score = (s - b) / np.sqrt(max(b * (1 - b), 1e-3))
-        out.append(Word(f"{text} {column_label(col).lower()}", "adj", f"level:{col}", col, level_key(level), score))
+        out.append(Word(text[:1].upper() + text[1:], "adj", f"level:{col}", col, level_key(level), score))
     return out
 
 
@@ -257,7 +269,7 @@ def build_names(facts: SegmentFacts, vocab: Vocabulary | None = None, inherit: d
         strong = [w for w in cands[s] if w.score >= NAME_Z]
         names[s], used[s] = (_compose(strong, n_adj, [], vocab.fallback_noun) if strong
                              else (vocab.mainstream, []))
-    _make_unique(names, used, cands, vocab, fixed=set(names) - set(used), n_adj=n_adj)
+    _make_unique(names, used, cands, vocab, fixed=set(names) - set(used), n_adj=n_adj, facts=facts)
     if NOISE in facts.z.index:
         names[NOISE] = NOISE_NAME
     return names
@@ -266,9 +278,33 @@ def build_names(facts: SegmentFacts, vocab: Vocabulary | None = None, inherit: d
 MAX_ADJ = 3
 
 
+def _intensify(s: int, group: list[int], names: dict[int, str], used: dict[int, list[Word]],
+               facts: SegmentFacts | None) -> bool:
+    """'High-balance' -> 'Very high-balance' for the one colliding segment far beyond the book."""
+    if facts is None:
+        return False
+    for i, w in enumerate(used.get(s, [])):
+        if w.part != "adj" or w.direction not in (HIGH, LOW) or w.text.lower().startswith("very "):
+            continue
+        if not very(facts, s, w.column, w.direction):
+            continue
+        if any(very(facts, o, w.column, w.direction) for o in group if o != s):
+            continue
+        new = Word("Very " + w.text[:1].lower() + w.text[1:], w.part, w.concept, w.column, w.direction, w.score)
+        words = [*used[s][:i], new, *used[s][i + 1:]]
+        adjs = [x for x in words if x.part == "adj"]
+        noun = [x for x in words if x.part == "noun"]
+        names[s] = _sentence([a.text for a in adjs] + ([noun[0].text] if noun else [names[s].split()[-1]]))
+        used[s] = words
+        return True
+    return False
+
+
 def _extend(s: int, group: list[int], names: dict[int, str], used: dict[int, list[Word]],
-            cands: dict[int, list[Word]], vocab: Vocabulary) -> bool:
+            cands: dict[int, list[Word]], vocab: Vocabulary, facts: SegmentFacts | None = None) -> bool:
     """Add to segment ``s``'s name the true word that the segments it collides with do not share."""
+    if _intensify(s, group, names, used, facts):
+        return True
     adjs = [w for w in used.get(s, []) if w.part == "adj"]
     noun = [w for w in used.get(s, []) if w.part == "noun"]
     mine = {w.concept for w in used.get(s, [])}
@@ -298,7 +334,7 @@ def name_key(name: str) -> frozenset[str]:
 
 
 def _make_unique(names: dict[int, str], used: dict[int, list[Word]], cands: dict[int, list[Word]], vocab: Vocabulary,
-                 fixed: set[int], n_adj: int) -> None:
+                 fixed: set[int], n_adj: int, facts: SegmentFacts | None = None) -> None:
     """Add the word that sets each colliding segment apart; number what no true word can separate."""
     for _ in range(8):
         groups: dict[frozenset[str], list[int]] = {}
@@ -311,7 +347,7 @@ def _make_unique(names: dict[int, str], used: dict[int, list[Word]], cands: dict
         for group in clashes:
             # one segment moves per round (the smallest number that may), then the clash is looked at again
             for s in [g for g in group if g not in fixed] or group[1:]:
-                if _extend(s, group, names, used, cands, vocab):
+                if _extend(s, group, names, used, cands, vocab, facts):
                     changed = True
                     break
         if not changed:
@@ -326,7 +362,8 @@ def _make_unique(names: dict[int, str], used: dict[int, list[Word]], cands: dict
 
 # ---- checking any name ------------------------------------------------------------------------------
 def read_name(name: str, vocab: Vocabulary, meanings: dict[str, Meaning]) -> list[tuple[str, object]]:
-    """The claim-carrying phrases in a name, as (phrase as written, Phrase), left to right."""
+    """The claim-carrying phrases in a name, as (phrase as written, Phrase), left to right; a phrase
+    written after "very" is returned with it ("very high-balance")."""
     text = str(name)
     taken = np.zeros(len(text), dtype=bool)
     found = []
@@ -335,7 +372,9 @@ def read_name(name: str, vocab: Vocabulary, meanings: dict[str, Meaning]) -> lis
             if taken[m.start():m.end()].any():
                 continue
             taken[m.start():m.end()] = True
-            found.append((m.start(), m.group(0), p))
+            before = text[max(0, m.start() - 5):m.start()]
+            written = (before + m.group(0)) if before.lower() == "very " else m.group(0)
+            found.append((m.start(), written, p))
     return [(t, p) for _, t, p in sorted(found, key=lambda x: x[0])]
 
 
@@ -357,6 +396,12 @@ def check_name(name: str, facts: SegmentFacts, segment: int, vocab: Vocabulary |
             continue
         ok, why = claim(facts, segment, target, p.direction, strict=strict)
         label = "predicted PD" if p.column == "pd" else _label(p.column)
+        if ok and written.lower().startswith("very ") and p.column != "pd" and p.direction in (HIGH, LOW) \
+                and not very(facts, segment, p.column, p.direction):
+            side = "2.5 times" if p.direction == HIGH else "under 1/2.5 of"
+            out.append(NameFinding(written, p.concept, p.column, "contradicts",
+                                   f"“{written}” says {label} is {side} the book's, but it is {why}."))
+            continue
         if ok is None:
             out.append(NameFinding(written, p.concept, p.column, "unchecked", f"“{written}” cannot be checked: {why}."))
         elif ok:

@@ -32,7 +32,7 @@ __all__ = ["NOISE_NAME", "SegmentProfile", "profile_segments", "fmt_value", "is_
 # abbreviations bank files use in column names, spelled out for the analyst
 _EXPANSIONS = {"prc": "share of", "trx": "transactions", "ct": "count", "amt": "amount", "chng": "change",
                "avg": "average", "bal": "balance", "txn": "transaction", "num": "number of", "freq": "frequency",
-               "mos": "months", "mon": "months", "inq": "inquiries", "util": "utilisation"}
+               "mos": "months", "mon": "months", "inq": "inquiries", "util": "utilisation", "n": "number of"}
 
 
 def column_label(column: object) -> str:
@@ -198,6 +198,11 @@ def traits_for(segment: int, profile: SegmentProfile, n: int = 3) -> list[str]:
         share = is_share(c, profile.means[c])
         lift = profile.lift.loc[segment, c] if c in profile.lift.columns else np.nan
         label = column_label(c)
+        if c.lower().startswith("has_") and 0 <= book <= 1:  # a product flag: who holds it
+            from core.segmentation.vocabulary import product_words
+
+            out.append(f"{fmt_value(seg, True)} hold {product_words(c[4:])} (book {fmt_value(book, True)})")
+            continue
         if not share and np.isfinite(lift) and book > 0 and (lift >= 1.5 or lift <= 0.67):
             out.append(f"{label} {lift:.1f}× the book ({fmt_value(seg)} vs {fmt_value(book)})")
         else:
@@ -209,7 +214,7 @@ def traits_for(segment: int, profile: SegmentProfile, n: int = 3) -> list[str]:
         level = tab.loc[segment].idxmax()
         s, b = float(tab.loc[segment, level]), float(tab.loc["all", level])
         if s >= 0.5 and s >= 1.5 * b:
-            out.append(f"{s:.0%} {column_label(c).lower()} {level} (book {b:.0%})")
+            out.append(f"{fmt_value(s, True)} with {column_label(c).lower()} '{level}' (book {fmt_value(b, True)})")
     return out[: n + 1]
 
 
