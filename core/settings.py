@@ -36,6 +36,29 @@ class Settings(BaseSettings):
     openai_model: str = Field("", description="Model name served at the endpoint.")
     openai_api_key: str = Field("", description="API key for the endpoint, if it needs one.")
     openai_timeout_s: float = Field(30.0, gt=0, description="Timeout of one endpoint call, in seconds.")
+    sql_timeout_s: float = Field(30.0, gt=0, le=3600, description="Wall-clock limit of one SQL query; it is cancelled after.")
+    sql_memory_mb: int = Field(1024, ge=64, description="Memory limit of the SQL sandbox, in MiB.")
+    sql_threads: int = Field(2, ge=1, le=64, description="Threads one SQL query may use.")
+    sql_max_rows: int = Field(5_000_000, ge=1, description="Most rows a SQL query may return.")
+    sql_database_dirs: str = Field("", description="Folders external DuckDB/SQLite files may be read from "
+                                   "(comma or path-separator separated); empty: <workspace>/databases.")
+    server_address: str = Field("127.0.0.1", description="Address the server listens on; anything but loopback "
+                                "needs an identity provider (OIDC) configured.")
+    oidc_client_id: str = Field("", description="OIDC client id (with the metadata URL: sign-in is on).")
+    oidc_client_secret: str = Field("", description="OIDC client secret.")
+    oidc_server_metadata_url: str = Field("", description="The provider's .well-known/openid-configuration URL.")
+    oidc_redirect_uri: str = Field("", description="https://<studio host>/oauth2callback; empty: "
+                                   "http://localhost:<port>/oauth2callback.")
+    oidc_cookie_secret: str = Field("", description="Secret signing the sign-in cookie; empty: a random one kept "
+                                    "in the workspace.")
+    oidc_scope: str = Field("openid profile email", description="Scopes asked of the identity provider.")
+    auth_roles_claim: str = Field("roles", description="ID-token claim holding the user's roles (dotted path "
+                                  "for nested claims, e.g. realm_access.roles).")
+    auth_roles_file: str = Field("", description="YAML/JSON/TOML file mapping e-mail -> roles; it overrides the claim.")
+    auth_default_roles: str = Field("analyst", description="Roles of a signed-in user the claim and file give none "
+                                    "(empty: no access).")
+    sql_url_schemes: str = Field("postgresql,mysql,mariadb,mssql,oracle",
+                                 description="SQLAlchemy URL schemes the External database tab accepts.")
 
     @property
     def db_path(self) -> Path:

@@ -35,7 +35,11 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
+from core.auth import LOCAL_USER, Role, User, require
+from core.dataset_names import IF_EXISTS, DatasetExistsError, collision_key, versioned
+from core.dataset_names import safe_name as _safe_name
 from core.errors import WorkspaceError
 
 _SCHEMA_SQL = """
@@ -109,11 +113,18 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _safe_name(name: str) -> str:
-    cleaned = re.sub(r"[^0-9a-zA-Z_]+", "_", name.strip()).strip("_").lower()
-    if not cleaned:
-        raise WorkspaceError("A dataset needs a name made of letters or digits.")
-    return cleaned[:60]
+class WorkspaceLockedError(WorkspaceError):
+    """Another process (a second server, a CLI command) holds the workspace file."""
+
+
+def _lock_message(path: Path, exc: duckdb.Error) -> WorkspaceLockedError:
+    pid = re.search(r"PID (\d+)", str(exc))
+    holder = f" (process {pid.group(1)})" if pid else ""
+    return WorkspaceLockedError(
+        f"The workspace {path} is already open in another Studio server or command{holder}. "
+        "Two servers cannot share one workspace.",
+        "Stop the other process, or give this one its own folder with STUDIO_WORKSPACE_DIR.",
+    )
 
 
 class Workspace:
@@ -128,6 +139,13 @@ class Workspace:
             self._con.execute(_SCHEMA_SQL)
             for statement in _MIGRATIONS:
                 self._con.execute(statement)
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise _lock_message(self.path, exc) from None
+            raise WorkspaceError(
+                f"The workspace database {self.path} cannot be opened: {str(exc).splitlines()[0]}",
+                "Check the folder's permissions and free space, or set STUDIO_WORKSPACE_DIR.",
+            ) from exc
         except duckdb.Error as exc:
             raise WorkspaceError(
                 f"The workspace database {self.path} cannot be opened: {exc}",
@@ -166,22 +184,78 @@ class Workspace:
             self._con.close()
 
     # ---- datasets ----------------------------------------------------------------------
-    def save_dataset(self, name: str, frame: pd.DataFrame, *, source: str, schema: dict, fingerprint: str) -> str:
-        """Store a frame as a workspace dataset (replacing one of the same name); returns its name."""
+    def find_collision(self, name: str) -> str | None:
+        """The stored dataset that ``name`` would be confused with (same name once cleaned), if any."""
+        key = collision_key(name)
+        for existing in self.list_datasets()["name"].tolist():
+            if collision_key(existing) == key:
+                return str(existing)
+        return None
+
+    def versioned_name(self, name: str) -> str:
+        """A free name for keeping both: ``q3_portfolio_v2``, ``_v3``, ... (within 60 characters)."""
+        return versioned(name, self.list_datasets()["name"].tolist())
+
+    def save_dataset(self, name: str, frame: pd.DataFrame, *, source: str, schema: dict, fingerprint: str,
+                     if_exists: str = "refuse", user: User = LOCAL_USER) -> str:
+        """Store a frame as a workspace dataset; returns the name it was stored under.
+
+        A name that collides with a stored dataset (see :func:`collision_key`) is never silently
+        replaced: ``if_exists="refuse"`` raises :class:`DatasetExistsError` (with a versioned name to
+        suggest), ``"replace"`` replaces the stored dataset under its existing name, ``"keep_both"``
+        stores the new one under :meth:`versioned_name`. The import is logged as a
+        ``dataset_import`` run with ``user``, in the same transaction.
+        """
+        if if_exists not in IF_EXISTS:
+            raise WorkspaceError(f"Unknown choice '{if_exists}' for an existing dataset.")
         key = _safe_name(name)
-        table = f"ds_{key}"
-        with self._tx() as cur:
-            cur.register("_incoming", frame)
-            try:
-                cur.execute(f'CREATE OR REPLACE TABLE "{table}" AS SELECT * FROM _incoming')
-            finally:
-                cur.unregister("_incoming")
-            cur.execute("DELETE FROM datasets WHERE name = ?", [key])
-            cur.execute(
-                "INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [key, source, json.dumps(schema), fingerprint, len(frame), frame.shape[1], _now()],
-            )
+        with self._lock:  # the collision check and the write see the same catalogue
+            existing = self.find_collision(name)
+            if existing is not None:
+                if if_exists == "refuse":
+                    raise DatasetExistsError(name, existing, self.versioned_name(existing))
+                key = existing if if_exists == "replace" else self.versioned_name(existing)
+            table = f"ds_{key}"
+            with self._tx() as cur:
+                cur.register("_incoming", frame)
+                try:
+                    cur.execute(f'CREATE OR REPLACE TABLE "{table}" AS SELECT * FROM _incoming')
+                finally:
+                    cur.unregister("_incoming")
+                cur.execute("DELETE FROM datasets WHERE name = ?", [key])
+                cur.execute(
+                    "INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [key, source, json.dumps(schema), fingerprint, len(frame), frame.shape[1], _now()],
+                )
+                self._audit(cur, "dataset_import", user, name=key, dataset_fingerprint=fingerprint,
+                            params={"source": source, "if_exists": if_exists, "replaced": existing or "",
+                                    "rows": len(frame), "columns": frame.shape[1]})
         return key
+
+    @staticmethod
+    def _audit(cur: duckdb.DuckDBPyConnection, kind: str, user: User, *, name: str = "", params: dict | None = None,
+               dataset_fingerprint: str | None = None, result: dict | None = None) -> str:
+        """A run row for an action (import, delete, export, approval) inside the caller's transaction."""
+        run_id = uuid.uuid4().hex[:12]
+        now = _now()
+        cur.execute(
+            "INSERT INTO runs (run_id, kind, name, status, params_json, dataset_fingerprint, result_json, created_at, "
+            "updated_at, user_id) VALUES (?, ?, ?, 'done', ?, ?, ?, ?, ?, ?)",
+            [run_id, kind, name, json.dumps(params or {}, default=str), dataset_fingerprint,
+             json.dumps(result or {}, default=str), now, now, user.id],
+        )
+        return run_id
+
+    def record(self, kind: str, user: User, *, name: str = "", params: dict | None = None,
+               dataset_fingerprint: str | None = None, result: dict | None = None) -> str:
+        """Log that ``user`` did something (an edit, an export, an approval); returns the run id.
+
+        The one call areas make for actions that are not model runs, e.g.
+        ``ws.record("segment_export", user, name="members.csv", params={"rows": 1200})``.
+        """
+        with self._tx() as cur:
+            return self._audit(cur, kind, user, name=name, params=params, dataset_fingerprint=dataset_fingerprint,
+                               result=result)
 
     def list_datasets(self) -> pd.DataFrame:
         return self._read("SELECT name, source, n_rows, n_cols, fingerprint, created_at FROM datasets ORDER BY created_at DESC")
@@ -198,25 +272,34 @@ class Workspace:
         meta = self.dataset_meta(name)
         return self._read(f'SELECT * FROM "ds_{meta["name"]}"')
 
-    def delete_dataset(self, name: str) -> None:
-        key = _safe_name(name)
+    def delete_dataset(self, name: str, *, user: User) -> None:
+        """Remove a dataset and its table: admins only; logged as a ``dataset_delete`` run with the user.
+
+        Raises:
+            PermissionDenied: ``user`` is not an admin.
+        """
+        require(user, Role.ADMIN, "delete datasets")
+        meta = self.dataset_meta(name)
+        key = meta["name"]
         with self._tx() as cur:
             cur.execute(f'DROP TABLE IF EXISTS "ds_{key}"')
             cur.execute("DELETE FROM datasets WHERE name = ?", [key])
+            self._audit(cur, "dataset_delete", user, name=key, dataset_fingerprint=meta["fingerprint"],
+                        params={"source": meta["source"], "rows": int(meta["n_rows"])})
 
     def tables(self) -> list[str]:
         """Names of the datasets a SQL query may read (as ``ds_<name>``)."""
         return [f"ds_{n}" for n in self.list_datasets()["name"].tolist()]
 
-    def query(self, sql: str) -> pd.DataFrame:
-        """Run a read-only SELECT over the workspace tables."""
-        statement = sql.strip().rstrip(";")
-        if not re.match(r"(?is)^\s*(select|with)\b", statement) or ";" in statement:
-            raise WorkspaceError("Only a single SELECT (or WITH ... SELECT) query is allowed here.")
-        try:
-            return self._read(statement)
-        except duckdb.Error as exc:
-            raise WorkspaceError(f"The query failed: {exc}") from exc
+    def dataset_arrow(self, name: str) -> pa.Table:
+        """A read-only Arrow copy of a dataset's table, for the SQL sandbox (never this connection)."""
+        meta = self.dataset_meta(name)
+        with self._lock:
+            cur = self._con.cursor()
+            try:
+                return cur.sql(f'SELECT * FROM "ds_{meta["name"]}"').to_arrow_table()
+            finally:
+                cur.close()
 
     # ---- runs --------------------------------------------------------------------------
     def log_run(

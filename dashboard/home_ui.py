@@ -1,4 +1,4 @@
-"""Home-page widgets: data overview, schema editor, data import, runtime status."""
+"""Home-page widgets: data overview, schema editor, runtime status (the importer is dashboard.importer)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,10 @@ import pandas as pd
 import streamlit as st
 
 from core.data import Dataset, Role
-from core.data.loaders import build_dataset, import_dataset, load_file, query_database, query_workspace
+from core.data.loaders import build_dataset
 from core.errors import StudioError
 from core.runtime.device import device_info
 from core.runtime.registry import get_registry
-from core.settings import get_settings
 from dashboard import charts, loaders, state
 from dashboard.shell import show_error
 
@@ -84,62 +83,6 @@ def schema_editor(ds: Dataset) -> None:
             st.info(note)
         st.success("Roles applied for this session.")
         st.rerun()
-
-
-def _activate(name: str, n_rows: int) -> None:
-    state.put(state.DATASET_CHOICE, f"{name} ({n_rows:,} rows)")
-    state.pop(state.DATASET)
-
-
-def importer() -> None:
-    """Bring your own data: a file, a SQL query over the workspace, or an external database."""
-    settings = get_settings()
-    tab_file, tab_sql, tab_db = st.tabs(["Upload a file", "SQL over the workspace", "External database"])
-    with tab_file:
-        up = st.file_uploader("CSV or Parquet", type=["csv", "parquet", "txt", "tsv"], key="home_upload")
-        target = st.text_input("Target column (optional; inferred when empty)", key="home_upload_target")
-        if up is not None and st.button("Import file", key="home_import_file", icon=":material/upload:"):
-            try:
-                ds, notes = load_file(up.name, up.getvalue(), settings.max_upload_mb, target=target.strip() or None)
-                name = import_dataset(loaders.workspace(), ds)
-            except StudioError as exc:
-                show_error(exc, f"'{up.name}' was not imported")
-            except KeyError as exc:
-                st.error(f"'{up.name}' was not imported: there is no column {exc} to use as the target.")
-            else:
-                for note in notes:
-                    st.info(note)
-                _activate(name, ds.n_rows)
-                st.success(f"Imported {ds.n_rows:,} rows as '{name}'.")
-                st.rerun()
-    with tab_sql:
-        ws = loaders.workspace()
-        st.caption("Tables: " + (", ".join(f"`{t}`" for t in ws.tables()) or "none yet: import a file first."))
-        sql = st.text_area("SELECT query", key="home_sql", placeholder="SELECT * FROM ds_german_credit WHERE age > 25")
-        name = st.text_input("Save as", value="query_result", key="home_sql_name")
-        if st.button("Run and import", key="home_sql_run", icon=":material/database:") and sql.strip():
-            try:
-                ds, notes = query_workspace(ws, sql, name)
-                stored = import_dataset(ws, ds)
-            except StudioError as exc:
-                show_error(exc, "The query was not imported")
-            else:
-                _activate(stored, ds.n_rows)
-                st.rerun()
-    with tab_db:
-        url = st.text_input("Database (DuckDB/SQLite file path, DuckDB ATTACH string, or SQLAlchemy URL)",
-                            key="home_db_url")
-        sql = st.text_area("SELECT query", key="home_db_sql")
-        name = st.text_input("Save as", value="external_query", key="home_db_name")
-        if st.button("Query and import", key="home_db_run", icon=":material/cloud_download:") and url and sql:
-            try:
-                ds, notes = query_database(url, sql, name)
-                stored = import_dataset(loaders.workspace(), ds)
-            except StudioError as exc:
-                show_error(exc, "The query was not imported")
-            else:
-                _activate(stored, ds.n_rows)
-                st.rerun()
 
 
 def runtime_status() -> None:

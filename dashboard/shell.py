@@ -15,8 +15,9 @@ import streamlit as st
 
 from core.data import Dataset
 from core.errors import StudioError
+from core.formatting import plain
 from core.runtime.threads import configure_threads
-from dashboard import sidebar
+from dashboard import auth, loaders, sidebar
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 logger = logging.getLogger(__name__)
@@ -40,26 +41,37 @@ def _leave_legacy_page_discovery() -> None:
 
 
 def page_setup(title: str, icon: str = ":material/insights:") -> Dataset:
-    """Configure the page, draw the shared sidebar and return the analyst's current dataset."""
+    """Configure the page, sign the user in, draw the shared sidebar and return the current dataset.
+
+    Stops the page (after a plain message) when nobody is signed in, or when the workspace cannot
+    be opened, say because another Studio server holds it.
+    """
     _leave_legacy_page_discovery()
     configure_threads()  # once per process; a no-op after the first page
     st.set_page_config(page_title=f"{title} · Retail AIGC Studio", page_icon=icon, layout="wide")
     css = ASSETS / "studio.css"
     if css.exists():
         st.html(f"<style>{css.read_text()}</style>")
-    return sidebar.render()
+    user = auth.current_user()
+    try:
+        loaders.workspace()
+    except StudioError as exc:
+        show_error(exc, "The workspace could not be opened")
+        st.stop()
+    return sidebar.render(user)
 
 
 def show_error(exc: Exception, what: str = "") -> None:
-    """Show an error as sentences the analyst can act on; never a traceback."""
+    """Show an error as sentences the analyst can act on; never a traceback, never markdown from user text."""
+    prefix = f"{what}: " if what else ""
     if isinstance(exc, StudioError):
-        st.error(f"{what + ': ' if what else ''}{exc.message}", icon=":material/error:")
+        st.error(plain(prefix + exc.message), icon=":material/error:")
         if exc.hint:
-            st.caption(exc.hint)
+            st.caption(plain(exc.hint))
     else:
         logger.exception("Unexpected error%s", f" while {what}" if what else "")
-        st.error(f"{what + ': ' if what else ''}something went wrong ({type(exc).__name__}: {exc}). "
-                 "Nothing was saved; the details are in the server log.", icon=":material/error:")
+        st.error(plain(f"{prefix}something went wrong ({type(exc).__name__}). Nothing was saved; the details "
+                       "are in the server log."), icon=":material/error:")
 
 
 @contextmanager

@@ -1,14 +1,16 @@
-"""The shared sidebar: dataset picker, device badge, loaded models."""
+"""The shared sidebar: who is signed in, dataset picker, device badge, loaded models."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from core.auth import LOCAL_USER, User
 from core.data import Dataset
+from core.formatting import plain
 from core.runtime.device import device_info
 from core.runtime.registry import get_registry
 from core.settings import SETTINGS_WARNINGS, get_settings
-from dashboard import loaders, state
+from dashboard import auth, loaders, state
 
 DEFAULT_LABEL = "Synthetic portfolio (embedded)"
 
@@ -40,18 +42,22 @@ def current_dataset() -> Dataset:
     return ds
 
 
-def render() -> Dataset:
+def render(user: User = LOCAL_USER) -> Dataset:
     with st.sidebar:
+        auth.user_panel(user)
         choices = _choices()
         current = state.get(state.DATASET_CHOICE, DEFAULT_LABEL)
         if current not in choices:
             current = DEFAULT_LABEL
-        st.selectbox("Dataset", list(choices), index=list(choices).index(current), key="sidebar_dataset",
+        # an import or a delete elsewhere changes the choice: the widget follows it
+        if st.session_state.get("sidebar_dataset") != current:
+            st.session_state["sidebar_dataset"] = current
+        st.selectbox("Dataset", list(choices), key="sidebar_dataset",
                      on_change=lambda: state.put(state.DATASET_CHOICE, st.session_state["sidebar_dataset"]))
         ds = current_dataset()
         target = ds.schema.target
         st.caption(f"{ds.n_rows:,} rows · {len(ds.features())} features"
-                   + (f" · target `{target}`" if target else " · no target"))
+                   + (f" · target {plain(target)}" if target else " · no target"))
         st.divider()
         info = device_info()
         badge = {"cuda": ":green-badge[:material/memory: GPU]", "mps": ":green-badge[:material/memory: MPS]"}.get(
@@ -64,5 +70,5 @@ def render() -> Dataset:
             st.caption("Models in memory: " + ", ".join(f"{m.name} ({m.device})" for m in loaded))
         else:
             st.caption("No model loaded yet.")
-        st.caption(f"Workspace: `{get_settings().workspace_dir}`")
+        st.caption(f"Workspace: {plain(get_settings().workspace_dir)}")
     return ds

@@ -1,4 +1,6 @@
-"""Loading the analyst's data: CSV and Parquet files, workspace tables, SQL through DuckDB.
+"""Loading the analyst's data: CSV and Parquet files and workspace tables.
+
+SQL goes through :mod:`core.data.sql`, the one guarded path.
 
 Every loader returns a whole, validated :class:`Dataset` or raises a typed error: nothing is
 half-loaded. Imports into the workspace happen only after validation succeeds.
@@ -11,13 +13,13 @@ import io
 import logging
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 
+from core.auth import LOCAL_USER, User
 from core.data.dataset import Dataset
 from core.data.schema import Schema, infer_schema
 from core.data.validation import validate
-from core.errors import EmptyDataError, FileFormatError, FileTooLargeError, WorkspaceError
+from core.errors import EmptyDataError, FileFormatError, FileTooLargeError
 from core.workspace import Workspace
 
 logger = logging.getLogger(__name__)
@@ -117,9 +119,15 @@ def load_file(filename: str, data: bytes, max_mb: int, **kwargs) -> tuple[Datase
     return build_dataset(Path(filename).stem, frame, f"upload:{filename}", **kwargs)
 
 
-def import_dataset(ws: Workspace, ds: Dataset) -> str:
-    """Store a validated dataset in the workspace (one transaction); returns its workspace name."""
-    return ws.save_dataset(ds.name, ds.frame, source=ds.source, schema=ds.schema.to_dict(), fingerprint=ds.fingerprint)
+def import_dataset(ws: Workspace, ds: Dataset, if_exists: str = "refuse", *, user: User = LOCAL_USER) -> str:
+    """Store a validated dataset in the workspace (one transaction); returns its workspace name.
+
+    A name that collides with a stored dataset raises ``DatasetExistsError`` unless ``if_exists`` is
+    ``"replace"`` or ``"keep_both"`` (see :meth:`Workspace.save_dataset`): nothing is silently replaced.
+    The import is logged with ``user``.
+    """
+    return ws.save_dataset(ds.name, ds.frame, source=ds.source, schema=ds.schema.to_dict(),
+                           fingerprint=ds.fingerprint, if_exists=if_exists, user=user)
 
 
 def load_workspace_dataset(ws: Workspace, name: str) -> Dataset:
@@ -128,42 +136,3 @@ def load_workspace_dataset(ws: Workspace, name: str) -> Dataset:
     frame = ws.load_dataset(name)
     schema = Schema.from_dict(meta["schema"]) if meta.get("schema") else infer_schema(frame)
     return Dataset(meta["name"], frame, schema, meta["source"], meta["fingerprint"])
-
-
-def query_workspace(ws: Workspace, sql: str, name: str) -> tuple[Dataset, list[str]]:
-    """Run a SELECT over workspace tables (``ds_<name>``) and validate the result as a dataset."""
-    frame = ws.query(sql)
-    return build_dataset(name, frame, f"sql:{sql[:200]}")
-
-
-def query_database(url: str, sql: str, name: str) -> tuple[Dataset, list[str]]:
-    """Run a SELECT against an external database.
-
-    DuckDB reads Postgres, MySQL and SQLite through its extensions when ``url`` is a DuckDB
-    ``ATTACH`` string such as ``postgres:dbname=risk host=...`` or a path to a ``.sqlite`` /
-    ``.duckdb`` file; any other SQLAlchemy URL is used through SQLAlchemy when it is installed.
-    """
-    statement = sql.strip().rstrip(";")
-    if not statement.lower().startswith(("select", "with")):
-        raise WorkspaceError("Only a SELECT (or WITH ... SELECT) query is allowed here.")
-    try:
-        if url.endswith((".duckdb", ".db", ".sqlite", ".sqlite3")) or ":" in url.split("/")[0] and "://" not in url:
-            con = duckdb.connect()
-            try:
-                con.execute(f"ATTACH '{url}' AS src (READ_ONLY)")
-                con.execute("USE src")
-                frame = con.execute(statement).df()
-            finally:
-                con.close()
-        else:
-            try:
-                import sqlalchemy
-            except ImportError as exc:
-                raise WorkspaceError("SQLAlchemy is not installed, so this database URL cannot be used.",
-                                     "Install sqlalchemy and the database driver, or use a DuckDB ATTACH string.") from exc
-            engine = sqlalchemy.create_engine(url)
-            with engine.connect() as conn:
-                frame = pd.read_sql_query(sqlalchemy.text(statement), conn)
-    except duckdb.Error as exc:
-        raise WorkspaceError(f"The database query failed: {exc}") from exc
-    return build_dataset(name, frame, f"db:{statement[:200]}")

@@ -1,4 +1,5 @@
 import threading
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -69,3 +70,77 @@ def test_unknown_status_and_missing_run(isolated_workspace):
         ws.log_run("x", status="weird")
     with pytest.raises(WorkspaceError, match="no run"):
         ws.get_run("nope")
+
+
+# ---- nothing silently lost -------------------------------------------------------------------------------
+def _save(ws, name, frame, **kw):
+    return ws.save_dataset(name, frame, source=f"upload:{name}", schema={}, fingerprint=str(len(frame)), **kw)
+
+
+@pytest.mark.parametrize("second", ["q3-portfolio", "Q3_PORTFOLIO", "q3 portfolio!", "Q3Portfolio", " q3..portfolio "])
+def test_colliding_names_are_refused_with_a_versioned_suggestion(isolated_workspace, second):
+    from core.workspace import DatasetExistsError
+
+    ws = get_workspace()
+    first = pd.DataFrame({"x": [1, 2, 3]})
+    assert _save(ws, "Q3 Portfolio", first) == "q3_portfolio"
+    with pytest.raises(DatasetExistsError) as info:
+        _save(ws, second, pd.DataFrame({"x": [9]}))
+    assert info.value.existing == "q3_portfolio" and info.value.suggestion == "q3_portfolio_v2"
+    assert ws.load_dataset("q3_portfolio")["x"].tolist() == [1, 2, 3]  # untouched
+    assert ws.list_datasets()["name"].tolist() == ["q3_portfolio"]
+
+
+def test_keep_both_and_replace(isolated_workspace):
+    ws = get_workspace()
+    _save(ws, "Q3 Portfolio", pd.DataFrame({"x": [1]}))
+    assert _save(ws, "q3-portfolio", pd.DataFrame({"x": [2]}), if_exists="keep_both") == "q3_portfolio_v2"
+    assert _save(ws, "q3 portfolio", pd.DataFrame({"x": [3]}), if_exists="keep_both") == "q3_portfolio_v3"
+    assert _save(ws, "Q3portfolio", pd.DataFrame({"x": [4]}), if_exists="replace") == "q3_portfolio"
+    assert ws.load_dataset("q3_portfolio")["x"].tolist() == [4]
+    assert ws.load_dataset("q3_portfolio_v2")["x"].tolist() == [2]
+    assert sorted(ws.list_datasets()["name"]) == ["q3_portfolio", "q3_portfolio_v2", "q3_portfolio_v3"]
+
+
+def test_names_sharing_their_first_60_characters_collide(isolated_workspace):
+    from core.workspace import DatasetExistsError
+
+    ws = get_workspace()
+    stem = "retail_portfolio_quarterly_snapshot_for_the_credit_risk_team_"  # 61 characters
+    assert len(stem) > 60
+    first = _save(ws, stem + "january", pd.DataFrame({"x": [1]}))
+    with pytest.raises(DatasetExistsError) as info:
+        _save(ws, stem + "february", pd.DataFrame({"x": [2]}))
+    kept = _save(ws, stem + "february", pd.DataFrame({"x": [2]}), if_exists="keep_both")
+    assert len(kept) <= 60 and kept.endswith("_v2") and kept == info.value.suggestion
+    assert ws.load_dataset(first)["x"].tolist() == [1] and ws.load_dataset(kept)["x"].tolist() == [2]
+
+
+_HOLDER = """
+import sys, time
+from core.workspace import Workspace
+ws = Workspace(sys.argv[1])
+print("ready", flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_second_process_gets_a_plain_message(tmp_path):
+    import subprocess
+    import sys
+
+    from core.workspace import WorkspaceLockedError
+
+    path = tmp_path / "shared.duckdb"
+    holder = subprocess.Popen([sys.executable, "-c", _HOLDER, str(path)], stdout=subprocess.PIPE, text=True,
+                              cwd=Path(__file__).resolve().parents[2])
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        with pytest.raises(WorkspaceLockedError) as info:
+            Workspace(path)
+        message = str(info.value)
+        assert "already open in another Studio server" in message and f"process {holder.pid}" in message
+        assert "STUDIO_WORKSPACE_DIR" in message and "IO Error" not in message
+    finally:
+        holder.kill()
+        holder.wait()

@@ -4,8 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.data.loaders import import_dataset, load_file, load_workspace_dataset, query_workspace
+from core.data.loaders import import_dataset, load_file, load_workspace_dataset
 from core.data.schema import Role
+from core.data.sql import QueryRefused, query_workspace
 from core.errors import EmptyDataError, FileFormatError, FileTooLargeError, SchemaError, TargetError
 from core.workspace import get_workspace
 
@@ -119,8 +120,8 @@ def test_import_query_and_reload_from_workspace(loans):
     assert back.fingerprint == ds.fingerprint and back.schema.to_dict() == ds.schema.to_dict()
     q, _ = query_workspace(ws, "SELECT income, region, \"default\" FROM ds_my_loans WHERE income > 50000", "rich")
     assert 0 < q.n_rows < len(loans)
-    with pytest.raises(Exception, match="SELECT"):
-        ws.query("DROP TABLE ds_my_loans")
+    with pytest.raises(QueryRefused, match="SELECT"):
+        query_workspace(ws, "DROP TABLE ds_my_loans", "dropped")
     assert len(ws.load_dataset(name)) == len(loans)
 
 
