@@ -143,6 +143,7 @@ def penetration_figure(pen: pd.DataFrame, names: dict[int, str]) -> go.Figure:
                                text=(p * 100).round(0).to_numpy(), texttemplate="%{text:.0f}%", colorscale="Greens",
                                zmin=0, zmax=1, colorbar=dict(title="held"),
                                hovertemplate="%{y}<br>%{x}: %{text:.0f}% hold it<extra></extra>"))
+    fig.update_yaxes(autorange="reversed")
     return _layout(fig, height=max(260, 44 * len(rows) + 110), title="Product penetration per segment")
 
 

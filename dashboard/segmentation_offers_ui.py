@@ -39,6 +39,10 @@ def current_offers(ds: Dataset, result: SegmentationResult) -> OfferResult | Non
     return cached_offers(ds, result, ds.fingerprint, _seg_key(result), want[1], result.params.seed)
 
 
+def _ask(key: tuple[str, str], response: str | None) -> None:
+    st.session_state[OFFERS_FOR] = (key, response)
+
+
 def offers_tab(ds: Dataset, result: SegmentationResult) -> OfferResult | None:
     cat = default_catalogue()
     st.markdown("**Next-best offer per customer**: one propensity model per product, learned from who holds it (or "
@@ -55,19 +59,21 @@ def offers_tab(ds: Dataset, result: SegmentationResult) -> OfferResult | None:
         response = None if pick == "holdings" else pick
     offers = current_offers(ds, result)
     if offers is None or offers.params.response_product != response:
-        if not st.button("Compute next-best offers", key="seg_offers_go", icon=":material/recommend:", type="primary"):
-            st.caption("Takes from a few seconds to a minute; the result is kept for every session.")
-            return None
-        st.session_state[OFFERS_FOR] = ((ds.fingerprint, _seg_key(result)), response)
-        offers = cached_offers(ds, result, ds.fingerprint, _seg_key(result), response, result.params.seed)
+        st.button("Compute next-best offers", key="seg_offers_go", icon=":material/recommend:", type="primary",
+                  on_click=_ask, args=((ds.fingerprint, _seg_key(result)), response))
+        st.caption("Takes from a few seconds to a minute; the result is kept for every session.")
+        return None
     _evaluation(offers)
     for n in offers.notes:
         st.caption(":material/info: " + plain(n))
     c1, c2 = st.columns(2)
     c1.markdown("**Top offer per customer**")
-    c1.dataframe(offers.offer_counts(), hide_index=True, key="seg_offer_counts",
-                 column_config={"customers": st.column_config.NumberColumn("Customers", format="localized"),
-                                "share": st.column_config.NumberColumn("Share", format="percent")})
+    counts = offers.offer_counts()
+    counts["share"] = counts["share"] * 100
+    c1.dataframe(counts, hide_index=True, key="seg_offer_counts",
+                 column_config={"offer": st.column_config.TextColumn("Offer"),
+                                "customers": st.column_config.NumberColumn("Customers", format="localized"),
+                                "share": st.column_config.NumberColumn("Share", format="%.1f%%")})
     c2.markdown("**Why products were not offered** (customers)")
     c2.dataframe(offers.blocked().set_index("product").T, key="seg_offer_blocked")
     _target_list(ds, result, offers)
@@ -83,8 +89,11 @@ def _evaluation(offers: OfferResult) -> None:
             "logistic_precision": "Top 10%: logistic", "segment_rule_precision": "Top 10%: segment rule",
             "model_lift": "Lift model", "segment_rule_lift": "Lift segment rule"}
     table = ev[[c for c in cols if c in ev.columns]].rename(columns=cols)
+    for v in cols.values():
+        if (v.startswith("Top") or v == "Take-up") and v in table.columns:
+            table[v] = table[v] * 100
     cfg = {v: st.column_config.NumberColumn(v, format="%.3f") for v in cols.values() if v.startswith("AUC")}
-    cfg |= {v: st.column_config.NumberColumn(v, format="percent") for v in cols.values() if v.startswith("Top") or v == "Take-up"}
+    cfg |= {v: st.column_config.NumberColumn(v, format="%.1f%%") for v in cols.values() if v.startswith("Top") or v == "Take-up"}
     cfg |= {v: st.column_config.NumberColumn(v, format="%.2f×") for v in cols.values() if v.startswith("Lift")}
     st.dataframe(table, hide_index=True, width="stretch", key="seg_offer_eval", column_config=cfg)
     st.caption("Top 10%: share of the customers with the highest 10% of scores who hold the product (or answered). "
@@ -97,7 +106,8 @@ def _target_list(ds: Dataset, result: SegmentationResult, offers: OfferResult) -
     st.divider()
     st.markdown("**Target list for a campaign**")
     c1, c2, c3 = st.columns([2, 2, 1])
-    product = c1.selectbox("Product", list(offers.products), format_func=offers.labels.get, key="seg_target_product")
+    product = str(c1.selectbox("Product", list(offers.products), format_func=lambda p: offers.labels.get(p, p),
+                               key="seg_target_product") or offers.products[0])
     share = c2.slider("Size (share of the book)", 0.01, 0.5, 0.10, 0.01, format="percent", key="seg_target_share")
     real = c3.toggle("Real ids", key="seg_target_real_ids", help="Off: keyed pseudonyms (default for files leaving the workspace).")
     preview = target_list(ds, result, offers, product, share)
@@ -105,7 +115,7 @@ def _target_list(ds: Dataset, result: SegmentationResult, offers: OfferResult) -
                      f"(at most {F.pct(share, 0)} of the book)."))
     st.dataframe(preview.drop(columns=[result.id_column]).head(200), hide_index=True, width="stretch",
                  key="seg_target_preview", column_config={
-                     "propensity": st.column_config.NumberColumn("Propensity", format="percent"),
+                     "propensity": st.column_config.NumberColumn("Propensity", format="%.3f"),
                      "lift": st.column_config.NumberColumn("Lift", format="%.2f×"),
                      "reason": st.column_config.TextColumn("Reason", width="large")})
     c1, c2 = st.columns(2)

@@ -128,22 +128,33 @@ def apply_saved_names(result: SegmentationResult) -> SegmentationResult:
 def names_editor(result: SegmentationResult) -> SegmentationResult:
     """The analyst renames segments in a table; every name is checked against the profile."""
     table = result.names_table()
+    flagged = bool(table["check"].str.len().sum())
+    cols = ["segment", "name", "customers", "share", *(["check"] if flagged else [])]
     edited = st.data_editor(
-        table, key=f"seg_names_editor_{abs(hash(_names_key(result))) % 10**8}", hide_index=True, width="stretch",
-        disabled=["segment", "customers", "share", "check", "rfm_cell", "rule"], row_height=56,
+        table[cols], key=f"seg_names_editor_{abs(hash(_names_key(result))) % 10**8}", hide_index=True, width="stretch",
+        disabled=["segment", "customers", "share", "check"],
         column_config={
             "segment": st.column_config.NumberColumn("#", width="small"),
-            "name": st.column_config.TextColumn("Name (edit me)", max_chars=80, width="medium"),
+            "name": st.column_config.TextColumn("Name (edit me)", max_chars=80, width="large"),
             "customers": st.column_config.NumberColumn("Customers", format="localized", width="small"),
             "share": st.column_config.ProgressColumn("Share", format="percent", min_value=0.0, max_value=1.0, width="small"),
-            "check": st.column_config.TextColumn("Name check", width="medium",
+            "check": st.column_config.TextColumn("Name check", width="large",
                                                  help="What the name claims that the profile contradicts."),
-            "rfm_cell": st.column_config.TextColumn("RFM cell", width="small"),
-            "rule": st.column_config.TextColumn("Rule that describes it", width="large"),
         })
     names = {int(s): str(n) for s, n in zip(edited["segment"], edited["name"], strict=True) if isinstance(n, str) and n.strip()}
     st.session_state[_names_key(result)] = names
     return result.with_names(names)
+
+
+def rules_table(result: SegmentationResult) -> None:
+    """Each segment's rule in full (a static table wraps long text instead of cutting it)."""
+    t = result.names_table()
+    shown = pd.DataFrame({"Segment": t["name"], "RFM cell": t["rfm_cell"], "Rule that describes it": t["rule"],
+                          "Precision": [F.pct(result.profile.rules[s].precision, 0) if s in result.profile.rules else "–"
+                                        for s in t["segment"]]})
+    if not shown["RFM cell"].str.len().sum():
+        shown = shown.drop(columns=["RFM cell"])
+    st.table(shown.set_index("Segment"))
 
 
 def by_name(frame: pd.DataFrame, names: dict[int, str]) -> pd.DataFrame:
@@ -189,6 +200,8 @@ def segments_tab(result: SegmentationResult) -> SegmentationResult:
     flags = result.contradictions()
     for s, bad in flags.items():
         st.error(plain(f"“{result.name(s)}”: " + " ".join(bad)), icon=":material/rule:")
+    rules_table(result)
+    st.caption("Precision: the share of customers matching the rule who are in the segment.")
     st.plotly_chart(charts.sizes_figure(result.names_table()), key="seg_sizes_chart")
     for s in result.segments:
         with st.expander(plain(f"{result.name(s)} · {F.count(result.profile.sizes.loc[s, 'size'])} customers"), expanded=False):
@@ -365,7 +378,7 @@ def export_tab(ds: Dataset, result: SegmentationResult, offers=None) -> None:
         return
     labels = {r.run_id: f"{r.name} · {r.created_at:%Y-%m-%d %H:%M} · {r.run_id}" for r in saved.itertuples()}
     c1, c2 = st.columns([3, 1])
-    pick = c1.selectbox("Saved runs", list(labels), format_func=labels.get, key="seg_load_pick")
+    pick = c1.selectbox("Saved runs", list(labels), format_func=lambda r: labels.get(r, r), key="seg_load_pick")
     if c2.button("Reload run", key="seg_load", icon=":material/history:"):
         st.session_state[LOADED_RUN] = pick
         st.rerun()

@@ -77,8 +77,11 @@ def votes(table: pd.DataFrame, knee: int | None, method: str = "kmeans") -> tupl
 
 
 def choose_k(table: pd.DataFrame, knee: int | None = None, method: str = "kmeans") -> KChoice:
-    """The consensus k of a sweep table (columns k, silhouette, calinski_harabasz, davies_bouldin,
-    stability_ari, and inertia or bic)."""
+    """The consensus k of a sweep table.
+
+    The table has the columns k, silhouette, calinski_harabasz, davies_bouldin, stability_ari, and
+    inertia or bic.
+    """
     t = table.reset_index(drop=True)
     v, pool = votes(t, knee, method)
     sil = t["silhouette"].dropna()

@@ -87,8 +87,11 @@ def left_out(dataset: Dataset, features: list[str]) -> dict[str, str]:
 
 
 def describe_columns(dataset: Dataset, features: list[str] | tuple[str, ...]) -> list[str]:
-    """Columns profiled beside the features: protected attributes (to see each segment's mix) and the
-    income and age semantics, when they are not features themselves."""
+    """Columns profiled beside the features.
+
+    Protected attributes (to see each segment's mix) and the income and age semantics, when they are
+    not features themselves.
+    """
     schema = dataset.schema
     cols = [c for c in schema.tagged(Tag.PROTECTED) if c in schema.features()]
     for sem in ("age", "income"):

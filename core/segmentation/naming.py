@@ -26,39 +26,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from core.segmentation.vocabulary import HIGH, LOW, Meaning, Vocabulary, default_vocabulary, level_key, phrase_pattern
+from core.segmentation.claims import LEVEL_LIFT, LEVEL_SHARE, NOISE, SegmentFacts, claim, very
+from core.segmentation.name_check import NameFinding, check_name, name_is_true
+from core.segmentation.vocabulary import HIGH, LOW, Meaning, Vocabulary, default_vocabulary, level_key
+
+__all__ = ["NameFinding", "SegmentFacts", "build_names", "check_name", "match_segments", "name_is_true", "name_key"]
 
 NAME_Z = 0.4  # modelling-scale deviation a column needs to name a segment
 WEAK_Z = 0.2  # words that only tell colliding segments apart may be weaker
-MIN_LIFT = 0.10  # the raw mean must differ from the book's by this share
-LEVEL_SHARE, LEVEL_LIFT = 0.5, 1.5
-HOLDING_SHARE, HOLDING_LIFT = 0.5, 1.3
 SAME_GROUP = 0.6  # Jaccard overlap above which two segments are the same group
-VERY = 2.5  # "very high-balance": the mean at least 2.5x the book's (at most 1/2.5 for a low word)
-NOISE = -1
 NOISE_NAME = "Unassigned (outliers)"
-
-
-@dataclass
-class SegmentFacts:
-    """What names are checked against, per segment, plus the book as row ``"all"``.
-
-    ``means``/``medians`` cover every numeric column profiled (features and descriptive ones);
-    ``z`` covers the numeric features on the modelling scale; ``shares`` holds, per categorical
-    column, the share of each level; ``pd_mean`` the mean predicted PD when a credit model exists.
-    """
-
-    means: pd.DataFrame
-    medians: pd.DataFrame
-    z: pd.DataFrame
-    shares: dict[str, pd.DataFrame]
-    features: tuple[str, ...]
-    semantics: dict[str, str]
-    pd_mean: pd.Series | None = None
-
-    @property
-    def segments(self) -> list[int]:
-        return [int(s) for s in self.z.index if s != NOISE]
 
 
 @dataclass(frozen=True)
@@ -69,88 +46,6 @@ class Word:
     column: str
     direction: str
     score: float
-
-
-@dataclass(frozen=True)
-class NameFinding:
-    """One phrase of a name read against the profile."""
-
-    phrase: str
-    concept: str
-    column: str | None
-    verdict: str  # "ok", "contradicts", "unchecked"
-    message: str
-
-
-# ---- claims ---------------------------------------------------------------------------------------
-def _num(frame: pd.DataFrame, row, column: str) -> float:
-    try:
-        return float(frame.loc[row, column])
-    except (KeyError, TypeError, ValueError):
-        return float("nan")
-
-
-def _fmt(value: float, column: str) -> str:
-    from core.segmentation.profile import fmt_value, is_share
-
-    return fmt_value(value, is_share(column))
-
-
-def claim(facts: SegmentFacts, segment: int, meaning_or_pd: Meaning | str, direction: str,
-          strict: bool) -> tuple[bool | None, str]:
-    """Whether the profile bears a claim out: (True/False, or None when it cannot be read; why).
-
-    ``strict`` is the bar for automatic names; otherwise only a contradiction fails (the mean on
-    the other side of the book's, or a level or product that most of the segment does not have).
-    """
-    if meaning_or_pd == "pd":
-        if facts.pd_mean is None or segment not in facts.pd_mean.index:
-            return None, "there is no credit model to read the predicted PD from"
-        s, b = float(facts.pd_mean[segment]), float(facts.pd_mean["all"])
-        ok = (s > b * (1 + MIN_LIFT)) if direction == HIGH else (s < b * (1 - MIN_LIFT))
-        if not strict:
-            ok = s > b if direction == HIGH else s < b
-        return ok, f"mean predicted PD {s:.1%} against {b:.1%} for the book"
-    m = meaning_or_pd
-    assert isinstance(m, Meaning)
-    col = m.column
-    if m.concept.levels and direction not in (HIGH, LOW):
-        tab = facts.shares.get(col)
-        if tab is None:
-            return None, f"'{col}' is not in the profile"
-        levels = {level_key(c): c for c in tab.columns}
-        if direction not in levels or segment not in tab.index:
-            return False, f"no customer in this segment has '{direction}'"
-        s, b = float(tab.loc[segment, levels[direction]]), float(tab.loc["all", levels[direction]])
-        ok = s >= LEVEL_SHARE and s >= LEVEL_LIFT * b if strict else (s >= LEVEL_SHARE and s > b)
-        return ok, f"{s:.0%} of the segment against {b:.0%} of the book"
-    s, b = _num(facts.means, segment, col), _num(facts.means, "all", col)
-    if not np.isfinite(s) or not np.isfinite(b):
-        return None, f"'{col}' is not in the profile"
-    if m.concept.holding:
-        if direction == HIGH:
-            ok = s >= HOLDING_SHARE and s >= HOLDING_LIFT * b if strict else (s >= HOLDING_SHARE and s > b)
-        else:
-            ok = s <= 0.5 * b if strict else s < b
-        return ok, f"{s:.0%} hold it against {b:.0%} of the book"
-    ms, mb = _num(facts.medians, segment, col), _num(facts.medians, "all", col)
-    why = f"{_fmt(s, col)} on average against {_fmt(b, col)} for the book"
-    if not strict:
-        return (s > b if direction == HIGH else s < b), why
-    margin = MIN_LIFT * abs(b) if abs(b) > 1e-12 else 0.0
-    if direction == HIGH:
-        ok = s > b + margin and not (np.isfinite(ms) and np.isfinite(mb) and ms < mb)
-    else:
-        ok = s < b - margin and not (np.isfinite(ms) and np.isfinite(mb) and ms > mb)
-    return ok, why
-
-
-def very(facts: SegmentFacts, segment: int, column: str, direction: str) -> bool:
-    """Whether the segment's mean is far from the book's: 2.5x above (high) or below 1/2.5 (low)."""
-    s, b = _num(facts.means, segment, column), _num(facts.means, "all", column)
-    if not (np.isfinite(s) and np.isfinite(b)) or b <= 0:
-        return False
-    return s >= VERY * b if direction == HIGH else s <= b / VERY
 
 
 # ---- candidate words ------------------------------------------------------------------------------
@@ -205,8 +100,11 @@ _NOT_A_WORD = {"unknown", "other", "missing", "none", "nan", "null", "yes", "no"
 
 
 def _generic_level_words(facts: SegmentFacts, segment: int, col: str) -> list[Word]:
-    """A categorical column the vocabulary does not know names by its level, when the level reads as a
-    word ('Gold customers'); codes such as 'A14', 'may' or 'unknown' never name a segment."""
+    """Level words for a categorical column the vocabulary does not know.
+
+    A level names a segment when it reads as a word ('Gold customers'); codes such as 'A14', 'may'
+    or 'unknown' never do.
+    """
     tab = facts.shares.get(col)
     if tab is None or segment not in tab.index:
         return []
@@ -360,74 +258,9 @@ def _make_unique(names: dict[int, str], used: dict[int, list[Word]], cands: dict
             names[s] = f"{names[s]} ({seen[key]})"
 
 
-# ---- checking any name ------------------------------------------------------------------------------
-def read_name(name: str, vocab: Vocabulary, meanings: dict[str, Meaning]) -> list[tuple[str, object]]:
-    """The claim-carrying phrases in a name, as (phrase as written, Phrase), left to right; a phrase
-    written after "very" is returned with it ("very high-balance")."""
-    text = str(name)
-    taken = np.zeros(len(text), dtype=bool)
-    found = []
-    for p in vocab.phrases(meanings):
-        for m in phrase_pattern(p.text, p.noun).finditer(text):
-            if taken[m.start():m.end()].any():
-                continue
-            taken[m.start():m.end()] = True
-            before = text[max(0, m.start() - 5):m.start()]
-            written = (before + m.group(0)) if before.lower() == "very " else m.group(0)
-            found.append((m.start(), written, p))
-    return [(t, p) for _, t, p in sorted(found, key=lambda x: x[0])]
-
-
-def check_name(name: str, facts: SegmentFacts, segment: int, vocab: Vocabulary | None = None,
-               meanings: dict[str, Meaning] | None = None, strict: bool = False) -> list[NameFinding]:
-    """Read every claim in ``name`` against the segment's profile."""
-    vocab = vocab or default_vocabulary()
-    meanings = meanings if meanings is not None else vocab.meanings(list(facts.means.columns) + list(facts.shares),
-                                                                    facts.semantics)
-    by_column = {m.column: m for m in meanings.values()}
-    out = []
-    for written, p in read_name(name, vocab, meanings):
-        if p.column is None:
-            out.append(NameFinding(written, p.concept, None, "unchecked",
-                                   f"“{written}” cannot be checked: this data has no column it describes."))
-            continue
-        target = "pd" if p.column == "pd" else by_column.get(p.column)
-        if target is None:
-            continue
-        ok, why = claim(facts, segment, target, p.direction, strict=strict)
-        label = "predicted PD" if p.column == "pd" else _label(p.column)
-        if ok and written.lower().startswith("very ") and p.column != "pd" and p.direction in (HIGH, LOW) \
-                and not very(facts, segment, p.column, p.direction):
-            side = "2.5 times" if p.direction == HIGH else "under 1/2.5 of"
-            out.append(NameFinding(written, p.concept, p.column, "contradicts",
-                                   f"“{written}” says {label} is {side} the book's, but it is {why}."))
-            continue
-        if ok is None:
-            out.append(NameFinding(written, p.concept, p.column, "unchecked", f"“{written}” cannot be checked: {why}."))
-        elif ok:
-            out.append(NameFinding(written, p.concept, p.column, "ok", f"“{written}”: {label} {why}."))
-        else:
-            side = {HIGH: "above", LOW: "below"}.get(p.direction)
-            claim_text = (f"says {label} is {side} the book's" if side else f"says most of the segment is '{p.direction}'")
-            out.append(NameFinding(written, p.concept, p.column, "contradicts",
-                                   f"“{written}” {claim_text}, but it is {why}."))
-    return out
-
-
-def name_is_true(name: str, facts: SegmentFacts, segment: int, vocab: Vocabulary | None = None,
-                 meanings: dict[str, Meaning] | None = None) -> bool:
-    """Every claim of the name holds at the automatic bar (nothing unchecked or contradicted)."""
-    findings = check_name(name, facts, segment, vocab, meanings, strict=True)
-    return all(f.verdict == "ok" for f in findings)
-
-
-def _label(column: str) -> str:
-    return column.replace("_", " ").strip().lower()
-
-
 # ---- the same group across runs -------------------------------------------------------------------
 def match_segments(previous: np.ndarray, current: np.ndarray, min_jaccard: float = SAME_GROUP) -> dict[int, int]:
-    """current segment -> previous segment, for pairs whose members overlap by ``min_jaccard``.
+    """Current segment -> previous segment, for pairs whose members overlap by ``min_jaccard``.
 
     Both label arrays are over the same rows. Each previous segment pairs with at most one.
     """

@@ -22,7 +22,6 @@ import numpy as np
 import pandas as pd
 
 from core import formatting as F
-
 from core.segmentation.naming import NOISE_NAME, SegmentFacts, build_names
 from core.segmentation.vocabulary import Vocabulary, default_vocabulary
 

@@ -40,18 +40,19 @@ def render_report(result: SegmentationResult, title: str | None = None, max_feat
     for s in result.segments:
         rule = prof.rules.get(s)
         offer = result.next_best.get(s)
-        row = {
+        cells: list[dict[str, str]] = []
+        row: dict[str, object] = {
             "id": s, "name": result.name(s), "size": F.count(prof.sizes.loc[s, "size"]),
             "share": F.pct(prof.sizes.loc[s, "share"]), "description": result.description(s),
             "rule": rule.text if rule else "", "rule_precision": F.pct(rule.precision, 0) if rule else "",
             "rule_coverage": F.pct(rule.coverage, 0) if rule else "", "rfm": prof.rfm_cells.get(s, ""),
             "pd": F.pct(result.mean_pd[s]) if result.mean_pd is not None and s in result.mean_pd.index else "",
             "next_best": offer.label if offer and offer.product else "", "check": "; ".join(flags.get(s, [])),
-            "cells": [],
+            "cells": cells,
         }
         for c in feats:
             z = float(prof.z.loc[s, c]) if s in prof.z.index and c in prof.z.columns else 0.0
-            row["cells"].append({"value": fmt_value(float(prof.means.loc[s, c]), is_share(c, prof.means[c])),
+            cells.append({"value": fmt_value(float(prof.means.loc[s, c]), is_share(c, prof.means[c])),
                                  "z": F.signed(z, 1), "bg": _heat(z)})
         segs.append(row)
     book = [fmt_value(float(prof.means.loc["all", c]), is_share(c, prof.means[c])) for c in feats]

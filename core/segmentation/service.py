@@ -21,7 +21,14 @@ from core.errors import DataError, InputError
 from core.progress import Progress, no_progress, scaled
 from core.segmentation import features as features_mod
 from core.segmentation.cluster import METHODS, NOISE, Segmenter
-from core.segmentation.links import CreditView, credit_view, pd_by_segment, penetration, segment_exclusions, segment_offers
+from core.segmentation.links import (
+    CreditView,
+    credit_view,
+    pd_by_segment,
+    penetration,
+    segment_exclusions,
+    segment_offers,
+)
 from core.segmentation.offers.catalogue import default_catalogue
 from core.segmentation.preprocess import Preprocessor
 from core.segmentation.profile import NOISE_NAME, profile_segments

@@ -28,7 +28,7 @@ from sklearn.metrics import adjusted_rand_score, calinski_harabasz_score, davies
 from sklearn.mixture import GaussianMixture
 
 from core.errors import InputError
-from core.segmentation.choose_k import STABLE_ARI, KChoice, choose_k
+from core.segmentation.choose_k import KChoice, choose_k
 
 if TYPE_CHECKING:
     from core.segmentation.stable_names import NameChain

@@ -26,6 +26,7 @@ import pandas as pd
 
 from core.data.dataset import Dataset
 from core.errors import DataError, InputError
+from core.formatting import humanize
 from core.progress import Progress, no_progress
 from core.segmentation.links import profile_exclusions
 from core.segmentation.offers import propensity as P
@@ -38,8 +39,11 @@ MIN_POSITIVES = 30
 
 @dataclass(frozen=True)
 class OfferParams:
-    """``response_product``: the catalogue product the dataset's target records responses to
-    (e.g. ``"term_deposit"`` for the bank marketing file); ``None`` trains on holdings."""
+    """How the next-best offer learns and is measured.
+
+    ``response_product`` is the catalogue product the dataset's target records responses to (e.g.
+    ``"term_deposit"`` for the bank marketing file); ``None`` trains on holdings.
+    """
 
     response_product: str | None = None
     holdout: float = 0.5
@@ -155,8 +159,8 @@ def next_best_offers(dataset: Dataset, seg: SegmentationResult, params: OfferPar
         leaked = P.leaks(X.iloc[train][feats], y[train], cats)
         if leaked:
             feats = [c for c in feats if c not in leaked]
-            notes.append(f"{catalogue.label(p)}: {', '.join(leaked)} left out of its model (each gives the holding "
-                         "away on its own).")
+            notes.append(f"{catalogue.label(p)}: {', '.join(humanize(c) for c in leaked)} left out of its model "
+                         "(each gives the holding away on its own).")
         model = P.fit_product(p, X.iloc[train][feats], y[train], cats, params.seed)
         other = P.fit_product(p, X.iloc[test][feats], y[test], cats, params.seed + 1, benchmark=False)
         seg_rate = pd.Series(y[train]).groupby(labels[train]).mean()

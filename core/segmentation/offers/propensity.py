@@ -33,7 +33,7 @@ from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from core.credit.metrics import auc
@@ -105,13 +105,15 @@ class ProductModel:
     features: list[str]
     categorical: list[str]
     gbm: HistGradientBoostingClassifier
-    logistic: object
+    logistic: Pipeline | None
     base_rate: float
 
     def score(self, X: pd.DataFrame) -> np.ndarray:
         return self.gbm.predict_proba(X[self.features])[:, 1]
 
     def score_logistic(self, X: pd.DataFrame) -> np.ndarray:
+        if self.logistic is None:
+            raise ValueError("This model was fitted without its logistic benchmark.")
         return self.logistic.predict_proba(X[self.features])[:, 1]
 
 
