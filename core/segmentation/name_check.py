@@ -59,25 +59,26 @@ def check_name(name: str, facts: SegmentFacts, segment: int, vocab: Vocabulary |
             out.append(NameFinding(written, p.concept, None, "unchecked",
                                    f"“{written}” cannot be checked: this data has no column it describes."))
             continue
-        target = "pd" if p.column == "pd" else by_column.get(p.column)
+        column = _primary(facts, segment, p.column, p.others, by_column)
+        target = "pd" if column == "pd" else by_column.get(column)
         if target is None:
             continue
         ok, why = claim(facts, segment, target, p.direction, strict=strict)
-        label = "predicted PD" if p.column == "pd" else _label(p.column)
-        if ok and written.lower().startswith("very ") and p.column != "pd" and p.direction in (HIGH, LOW) \
-                and not very(facts, segment, p.column, p.direction):
+        label = "predicted PD" if column == "pd" else _label(column)
+        if ok and written.lower().startswith("very ") and column != "pd" and p.direction in (HIGH, LOW) \
+                and not very(facts, segment, column, p.direction):
             side = "2.5 times" if p.direction == HIGH else "under 1/2.5 of"
-            out.append(NameFinding(written, p.concept, p.column, "contradicts",
+            out.append(NameFinding(written, p.concept, column, "contradicts",
                                    f"“{written}” says {label} is {side} the book's, but it is {why}."))
             continue
         if ok is None:
-            out.append(NameFinding(written, p.concept, p.column, "unchecked", f"“{written}” cannot be checked: {why}."))
+            out.append(NameFinding(written, p.concept, column, "unchecked", f"“{written}” cannot be checked: {why}."))
         elif ok:
-            out.append(NameFinding(written, p.concept, p.column, "ok", f"“{written}”: {label} {why}."))
+            out.append(NameFinding(written, p.concept, column, "ok", f"“{written}”: {label} {why}."))
         else:
             side = {HIGH: "above", LOW: "below"}.get(p.direction)
             claim_text = (f"says {label} is {side} the book's" if side else f"says most of the segment is '{p.direction}'")
-            out.append(NameFinding(written, p.concept, p.column, "contradicts",
+            out.append(NameFinding(written, p.concept, column, "contradicts",
                                    f"“{written}” {claim_text}, but it is {why}."))
     return out
 
@@ -87,6 +88,16 @@ def name_is_true(name: str, facts: SegmentFacts, segment: int, vocab: Vocabulary
     """Every claim of the name holds at the automatic bar (nothing unchecked or contradicted)."""
     findings = check_name(name, facts, segment, vocab, meanings, strict=True)
     return all(f.verdict == "ok" for f in findings)
+
+
+def _primary(facts: SegmentFacts, segment: int, column: str, others: tuple[str, ...],
+             by_column: dict[str, Meaning]) -> str:
+    """Of the columns a concept reads, the one that sets this segment apart most (as the names use)."""
+    cols = [c for c in (column, *others) if c == "pd" or c in by_column]
+    scored = [c for c in cols if c in facts.z.columns and segment in facts.z.index]
+    if len(scored) < 2:
+        return cols[0] if cols else column
+    return max(scored, key=lambda c: abs(float(facts.z.loc[segment, c])))
 
 
 def _label(column: str) -> str:

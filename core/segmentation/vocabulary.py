@@ -73,6 +73,7 @@ class Phrase:
     direction: str  # "high", "low", or a level key for categorical concepts
     column: str | None  # None when this dataset has no column the concept reads
     noun: bool = False
+    others: tuple[str, ...] = ()  # further columns the concept reads here (the claim may hold on any)
 
 
 class Vocabulary:
@@ -135,14 +136,15 @@ class Vocabulary:
                                 for t in texts if t]
                 continue
             column = found[0].column if found else None
+            others = tuple(m.column for m in found[1:])
             if concept.source == "pd":
                 column = "pd"
             for direction, words, says in ((HIGH, concept.high, concept.say_high), (LOW, concept.low, concept.say_low)):
                 for t in [*_word_texts(words), *says]:
-                    out.append(Phrase(t.lower(), concept.key, direction, column, t == words.get("noun")))
+                    out.append(Phrase(t.lower(), concept.key, direction, column, t == words.get("noun"), others))
             for lv, words in concept.levels.items():
                 for t in [*_word_texts(words), *words.get("say", ())]:
-                    out.append(Phrase(t.lower(), concept.key, lv, column, t == words.get("noun")))
+                    out.append(Phrase(t.lower(), concept.key, lv, column, t == words.get("noun"), others))
         seen: set[tuple[str, str]] = set()
         unique = []
         for p in sorted(out, key=lambda p: -len(p.text)):

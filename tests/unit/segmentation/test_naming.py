@@ -158,3 +158,23 @@ def test_names_stay_with_the_same_group_across_k(seed):
     inherited = inherited_names(chain, 4, labels)
     assert set(inherited.values()) <= set(chain.names(4).values()) and len(inherited) >= 3
     assert rng is not None
+
+
+def test_debt_to_income_is_never_read_as_income():
+    rng = np.random.default_rng(4)
+    seg = np.repeat([0, 1], 600)
+    frame = pd.DataFrame({"annual_income": np.where(seg == 0, 30_000, 90_000) * rng.lognormal(0, 0.1, 1200),
+                          "debt_to_income": np.where(seg == 0, 0.9, 0.2) + rng.normal(0, 0.02, 1200)})
+    prof = profile_segments(frame, seg, list(frame.columns), rules=False)
+    assert "affluent" not in prof.auto_names[0].lower() and "indebted" in prof.auto_names[0].lower()
+    assert [f.verdict for f in check_name("Affluent customers", prof.facts(), 0)] == ["contradicts"]
+
+
+def test_a_concept_reading_several_columns_holds_when_one_of_them_does():
+    rng = np.random.default_rng(5)
+    seg = np.repeat([0, 1], 600)
+    frame = pd.DataFrame({"PURCHASES_FREQUENCY": np.where(seg == 0, 0.8, 0.3) + rng.normal(0, 0.02, 1200),
+                          "PURCHASES_TRX": np.where(seg == 0, 10, 12) + rng.normal(0, 0.5, 1200)})
+    facts = profile_segments(frame, seg, list(frame.columns), rules=False).facts()
+    assert [f.verdict for f in check_name("Frequent card users", facts, 0)] == ["ok"]
+    assert [f.verdict for f in check_name("Occasional customers", facts, 0)] == ["contradicts"]

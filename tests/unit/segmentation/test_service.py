@@ -188,6 +188,14 @@ def test_rename_export_and_brief(small_portfolio):
     assert "@example.com" not in text and "C0000001" not in text
 
 
+def test_a_hostile_name_cannot_run_as_a_formula_in_the_export(small_portfolio):
+    res = run_segmentation(small_portfolio, SegmentationParams(k=3), sweep=False)
+    named = res.with_names({0: '=HYPERLINK("http://evil.example","click")', 1: "@SUM(A1:A9)", 2: "＋cmd"})
+    text = exports.members_csv(small_portfolio, named).decode("utf-8-sig")
+    assert "'=HYPERLINK" in text and "'@SUM" in text and "'＋cmd" in text
+    assert ',=HYPERLINK' not in text and ",@SUM" not in text
+
+
 def test_personal_data_planted_in_a_name_never_reaches_the_brief(small_portfolio):
     res = run_segmentation(small_portfolio, SegmentationParams(k=3), sweep=False)
     person = small_portfolio.frame.loc[5, "full_name"]
