@@ -265,7 +265,7 @@ def bench_million(n: int = 1_000_000) -> None:
     emit("segmentation_1m", rows=result["rows"], features=result["features"], k=6,
          fit_profile_metrics_seconds=round(secs, 2), prepare_seconds=round(result["prepare_seconds"], 2),
          sweep_seconds=round(result["sweep_seconds"], 2), suggested_k=result["suggested_k"],
-         fit_rows=result["fit_rows"], metrics_rows=result["metrics_rows"], threads=result["threads"],
+         fit_rows=result["fit_rows"], metrics_rows=result["metrics_rows"], threads_used=result["threads"],
          silhouette=round(result["silhouette"], 3), generate_seconds=round(result["generate_seconds"], 2),
          peak_rss_gib=round(peak, 2), rss_after_data_gib=round(result["rss_after_data_gib"], 2),
          target_seconds=15, target_peak_gib=4.0, meets=secs <= 15 and peak <= 4.0, **load())

@@ -4,10 +4,10 @@ Every k that refits reproduce (bootstrap stability ARI >= 0.75; all k when none 
 candidate. Each piece of evidence votes for one candidate:
 
 * **silhouette**: the highest; **Calinski-Harabasz**: the highest; **Davies-Bouldin**: the lowest;
-* **stability**: the most detailed k that is as reproducible as the best one (within 0.01 of the
-  highest bootstrap ARI). Stability saturates near 1 for every k the data supports, so "the most
-  reproducible" alone is noise; "the largest k still as reproducible as the best" is the reading
-  of Ben-Hur, Elisseeff & Guyon (2002);
+* **stability**: the most detailed k that is as reproducible as the best one (its bootstrap ARI
+  within two standard deviations of the best k's, at least 0.01). Stability saturates near 1 for
+  every k the data supports, so "the most reproducible" alone is noise; "the largest k still as
+  reproducible as the best" is the reading of Ben-Hur, Elisseeff & Guyon (2002);
 * **the elbow** of inertia (K-means, Kneedle) or the lowest **BIC** (Gaussian mixture): one vote.
 
 The k with the most votes wins; a tie goes to the k with the best mean rank on silhouette,
@@ -67,7 +67,9 @@ def votes(table: pd.DataFrame, knee: int | None, method: str = "kmeans") -> tupl
             out[col] = int(pool.loc[s.idxmax() if best == "max" else s.idxmin(), "k"])
     st = pool["stability_ari"].dropna()
     if not st.empty:
-        near = pool.loc[st[st >= st.max() - STABILITY_TIE].index, "k"]
+        sd = pool.loc[st.idxmax(), "stability_sd"] if "stability_sd" in pool else np.nan
+        band = max(STABILITY_TIE, 2 * float(sd)) if pd.notna(sd) else STABILITY_TIE
+        near = pool.loc[st[st >= st.max() - band].index, "k"]
         out["stability"] = int(near.max())
     if method == "gmm" and "bic" in pool and pool["bic"].notna().any():
         out["bic"] = int(pool.loc[pool["bic"].idxmin(), "k"])

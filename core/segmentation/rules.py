@@ -94,7 +94,7 @@ def _condition_text(cols: list[str], meta: dict, conds: list[tuple[int, str, flo
 
 
 def segment_rules(frame: pd.DataFrame, labels: np.ndarray, numeric: list[str], categorical: list[str],
-                  seed: int = 42, sample_rows: int = 10_000, max_depth: int = 2) -> dict[int, SegmentRule]:
+                  seed: int = 42, sample_rows: int = 8_000, max_depth: int = 2) -> dict[int, SegmentRule]:
     """One readable rule per segment from a shallow one-vs-rest tree fitted on a sample."""
     n = len(frame)
     idx = np.arange(n) if n <= sample_rows else np.sort(np.random.default_rng(seed).choice(n, sample_rows, replace=False))
@@ -104,7 +104,7 @@ def segment_rules(frame: pd.DataFrame, labels: np.ndarray, numeric: list[str], c
     if X.shape[1] == 0:
         return {}
     cols = list(X.columns)
-    Xv = X.to_numpy()
+    Xv = X.to_numpy(dtype=np.float32)
     rules = {}
     for s in np.unique(y_all):
         if s == NOISE:
@@ -114,6 +114,8 @@ def segment_rules(frame: pd.DataFrame, labels: np.ndarray, numeric: list[str], c
             continue
         best = None
         for depth in sorted({max_depth, max_depth + 1}):
+            if best is not None and best[0] >= 0.85:  # the shallow rule is good enough: no extra condition
+                break
             tree = DecisionTreeClassifier(max_depth=depth, min_samples_leaf=max(5, int(0.005 * len(y))),
                                           class_weight="balanced", random_state=seed).fit(Xv, y)
             leaves = tree.apply(Xv)

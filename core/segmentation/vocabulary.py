@@ -84,6 +84,7 @@ class Vocabulary:
         self.mainstream = str(raw.get("mainstream", "Mainstream customers"))
         self.rfm_grid = {k: v for k, v in raw.get("rfm_grid", {}).items() if not k.startswith("_")}
         self.concepts: list[Concept] = []
+        self._phrase_cache: dict[tuple, list[Phrase]] = {}
         for e in raw.get("concepts", []):
             self.concepts.append(Concept(
                 key=e["key"], pattern=re.compile(e["columns"], re.I) if e.get("columns") else None,
@@ -121,6 +122,14 @@ class Vocabulary:
 
     def phrases(self, meanings: dict[str, Meaning]) -> list[Phrase]:
         """Every claim-carrying phrase, longest first (so 'low-savings' is read before 'savings')."""
+        key = tuple(sorted((c, m.concept.key, m.product) for c, m in meanings.items()))
+        if key not in self._phrase_cache:
+            if len(self._phrase_cache) > 64:
+                self._phrase_cache.clear()
+            self._phrase_cache[key] = self._build_phrases(meanings)
+        return self._phrase_cache[key]
+
+    def _build_phrases(self, meanings: dict[str, Meaning]) -> list[Phrase]:
         columns_of: dict[str, list[Meaning]] = {}
         for m in meanings.values():
             columns_of.setdefault(m.concept.key, []).append(m)
@@ -164,6 +173,7 @@ def default_vocabulary() -> Vocabulary:
     return Vocabulary(read_json("segmentation", "naming_vocab.json"))
 
 
+@lru_cache(maxsize=8192)
 def phrase_pattern(text: str, noun: bool) -> re.Pattern:
     """A phrase as a pattern: spaces and hyphens interchangeable, a plural 's' allowed on nouns."""
     parts = [re.escape(p) for p in re.split(r"[\s\-]+", text.strip()) if p]
