@@ -1,41 +1,250 @@
-"""Segmentation benchmarks. Prints one JSON line per figure.
+"""Segmentation benchmarks. Prints one JSON line per figure, each with the machine's load average.
 
-Bars (issue 3, on the 2-core machine):
+Bars (issue 15, on the 2-core machine):
 
-* 1M customers x 15 features, k = 6: fit + profile + metrics on a sample <= 15 s, peak RSS <= 4 GiB
-  (measured in a fresh child process; the peak includes generating the 1M-row portfolio);
-* the page on the 50k default: a re-run after changing k <= 2 s (the core calls the page makes on
-  a k change, and the whole page through Streamlit's AppTest with warm caches);
-* quality: persona recovery (ARI vs the generator's latent personas) on the synthetic default, and
-  the chosen k with its evidence and the profile table on ../shared/data/cc_general.csv.
+* ``quality``: persona recovery ARI >= 0.85 on the synthetic default with the default method and
+  the chosen k (the consensus), ARI at k = 6 beside it; names unique and consistent with the
+  profiles (no contradicted word) for every k = 3..12, and how many names of the same group
+  survive a change of k;
+* ``mixed``: one-hot with scaling vs k-prototypes vs Gower + k-medoids on persona recovery;
+* ``realdata``: ``../shared/data/cc_general.csv`` and ``bank_marketing_full.csv``: chosen k with its
+  reason, the profile table and names, and a check that no name holds a raw column token;
+* ``offers``: the per-customer next-best offer on ``bank_marketing_full.csv`` (``duration`` left out as
+  post-outcome by the schema): AUC and precision in the top 10 % for the model, a logistic benchmark
+  and the segment rule, on one holdout in one run (and on the synthetic holdings);
+* ``million``: 1M customers x 15 features, k = 6: fit + profile + metrics <= 15 s, peak RSS <= 4 GiB
+  (fresh child process; the peak includes generating the 1M-row portfolio);
+* ``page``: a change of k on the 50k default (core calls and the whole page through AppTest).
 
-Usage: python bench/bench_segmentation.py [million|page|quality|all]
+Every run calls :func:`core.runtime.threads.configure_threads` as the product does (``STUDIO_THREADS``).
+Usage: python bench/bench_segmentation.py [quality|mixed|realdata|offers|million|page|all]
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench._common import ROOT, emit, run_child  # noqa: E402
 
+SHARED = next((p / "shared" / "data" for p in (ROOT.parent, ROOT.parent.parent) if (p / "shared" / "data").exists()),
+              ROOT.parent / "shared" / "data")  # beside the checkout, or beside the worktrees' folder
 FEATURES_15 = ["age", "annual_income", "tenure_months", "checking_balance", "savings_balance", "card_limit",
                "card_utilisation", "txn_recency_days", "txn_count_90d", "txn_amount_90d", "digital_share", "n_products",
                "credit_score", "debt_to_income", "card_balance"]
 
+
+def load() -> dict:
+    return {"load_avg": [round(x, 2) for x in os.getloadavg()], "threads": os.environ.get("STUDIO_THREADS", "0"),
+            "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "")}
+
+
+def _configure() -> None:
+    from core.runtime.threads import configure_threads
+
+    configure_threads()
+
+
+def _load_file(name: str):
+    from core.data.loaders import load_file
+
+    path = SHARED / name
+    ds, _ = load_file(path.name, path.read_bytes(), 200)
+    return ds
+
+
+# ---- quality ------------------------------------------------------------------------------------
+def bench_quality() -> None:
+    import numpy as np
+    from sklearn.metrics import adjusted_rand_score
+
+    from core.data.synthetic import generate_portfolio
+    from core.segmentation import service
+    from core.segmentation.naming import match_segments, name_key
+
+    ds = generate_portfolio()
+    truth = ds.truth["persona"]
+    t = time.perf_counter()
+    prep = service.prepare(ds, None, 42)
+    sw = service.run_sweep(prep, "kmeans", 42, dataset=ds)
+    sweep_s = time.perf_counter() - t
+    chosen = service.segment(ds, prep, "kmeans", None, 42, sweep=sw)
+    ari = adjusted_rand_score(truth, chosen.labels)
+    per_k, prev, kept, pairs_total = {}, None, 0, 0
+    for k in range(3, 13):
+        r = service.segment(ds, prep, "kmeans", k, 42, sweep=sw)
+        names = [r.names[s] for s in r.segments]
+        unique = len({name_key(n) for n in names}) == len(names)
+        contradicted = {r.names[s]: m for s, m in r.contradictions().items()}
+        numbered = sum(bool(re.search(r"\(\d+\)$", n)) for n in names)
+        same = None
+        if prev is not None:
+            pairs = match_segments(prev.labels, r.labels)
+            same = sum(prev.names[p] == r.names[c] for c, p in pairs.items())
+            kept += same
+            pairs_total += len(pairs)
+        per_k[k] = {"ari": round(adjusted_rand_score(truth, r.labels), 3), "unique": unique, "contradicted": contradicted,
+                    "numbered": numbered, "same_group_same_name": same, "names": names}
+        prev = r
+    ari6 = per_k[6]["ari"]
+    emit("persona_recovery", rows=ds.n_rows, method="kmeans", features=list(prep.features), chosen_k=chosen.k,
+         reason=sw.reason, votes=sw.choice.votes, warning=sw.warning, ari_chosen_k=round(ari, 3), ari_k6=ari6,
+         target=0.85, meets=ari >= 0.85, sweep_seconds=round(sweep_s, 1),
+         sweep=json.loads(sw.table.round(3).to_json(orient="records")),
+         crosstab={str(p): {int(c): int(v) for c, v in row.items()}
+                   for p, row in __import__("pandas").crosstab(truth.astype(str), chosen.labels).iterrows()},
+         names_chosen={int(s): n for s, n in chosen.names.items()}, **load())
+    emit("names_across_k", ks="3..12", all_unique=all(v["unique"] for v in per_k.values()),
+         contradicted_names=sum(len(v["contradicted"]) for v in per_k.values()),
+         numbered_names=sum(v["numbered"] for v in per_k.values()),
+         same_group_kept_name=f"{kept}/{pairs_total}", per_k=per_k,
+         meets=all(v["unique"] and not v["contradicted"] for v in per_k.values()), **load())
+    for method in ("gmm", "hdbscan"):
+        r = service.segment(ds, service.prepare(ds, None, 42), method, 6, 42)
+        emit(f"persona_recovery_{method}", k=6, ari=round(adjusted_rand_score(truth, r.labels), 3),
+             segments=len(r.segments), seconds=round(r.seconds, 2), **load())
+    assert np is not None
+
+
+# ---- mixed types --------------------------------------------------------------------------------
+def bench_mixed() -> None:
+    from seg_mixed import gower_kmedoids, k_prototypes, split_numeric_categorical
+    from sklearn.metrics import adjusted_rand_score
+
+    from core.data.synthetic import generate_portfolio
+    from core.segmentation import service
+    from core.segmentation.cluster import Segmenter
+
+    ds = generate_portfolio()
+    truth = ds.truth["persona"]
+    feats = service.default_features(ds)
+    cat = [c for c in feats if ds.schema.roles[c] == "categorical"]
+    num = [c for c in feats if c not in cat]
+    rows = {}
+    for seed in (42, 7, 1):
+        t = time.perf_counter()
+        onehot = Segmenter("kmeans", 6, seed).fit_predict(service.prepare(ds, feats, seed).X)
+        t_onehot = time.perf_counter() - t
+        t = time.perf_counter()
+        numeric_only = Segmenter("kmeans", 6, seed).fit_predict(service.prepare(ds, num, seed).X)
+        t_num = time.perf_counter() - t
+        N, C = split_numeric_categorical(ds.frame, num, cat, seed)
+        t = time.perf_counter()
+        kp = k_prototypes(N, C, 6, seed)
+        t_kp = time.perf_counter() - t
+        t = time.perf_counter()
+        gw = gower_kmedoids(N, C, 6, seed)
+        t_gw = time.perf_counter() - t
+        for name, lab, secs in (("onehot_scaled_kmeans", onehot, t_onehot), ("numeric_only_kmeans", numeric_only, t_num),
+                                ("k_prototypes", kp, t_kp), ("gower_kmedoids", gw, t_gw)):
+            rows.setdefault(name, []).append((round(adjusted_rand_score(truth, lab), 3), round(secs, 1)))
+    summary = {m: {"ari_by_seed": [a for a, _ in v], "mean_ari": round(sum(a for a, _ in v) / len(v), 3),
+                   "seconds_by_seed": [s for _, s in v]} for m, v in rows.items()}
+    winner = max(summary, key=lambda m: summary[m]["mean_ari"])
+    emit("mixed_types_persona_recovery", k=6, numeric=num, categorical=cat, methods=summary, winner=winner,
+         product_uses="onehot_scaled_kmeans", **load())
+
+
+# ---- real data ----------------------------------------------------------------------------------
+def _raw_tokens(columns: list[str]) -> set[str]:
+    """Column-name words that the naming vocabulary never says (a name holding one reads as a column)."""
+    from core.segmentation.vocabulary import default_vocabulary
+
+    vocab = default_vocabulary()
+    said = set()
+    for p in vocab.phrases(vocab.meanings(columns)):
+        said |= set(re.split(r"[\s\-]+", p.text.lower()))
+    for c in vocab.concepts:
+        for w in (c.high, c.low, *c.levels.values()):
+            for t in (w.get("adj"), w.get("noun")):
+                if t:
+                    said |= set(re.split(r"[\s\-]+", t.lower()))
+    tokens = set()
+    for c in columns:
+        tokens |= {t for t in re.split(r"[_\s\-]+", re.sub(r"(?<=[a-z])(?=[A-Z])", "_", c).lower()) if t}
+    return tokens - said
+
+
+def bench_realdata() -> None:
+    from core.segmentation.result import SegmentationParams
+    from core.segmentation.service import run_segmentation
+
+    for name in ("cc_general.csv", "bank_marketing_full.csv"):
+        if not (SHARED / name).exists():
+            emit(f"realdata_{name}", skipped=f"{SHARED / name} not found")
+            continue
+        ds = _load_file(name)
+        t = time.perf_counter()
+        r = run_segmentation(ds, SegmentationParams(seed=42))
+        secs = time.perf_counter() - t
+        raw = _raw_tokens(list(ds.frame.columns))
+        hits = {r.name(s): sorted(w for w in re.split(r"[\s\-]+", r.name(s).lower()) if w in raw) for s in r.segments}
+        table = r.profile_table().round(2)
+        emit(f"realdata_{name.split('.')[0]}", rows=ds.n_rows, features=list(r.params.features), chosen_k=r.k,
+             reason=r.sweep.reason, warning=r.warning, seconds=round(secs, 1),
+             names={int(s): r.name(s) for s in r.segments}, raw_tokens_in_names={n: h for n, h in hits.items() if h},
+             meets=not any(hits.values()), contradicted=r.contradictions(),
+             rules={int(s): x.text for s, x in r.profile.rules.items()},
+             profile=json.loads(table.reset_index(names="segment").to_json(orient="records")), **load())
+
+
+# ---- offers -------------------------------------------------------------------------------------
+def _offer_rows(off) -> list[dict]:
+    keep = ["product", "base_rate", "holdout_rows", "model_auc", "logistic_auc", "segment_rule_auc", "model_precision",
+            "logistic_precision", "segment_rule_precision", "model_lift", "logistic_lift", "segment_rule_lift"]
+    return json.loads(off.evaluation[keep].round(4).to_json(orient="records"))
+
+
+def bench_offers() -> None:
+    from core.segmentation.offers.nbo import OfferParams, next_best_offers
+    from core.segmentation.result import SegmentationParams
+    from core.segmentation.service import run_segmentation
+
+    if (SHARED / "bank_marketing_full.csv").exists():
+        ds = _load_file("bank_marketing_full.csv")
+        seg = run_segmentation(ds, SegmentationParams(seed=42))
+        t = time.perf_counter()
+        off = next_best_offers(ds, seg, OfferParams(response_product="term_deposit", seed=42))
+        secs = time.perf_counter() - t
+        ev = off.evaluation.iloc[0]
+        emit("next_best_offer_bank_marketing", rows=ds.n_rows, target=ds.schema.target, features=list(off.features),
+             duration_used="duration" in off.features, segments=seg.k, holdout_rows=int(ev["holdout_rows"]),
+             auc={"model": round(ev["model_auc"], 4), "logistic": round(ev["logistic_auc"], 4),
+                  "segment_rule": round(ev["segment_rule_auc"], 4)},
+             precision_at_10pct={"model": round(ev["model_precision"], 4), "logistic": round(ev["logistic_precision"], 4),
+                                 "segment_rule": round(ev["segment_rule_precision"], 4)},
+             lift_at_10pct={"model": round(ev["model_lift"], 2), "logistic": round(ev["logistic_lift"], 2),
+                            "segment_rule": round(ev["segment_rule_lift"], 2)},
+             base_rate=round(ev["base_rate"], 4), seconds=round(secs, 1), **load())
+    from core.data.synthetic import generate_portfolio
+
+    ds = generate_portfolio()
+    seg = run_segmentation(ds, SegmentationParams(seed=42))
+    t = time.perf_counter()
+    off = next_best_offers(ds, seg, OfferParams(seed=42))
+    emit("next_best_offer_synthetic_holdings", rows=ds.n_rows, segments=seg.k, products=_offer_rows(off),
+         offers=off.offer_counts().to_dict(orient="records"), notes=list(off.notes),
+         seconds=round(time.perf_counter() - t, 1), **load())
+
+
+# ---- scale --------------------------------------------------------------------------------------
 MILLION = """
 import json, time, resource
+from core.runtime.threads import configure_threads
+threads = configure_threads()
 from core.data.synthetic import generate_portfolio
 from core.segmentation import service
-from core.segmentation.links import CreditLink
+from core.segmentation.links import CreditView
 t = time.perf_counter(); ds = generate_portfolio({n}, seed=3); gen = time.perf_counter() - t
 rss_data = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-credit = CreditLink(None, "bench: no credit model")
+credit = CreditView(None, "bench: no credit model")
 t = time.perf_counter()
 prep = service.prepare(ds, {features!r}, 42)
 t_prep = time.perf_counter() - t
@@ -44,10 +253,9 @@ total = time.perf_counter() - t
 t = time.perf_counter(); sw = service.run_sweep(prep, "kmeans", 42); t_sweep = time.perf_counter() - t
 print(json.dumps({{"rows": ds.n_rows, "features": len(prep.features), "generate_seconds": gen, "prepare_seconds": t_prep,
                   "fit_profile_metrics_seconds": total, "segment_seconds": res.seconds, "sweep_seconds": t_sweep,
-                  "suggested_k": sw.suggested_k, "silhouette": res.metrics.get("silhouette"),
+                  "suggested_k": sw.suggested_k, "silhouette": res.metrics.get("silhouette"), "threads": threads,
                   "fit_rows": res.metrics["fit_rows"], "metrics_rows": res.metrics.get("metrics_rows"),
-                  "rss_after_data_gib": rss_data,
-                  "sizes": res.profile.sizes["size"].tolist()}}))
+                  "rss_after_data_gib": rss_data, "sizes": res.profile.sizes["size"].tolist()}}))
 """
 
 
@@ -57,36 +265,34 @@ def bench_million(n: int = 1_000_000) -> None:
     emit("segmentation_1m", rows=result["rows"], features=result["features"], k=6,
          fit_profile_metrics_seconds=round(secs, 2), prepare_seconds=round(result["prepare_seconds"], 2),
          sweep_seconds=round(result["sweep_seconds"], 2), suggested_k=result["suggested_k"],
-         fit_rows=result["fit_rows"], metrics_rows=result["metrics_rows"],
+         fit_rows=result["fit_rows"], metrics_rows=result["metrics_rows"], threads_used=result["threads"],
          silhouette=round(result["silhouette"], 3), generate_seconds=round(result["generate_seconds"], 2),
          peak_rss_gib=round(peak, 2), rss_after_data_gib=round(result["rss_after_data_gib"], 2),
-         target_seconds=15, target_peak_gib=4.0, meets=secs <= 15 and peak <= 4.0)
+         target_seconds=15, target_peak_gib=4.0, meets=secs <= 15 and peak <= 4.0, **load())
 
 
 def bench_page(n: int = 50_000) -> None:
     """A change of k on the 50k default: the core calls the page makes, then the whole page."""
-    sys.modules["core.credit.service"] = None  # no credit model: measure segmentation alone
     from core.data.synthetic import generate_portfolio
     from core.segmentation import service
-    from core.segmentation.links import credit_link
+    from core.segmentation.links import credit_view
 
     ds = generate_portfolio(n, seed=42)
     t = time.perf_counter()
     prep = service.prepare(ds, None, 42)
-    sw = service.run_sweep(prep, "kmeans", 42)
+    sw = service.run_sweep(prep, "kmeans", 42, dataset=ds)
     first = time.perf_counter() - t
-    credit = credit_link(ds)
+    credit = credit_view(ds)
     core_times = {}
     for k in (4, 7, 8, 5, 6):
         t = time.perf_counter()
         service.segment(ds, prep, "kmeans", k, 42, sweep=sw, credit=credit)
         core_times[k] = round(time.perf_counter() - t, 3)
-    # the whole page through AppTest, caches warm, k changed
     os.environ["STUDIO_DEFAULT_ROWS"] = str(n)
     os.environ.setdefault("STUDIO_WORKSPACE_DIR", str(ROOT / "bench" / "out" / "ws_seg"))
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(ROOT / "pages" / "segmentation.py"), default_timeout=600)
+    at = AppTest.from_file(str(ROOT / "pages" / "segmentation.py"), default_timeout=900)
     t = time.perf_counter()
     at.run()
     page_first = time.perf_counter() - t
@@ -102,54 +308,14 @@ def bench_page(n: int = 50_000) -> None:
          core_segment_seconds_by_k=core_times, page_first_run_seconds=round(page_first, 2),
          page_rerun_seconds_by_k=page_times, worst_core_seconds=worst_core, worst_page_seconds=worst_page,
          target_seconds=2.0, meets=worst_page <= 2.0,
-         note="page re-run = AppTest script run with warm caches (sweep, map, credit cached; segment recomputed)")
-
-
-def bench_quality() -> None:
-    sys.modules["core.credit.service"] = None
-    from sklearn.metrics import adjusted_rand_score
-
-    from core.data.synthetic import generate_portfolio
-    from core.segmentation.service import SegmentationParams, run_segmentation
-
-    ds = generate_portfolio()
-    res = run_segmentation(ds, SegmentationParams(method="kmeans", k=6, seed=42), sweep=True)
-    ari = adjusted_rand_score(ds.truth["persona"], res.labels)
-    import pandas as pd
-
-    tab = pd.crosstab(ds.truth["persona"].astype(str), res.labels)
-    emit("persona_recovery", rows=ds.n_rows, k=6, ari=round(ari, 3), target=0.6, meets=ari >= 0.6,
-         suggested_k=res.sweep.suggested_k, reason=res.sweep.reason,
-         crosstab={p: {int(c): int(v) for c, v in row.items()} for p, row in tab.iterrows()},
-         names={int(s): n for s, n in res.names.items()})
-    for method in ("gmm", "hdbscan"):
-        r = run_segmentation(ds, SegmentationParams(method=method, k=6, seed=42), sweep=False)
-        emit(f"persona_recovery_{method}", ari=round(adjusted_rand_score(ds.truth["persona"], r.labels), 3),
-             segments=len(r.segments), seconds=round(r.seconds, 2))
-    path = ROOT.parent / "shared" / "data" / "cc_general.csv"
-    if not path.exists():
-        emit("cc_general", skipped="../shared/data/cc_general.csv not found")
-        return
-    from core.data.loaders import load_file
-
-    cc, _ = load_file(path.name, path.read_bytes(), 200)
-    t = time.perf_counter()
-    r = run_segmentation(cc, SegmentationParams(seed=42))
-    secs = time.perf_counter() - t
-    cols = ["BALANCE", "PURCHASES", "ONEOFF_PURCHASES", "INSTALLMENTS_PURCHASES", "CASH_ADVANCE", "PURCHASES_FREQUENCY",
-            "CASH_ADVANCE_FREQUENCY", "CREDIT_LIMIT", "PAYMENTS", "PRC_FULL_PAYMENT", "TENURE"]
-    table = r.profile_table(cols).round(2)
-    emit("cc_general", rows=cc.n_rows, chosen_k=r.k, reason=r.sweep.reason, seconds=round(secs, 2),
-         sweep=json.loads(r.sweep.table.round(3).to_json(orient="records")),
-         profile=json.loads(table.reset_index(names="segment").to_json(orient="records")),
-         rules={int(s): x.text for s, x in r.profile.rules.items()})
+         note="page re-run = AppTest script run with warm caches (sweep, map, credit cached; segment recomputed)", **load())
 
 
 if __name__ == "__main__":
     which = sys.argv[1] if len(sys.argv) > 1 else "all"
-    if which in ("million", "all"):
-        bench_million()
-    if which in ("page", "all"):
-        bench_page()
-    if which in ("quality", "all"):
-        bench_quality()
+    _configure()
+    parts = {"quality": bench_quality, "mixed": bench_mixed, "realdata": bench_realdata, "offers": bench_offers,
+             "million": bench_million, "page": bench_page}
+    for name, fn in parts.items():
+        if which in (name, "all"):
+            fn()

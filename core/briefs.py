@@ -22,6 +22,10 @@ class SegmentBrief:
     next_best_product: str | None = None
     mean_pd: float | None = None
     source_run_id: str | None = None
+    # additive (a target list from the next-best offer rather than a segment)
+    kind: str = "segment"  # "segment" or "target_list"
+    copy_product: str | None = None  # the marketing-copy catalogue's product the list was drawn for
+    reasons: tuple[str, ...] = ()  # why these customers, in aggregate ("propensity 3.1x the book's take-up")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -30,4 +34,6 @@ class SegmentBrief:
     def from_dict(cls, d: dict) -> SegmentBrief:
         d = dict(d)
         d["traits"] = tuple(d.get("traits", ()))
-        return cls(**d)
+        d["reasons"] = tuple(d.get("reasons", ()))
+        known = set(cls.__dataclass_fields__)
+        return cls(**{k: v for k, v in d.items() if k in known})

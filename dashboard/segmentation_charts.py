@@ -1,6 +1,13 @@
-"""Figure builders for the segmentation page: pure functions from data to plotly figures."""
+"""Figure builders for the segmentation page: pure functions from data to plotly figures.
+
+Plotly reads a few HTML tags in labels (``<b>``, ``<a href>``), so every segment or column name is
+HTML-escaped before it becomes a label: a name typed by the analyst is shown, never interpreted.
+"""
 
 from __future__ import annotations
+
+import html
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -8,19 +15,20 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
+from core.formatting import humanize
+
 PALETTE = qualitative.Safe + qualitative.Vivid
 NOISE_COLOUR = "#b0b7c3"
 
 
-ACRONYMS = {"cd": "CD", "heloc": "HELOC", "pd": "PD", "rfm": "RFM", "ead": "EAD", "lgd": "LGD", "txn": "txn",
-            "ari": "ARI", "bic": "BIC"}
-
-
 def pretty(column: object) -> str:
-    """A column name as an analyst reads it: 'annual_income' -> 'Annual income', 'has_heloc' -> 'Has HELOC'."""
-    words = [ACRONYMS.get(w.lower(), w) for w in str(column).replace("_", " ").split()]
-    text = " ".join(words)
-    return text[:1].upper() + text[1:] if text else text
+    """A column name as an analyst reads it, safe as a plotly label."""
+    return html.escape(humanize(column))
+
+
+def _t(text: object) -> str:
+    """Any name, safe as a plotly label."""
+    return html.escape(str(text))
 
 
 def segment_colours(segments: list[int]) -> dict[int, str]:
@@ -70,19 +78,20 @@ def sizes_figure(names: pd.DataFrame) -> go.Figure:
     """Customers per segment (horizontal bars, largest on top)."""
     t = names.sort_values("customers")
     colours = segment_colours(t["segment"].tolist())
-    fig = go.Figure(go.Bar(x=t["customers"], y=t["name"], orientation="h",
+    fig = go.Figure(go.Bar(x=t["customers"], y=[_t(n) for n in t["name"]], orientation="h",
                            marker_color=[colours[s] for s in t["segment"]],
                            text=[f"{c:,} ({s:.0%})" for c, s in zip(t["customers"], t["share"], strict=True)],
                            textposition="auto", hovertemplate="%{y}: %{x:,} customers<extra></extra>"))
     return _layout(fig, height=max(240, 42 * len(t) + 60), title="Customers per segment")
 
 
-def zscore_heatmap(z: pd.DataFrame, names: dict[int, str], max_features: int = 20) -> go.Figure:
+def zscore_heatmap(z: pd.DataFrame, names: dict[int, str], label: Callable[[str], str] = humanize,
+                   max_features: int = 20) -> go.Figure:
     """Segment x feature deviation from the book (z-score), clipped to ±2 for colour."""
     cols = list(z.abs().max().sort_values(ascending=False).index[:max_features])
     zz = z[cols]
     fig = go.Figure(go.Heatmap(
-        z=zz.clip(-2, 2).to_numpy(), x=[c.replace("_", " ") for c in cols], y=[names.get(int(s), str(s)) for s in zz.index],
+        z=zz.clip(-2, 2).to_numpy(), x=[_t(label(c)) for c in cols], y=[_t(names.get(int(s), str(s))) for s in zz.index],
         text=zz.round(1).to_numpy(), texttemplate="%{text}", colorscale="RdBu", reversescale=True, zmid=0, zmin=-2, zmax=2,
         colorbar=dict(title="z"), hovertemplate="%{y}<br>%{x}: z = %{text}<extra></extra>"))
     return _layout(fig, height=max(280, 46 * len(zz) + 120), title="How each segment differs from the whole book (z-score)")
@@ -97,9 +106,9 @@ def map_figure(coords: np.ndarray, labels: np.ndarray, names: dict[int, str], me
     colours = segment_colours(segs)
     for s in segs:
         m = labels == s
-        fig.add_trace(go.Scattergl(x=coords[m, 0], y=coords[m, 1], mode="markers", name=names.get(int(s), str(s)),
-                                   marker=dict(size=3, color=colours[s], opacity=0.6),
-                                   hovertemplate=f"{names.get(int(s), str(s))}<extra></extra>"))
+        label = _t(names.get(int(s), str(s)))
+        fig.add_trace(go.Scattergl(x=coords[m, 0], y=coords[m, 1], mode="markers", name=label,
+                                   marker=dict(size=3, color=colours[s], opacity=0.6), hoverinfo="name"))
     axis = "PC" if method == "pca" else "UMAP "
     title = f"Map of {len(labels):,} customers ({method.upper()}"
     title += f", {explained:.0%} of variance)" if explained is not None else ")"
@@ -118,22 +127,23 @@ def distribution_figure(values: pd.Series, labels: np.ndarray, names: dict[int, 
     colours = segment_colours(segs)
     v = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
     for s in segs:  # horizontal: long segment names stay readable
-        fig.add_trace(go.Box(x=v[labels == s], name=names.get(int(s), str(s)), marker_color=colours[s],
+        fig.add_trace(go.Box(x=v[labels == s], name=_t(names.get(int(s), str(s))), marker_color=colours[s],
                              boxpoints=False, orientation="h"))
-    fig.update_xaxes(title=pretty(feature) + (" (log scale)" if log else ""), type="log" if log else "linear")
+    fig.update_xaxes(title=_t(feature) + (" (log scale)" if log else ""), type="log" if log else "linear")
     fig.update_yaxes(autorange="reversed")
-    return _layout(fig, height=max(260, 60 * len(segs) + 100), showlegend=False, title=f"{pretty(feature)} by segment")
+    return _layout(fig, height=max(260, 60 * len(segs) + 100), showlegend=False, title=f"{_t(feature)} by segment")
 
 
 def penetration_figure(pen: pd.DataFrame, names: dict[int, str]) -> go.Figure:
     """Share of each segment holding each product, with the book as the last row."""
     rows = [i for i in pen.index if i != "all"] + ["all"]
     p = pen.loc[rows]
-    ylab = [names.get(int(s), str(s)) if s != "all" else "Whole book" for s in rows]
+    ylab = [_t(names.get(int(s), str(s))) if s != "all" else "Whole book" for s in rows]
     fig = go.Figure(go.Heatmap(z=p.to_numpy(), x=[pretty(c) for c in p.columns], y=ylab,
                                text=(p * 100).round(0).to_numpy(), texttemplate="%{text:.0f}%", colorscale="Greens",
                                zmin=0, zmax=1, colorbar=dict(title="held"),
                                hovertemplate="%{y}<br>%{x}: %{text:.0f}% hold it<extra></extra>"))
+    fig.update_yaxes(autorange="reversed")
     return _layout(fig, height=max(260, 44 * len(rows) + 110), title="Product penetration per segment")
 
 
@@ -141,7 +151,7 @@ def pd_figure(mean_pd: pd.Series, names: dict[int, str]) -> go.Figure:
     segs = [s for s in mean_pd.index if s != "all"]
     colours = segment_colours([int(s) for s in segs])
     # horizontal bars: long segment names stay readable
-    fig = go.Figure(go.Bar(y=[names.get(int(s), str(s)) for s in segs], x=[mean_pd[s] for s in segs], orientation="h",
+    fig = go.Figure(go.Bar(y=[_t(names.get(int(s), str(s))) for s in segs], x=[mean_pd[s] for s in segs], orientation="h",
                            marker_color=[colours[int(s)] for s in segs],
                            text=[f"{mean_pd[s]:.1%}" for s in segs], textposition="outside", cliponaxis=False))
     fig.add_vline(x=float(mean_pd["all"]), line_dash="dash", annotation_text=f"book {mean_pd['all']:.1%}",

@@ -1,7 +1,7 @@
 """Clustering estimators that fit on a sample and assign every row.
 
 Fitting on a sample keeps a million-row book inside seconds and a few hundred MiB; assigning the
-rest is one vectorised pass. Labels are renumbered by size (segment 0 is the largest) so that the
+rest is one vectorised pass. Threads follow the process policy (:mod:`core.runtime.threads`). Labels are renumbered by size (segment 0 is the largest) so that the
 same data and seed always give the same numbering. HDBSCAN leaves density outliers unassigned:
 they get the label :data:`NOISE` (-1).
 """
@@ -9,13 +9,11 @@ they get the label :data:`NOISE` (-1).
 from __future__ import annotations
 
 import logging
-from contextlib import AbstractContextManager
 
 import numpy as np
 from sklearn.cluster import HDBSCAN, KMeans
 from sklearn.mixture import GaussianMixture
 from sklearn.neighbors import NearestNeighbors
-from threadpoolctl import threadpool_limits
 
 from core.errors import InputError
 
@@ -24,15 +22,6 @@ logger = logging.getLogger(__name__)
 METHODS = ("kmeans", "gmm", "hdbscan")
 METHOD_LABELS = {"kmeans": "K-means", "gmm": "Gaussian mixture", "hdbscan": "HDBSCAN (density)"}
 NOISE = -1
-
-
-def compute_threads(n_rows: int) -> AbstractContextManager:
-    """One BLAS/OpenMP thread for the sample-sized fits this module runs.
-
-    On a small, busy machine sklearn's OpenMP loops spin-wait across threads and a 10k-row K-means
-    runs 5-20x slower with two threads than with one; large blocks keep the default.
-    """
-    return threadpool_limits(limits=1) if n_rows <= 200_000 else threadpool_limits(limits=None)
 
 
 def _sample_index(n: int, size: int, seed: int) -> np.ndarray:
@@ -80,8 +69,7 @@ class Segmenter:
 
     def fit(self, X: np.ndarray) -> Segmenter:
         self._check(X)
-        with compute_threads(min(X.shape[0], 100_000)):
-            return self._fit(X)
+        return self._fit(X)
 
     def _fit(self, X: np.ndarray) -> Segmenter:
         default_rows = {"kmeans": 50_000, "gmm": 20_000, "hdbscan": 10_000}[self.method]
@@ -142,8 +130,7 @@ class Segmenter:
         return out
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        with compute_threads(min(X.shape[0], 200_000)):
-            raw = self._raw_predict(X)
+        raw = self._raw_predict(X)
         lut = np.full(int(raw.max()) + 2 if raw.size else 1, NOISE, dtype=np.int32)
         for old, new in self.mapping_.items():
             lut[old] = new

@@ -9,7 +9,8 @@ Every choice is recorded in :attr:`Preprocessor.choices_` (and so in the saved r
   log-units away from a typical balance, and the clustering then splits on product holding
   instead of behaviour; scaling by ``m`` first keeps zeros close and still tames the tail;
 * every numeric column is robust-scaled (median / inter-quartile range) and clipped at
-  ``±clip`` so one huge outlier cannot own a cluster;
+  ``±clip`` so one huge outlier cannot own a cluster; a 0/1 flag (a product held) is kept as it
+  is, so that holding or not moves a customer as far as one inter-quartile range;
 * categoricals are one-hot encoded on their most frequent levels (the rest pooled as
   ``"other"``), each indicator weighted so a category counts about as much as a numeric column.
 """
@@ -22,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import DataError
+from core.formatting import number
 
 MISSING = "missing"
 OTHER = "other"
@@ -35,6 +37,7 @@ class NumericStep:
     log_scale: float
     center: float
     scale: float
+    binary: bool = False
 
 
 @dataclass
@@ -84,6 +87,9 @@ class Preprocessor:
                 self._drop(c, "it has a single value")
                 continue
             impute = float(np.median(x))
+            if np.isin(x, (0.0, 1.0)).all():  # a 0/1 flag (e.g. a product held): a flip counts like a category
+                self.numeric_steps_.append(NumericStep(c, impute, False, 1.0, 0.0, 1.0, binary=True))
+                continue
             nunique = np.unique(x[: 5000]).size
             log = bool(x.min() >= 0 and nunique > 10 and pd.Series(x).skew() > self.skew_threshold)
             log_scale = 1.0
@@ -170,7 +176,8 @@ class Preprocessor:
         """The recorded preprocessing decisions (JSON-serialisable)."""
         return {
             "numeric": [{"column": s.column, "impute_median": s.impute,
-                         "transform": f"log1p(x / {s.log_scale:.4g})" if s.log else "none",
+                         "transform": ("0/1 flag" if s.binary else f"log1p(x / {number(s.log_scale, 2)})" if s.log
+                                       else "none"),
                          "robust_center": s.center, "robust_scale": s.scale} for s in self.numeric_steps_],
             "categorical": [{"column": s.column, "levels": s.levels, "pooled_other": s.pooled, "weight": s.weight}
                             for s in self.categorical_steps_],

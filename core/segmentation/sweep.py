@@ -10,13 +10,15 @@ For each k in a range (2–12 by default) the method is fitted on one sample and
   the ones fitted on bootstrap resamples. Below about 0.75 the segments are not reproducible and
   should not be acted on.
 
-:func:`suggest_k` turns these into one k and a plain sentence saying why.
+:func:`core.segmentation.choose_k.choose_k` turns these into one k by consensus, with a sentence
+saying why and a warning when the structure is weak.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -26,11 +28,13 @@ from sklearn.metrics import adjusted_rand_score, calinski_harabasz_score, davies
 from sklearn.mixture import GaussianMixture
 
 from core.errors import InputError
-from core.segmentation.cluster import compute_threads
+from core.segmentation.choose_k import KChoice, choose_k
+
+if TYPE_CHECKING:
+    from core.segmentation.stable_names import NameChain
 
 logger = logging.getLogger(__name__)
 
-STABLE_ARI = 0.75
 
 
 @dataclass
@@ -46,11 +50,30 @@ class SweepResult:
     seed: int
     notes: list[str] = field(default_factory=list)
     centers: dict[int, np.ndarray] = field(default_factory=dict, repr=False)  # k -> fitted centres (warm starts)
+    choice: KChoice | None = None
+    chain: NameChain | None = field(default=None, repr=False)  # names per k, set by the service
+
+    @property
+    def warning(self) -> str:
+        return self.choice.warning if self.choice else ""
 
     def to_dict(self) -> dict:
         return {"method": self.method, "knee_k": self.knee_k, "suggested_k": self.suggested_k, "reason": self.reason,
                 "sample_rows": self.sample_rows, "seed": self.seed,
+                "choice": self.choice.to_dict() if self.choice else None,
                 "table": self.table.replace({np.nan: None}).to_dict(orient="records")}
+
+    @classmethod
+    def from_dict(cls, d: dict, seed: int = 42) -> SweepResult:
+        """A saved sweep (without the centres, which are not stored)."""
+        table = pd.DataFrame(d["table"]).apply(pd.to_numeric, errors="coerce")
+        table["k"] = table["k"].astype(int)
+        c = d.get("choice")
+        choice = KChoice(int(c["k"]), c["reason"], {m: int(k) for m, k in c.get("votes", {}).items()},
+                         c.get("warning", ""), bool(c.get("weak")), bool(c.get("stable", True)),
+                         c.get("best_silhouette")) if c else None
+        return cls(d["method"], table, d.get("knee_k"), int(d["suggested_k"]), d["reason"], int(d.get("sample_rows", 0)),
+                   int(d.get("seed", seed)), choice=choice)
 
 
 def _fit(method: str, k: int, X: np.ndarray, seed: int, n_init: int = 1):
@@ -66,8 +89,7 @@ def sweep_k(X: np.ndarray, method: str = "kmeans", ks: range | list[int] = range
 
     HDBSCAN chooses its own number of segments, so its sweep is the K-means one (as a guide).
     """
-    with compute_threads(min(X.shape[0], sample_rows or 20_000)):
-        return _sweep(X, method, ks, seed, sample_rows, silhouette_rows, n_boot, boot_rows)
+    return _sweep(X, method, ks, seed, sample_rows, silhouette_rows, n_boot, boot_rows)
 
 
 def _sweep(X: np.ndarray, method: str, ks, seed: int, sample_rows: int | None, silhouette_rows: int,
@@ -117,11 +139,11 @@ def _sweep(X: np.ndarray, method: str, ks, seed: int, sample_rows: int | None, s
         rows.append(row)
     table = pd.DataFrame(rows)
     knee = find_knee(table, fit_method)
-    k_best, reason = suggest_k(table, knee, fit_method)
+    choice = choose_k(table, knee, fit_method)
     notes = []
     if method == "hdbscan":
         notes.append("HDBSCAN finds its own number of segments; the sweep shown is K-means on the same features, as a guide.")
-    return SweepResult(method, table, knee, k_best, reason, len(S), seed, notes, centers)
+    return SweepResult(method, table, knee, choice.k, choice.reason, len(S), seed, notes, centers, choice)
 
 
 def find_knee(table: pd.DataFrame, method: str) -> int | None:
@@ -136,47 +158,3 @@ def find_knee(table: pd.DataFrame, method: str) -> int | None:
     except (ValueError, ZeroDivisionError):
         return None
     return int(knee) if knee is not None else None
-
-
-def suggest_k(table: pd.DataFrame, knee: int | None, method: str = "kmeans") -> tuple[int, str]:
-    """One k and the reason, in a sentence an analyst can check against the charts.
-
-    Rule: among the stable k (bootstrap ARI ≥ 0.75; if none is, all k), take the elbow (of inertia,
-    or of BIC for the mixture) when it is stable and its silhouette is at least 60 % of the best
-    stable silhouette; otherwise the lowest BIC (mixture) or the best silhouette.
-    """
-    t = table.copy()
-    stable = t[t["stability_ari"] >= STABLE_ARI]
-    pool = stable if not stable.empty else t
-    best_sil = pool["silhouette"].max()
-    by_k = t.set_index("k")
-
-    def facts(k: int) -> str:
-        r = by_k.loc[k]
-        sil_rank = int(t["silhouette"].rank(ascending=False, method="min").loc[t["k"] == k].iloc[0]) \
-            if pd.notna(r["silhouette"]) else None
-        parts = []
-        if pd.notna(r["silhouette"]):
-            parts.append(f"silhouette {r['silhouette']:.2f} (rank {sil_rank} of {len(t)})")
-        if pd.notna(r["stability_ari"]):
-            word = "stable" if r["stability_ari"] >= STABLE_ARI else "unstable"
-            parts.append(f"bootstrap stability ARI {r['stability_ari']:.2f} ({word})")
-        return ", ".join(parts)
-
-    curve = "BIC" if method == "gmm" else "inertia"
-    if knee is not None and knee in pool["k"].values:
-        sil_knee = by_k.loc[knee, "silhouette"]
-        if pd.isna(best_sil) or (pd.notna(sil_knee) and sil_knee >= 0.6 * best_sil):
-            return knee, f"k = {knee} is the elbow of the {curve} curve (Kneedle) and it holds up: {facts(knee)}."
-    if method == "gmm" and pool["bic"].notna().any():
-        k = int(pool.loc[pool["bic"].idxmin(), "k"])
-        return k, f"k = {k} has the lowest BIC of the stable mixtures; {facts(k)}."
-    if pool["silhouette"].notna().any():
-        k = int(pool.loc[pool["silhouette"].idxmax(), "k"])
-        why = "the best silhouette among the stable choices" if not stable.empty else \
-            "the best silhouette, but no k is stable: treat these segments with caution"
-        extra = f" The elbow at k = {knee} was passed over because its segments are less distinct or less stable." \
-            if knee is not None and knee != k else ""
-        return k, f"k = {k} has {why}; {facts(k)}.{extra}"
-    k = int(pool["k"].iloc[0])
-    return k, f"k = {k}: the scores could not separate the choices, so the smallest k is suggested."

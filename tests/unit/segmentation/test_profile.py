@@ -1,7 +1,8 @@
 import numpy as np
 import pandas as pd
 
-from core.segmentation.profile import auto_names, fmt_value, profile_segments, rfm_cells, segment_rules
+from core.segmentation.profile import column_label, fmt_value, profile_segments, rfm_cells
+from core.segmentation.rules import segment_rules
 
 
 def _frame(n=3000, seed=0):
@@ -19,15 +20,22 @@ def test_fmt_value_is_readable():
     assert fmt_value(0.7, share=True) == "70%"
     assert fmt_value(3.0) == "3"
     assert fmt_value(1_500) == "1.5k"
+    assert fmt_value(0.0001) == "<0.01" and "e" not in fmt_value(1e-9)
+
+
+def test_column_labels_are_humanised():
+    assert column_label("annual_income") == "Annual income"
+    assert column_label("PRC_FULL_PAYMENT") == "Share of full payment"
+    assert column_label("has_heloc") == "Has HELOC"
 
 
 def test_rules_are_readable_and_precise():
     frame, seg = _frame()
     rules = segment_rules(frame, seg, list(frame.columns), [])
     assert set(rules) == {0, 1, 2}
-    assert "annual_income >" in rules[0].text and "k" in rules[0].text
-    assert "digital_share >" in rules[1].text and "%" in rules[1].text
-    assert "age >" in rules[2].text
+    assert "Annual income >" in rules[0].text and "k" in rules[0].text
+    assert "Digital share >" in rules[1].text and "%" in rules[1].text
+    assert "Age >" in rules[2].text
     assert all(r.precision > 0.9 and r.coverage > 0.9 for r in rules.values())
 
 
@@ -40,17 +48,22 @@ def test_profile_sizes_lift_z_and_names():
     assert prof.z.loc[2, "age"] > 1
     assert "Affluent" in prof.auto_names[0]
     assert "Digital" in prof.auto_names[1]
-    assert "Senior" in prof.auto_names[2]
+    assert "Older" in prof.auto_names[2]
     assert len(set(prof.auto_names.values())) == 3
     assert "customers" in prof.descriptions[0] and "of the book" in prof.descriptions[0]
     table = prof.table()
     assert table.loc["all", "name"] == "Whole book"
 
 
-def test_duplicate_names_are_numbered():
-    z = pd.DataFrame({"age": [2.0, 2.1]}, index=[0, 1])
-    names = auto_names(z)
-    assert names[0] != names[1]
+def test_descriptive_columns_are_profiled_but_do_not_name():
+    frame, seg = _frame()
+    prof = profile_segments(frame, seg, ["annual_income", "digital_share"], describe_columns=["age"], rules=False)
+    assert "age" in prof.means.columns and prof.means.loc[2, "age"] > 60
+    assert not any("Older" in n or "Young" in n for n in prof.auto_names.values())
+    facts = prof.facts()
+    from core.segmentation.naming import check_name
+
+    assert [f.verdict for f in check_name("Young digital customers", facts, 2)] == ["contradicts", "contradicts"]
 
 
 def test_rfm_cells_when_semantics_exist():

@@ -1,0 +1,101 @@
+"""Which columns a segmentation is built on, read from the schema's tags (never from a column list).
+
+Default features are what a customer *does* and *holds*: columns tagged behaviour, balance,
+income, relationship or product, plus untagged categorical columns with a few levels (customer
+attributes such as occupation); on a file whose columns carry no tag at all, every untagged
+column. Never by default:
+
+* ids, PII, the target, dates (roles), and any numeric column whose every value is a distinct
+  whole number: a customer number the schema did not recognise, which would otherwise split the
+  book on an arbitrary code;
+* protected attributes and their proxies (a segmentation feeds offers, and offers must not be
+  steered by a prohibited basis), geography and macro conditions (where a customer lives is not
+  what they do), and anything known only after the outcome;
+* bureau history, exposure, collateral and application terms unless the column also carries one
+  of the default tags (a product type is a holding as well as a term of the request).
+
+Columns left out are still offered to the analyst (except ids, PII, the target and id-like
+numbers), and protected attributes are profiled as descriptive columns so that every segment's
+age mix can be seen and a name such as "Young ..." can be checked.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from core.data.dataset import Dataset
+from core.data.schema import Role, Tag
+
+DEFAULT_TAGS = (Tag.BEHAVIOUR, Tag.BALANCE, Tag.INCOME, Tag.RELATIONSHIP, Tag.PRODUCT)
+NEVER_DEFAULT = (Tag.PROTECTED, Tag.PROXY, Tag.GEOGRAPHIC, Tag.MACRO, Tag.POST_OUTCOME)
+MAX_ATTRIBUTE_LEVELS = 12
+
+
+def looks_like_id(s: pd.Series) -> bool:
+    """A numeric column of distinct whole numbers (a customer or account number), sequential or not."""
+    if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+        return False
+    x = s.dropna()
+    if len(x) < 50 or x.nunique() != len(x):
+        return False
+    v = x.to_numpy(dtype=float)
+    return bool(np.all(np.isfinite(v)) and np.all(v == np.round(v)))
+
+
+def usable_features(dataset: Dataset) -> list[str]:
+    """Every column the analyst may pick: numeric and categorical, never an id, PII, the target or a date."""
+    frame = dataset.frame
+    return [c for c in dataset.schema.features() if not looks_like_id(frame[c])]
+
+
+def default_features(dataset: Dataset) -> list[str]:
+    """The default features of ``dataset`` (see the module docstring)."""
+    schema, frame = dataset.schema, dataset.frame
+    out = []
+    for c in usable_features(dataset):
+        tags = schema.tags_of(c)
+        if tags & set(NEVER_DEFAULT):
+            continue
+        if tags & set(DEFAULT_TAGS):
+            out.append(c)
+        elif not tags and schema.roles.get(c) == Role.CATEGORICAL and \
+                2 <= frame[c].nunique(dropna=True) <= MAX_ATTRIBUTE_LEVELS:
+            out.append(c)
+    if not out:  # a file the schema knows nothing about: every untagged column, the analyst narrows it down
+        out = [c for c in usable_features(dataset) if not schema.tags_of(c)]
+    return out
+
+
+def left_out(dataset: Dataset, features: list[str]) -> dict[str, str]:
+    """Why each usable column is not among ``features`` (for the page's note), keyed by column."""
+    schema = dataset.schema
+    why = {}
+    for c in schema.features():
+        if c in features:
+            continue
+        tags = schema.tags_of(c)
+        if looks_like_id(dataset.frame[c]):
+            why[c] = "every value is a distinct whole number, like a customer number"
+        elif tags & {Tag.PROTECTED, Tag.PROXY}:
+            why[c] = "it is a protected attribute or a proxy for one (profiled, never a default feature)"
+        elif tags & {Tag.GEOGRAPHIC, Tag.MACRO}:
+            why[c] = "it describes where the customer lives or the economy, not what the customer does"
+        elif Tag.POST_OUTCOME in tags:
+            why[c] = "it is known only after the outcome"
+    return why
+
+
+def describe_columns(dataset: Dataset, features: list[str] | tuple[str, ...]) -> list[str]:
+    """Columns profiled beside the features.
+
+    Protected attributes (to see each segment's mix) and the income and age semantics, when they are
+    not features themselves.
+    """
+    schema = dataset.schema
+    cols = [c for c in schema.tagged(Tag.PROTECTED) if c in schema.features()]
+    for sem in ("age", "income"):
+        c = schema.semantics.get(sem)
+        if c and c in schema.features():
+            cols.append(c)
+    return [c for c in dict.fromkeys(cols) if c not in features and not looks_like_id(dataset.frame[c])]

@@ -1,0 +1,136 @@
+"""One readable rule per segment: a shallow one-vs-rest decision tree read back as text.
+
+The tree is fitted on a sample over the original, unscaled features, so a rule reads like
+``Annual income > 85k and Digital share > 70%`` and can be checked by anyone with the data. Each
+rule carries its precision (customers matching the rule who are in the segment) and coverage
+(segment members it catches).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.tree import DecisionTreeClassifier
+
+from core.segmentation.cluster import NOISE
+from core.segmentation.profile import column_label, fmt_value, is_share
+
+
+@dataclass
+class SegmentRule:
+    text: str
+    precision: float
+    coverage: float
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "precision": self.precision, "coverage": self.coverage}
+
+
+def _rule_matrix(frame: pd.DataFrame, numeric: list[str], categorical: list[str]) -> tuple[pd.DataFrame, dict]:
+    parts = {}
+    meta = {}
+    for c in numeric:
+        x = pd.to_numeric(frame[c], errors="coerce").astype(float)
+        parts[c] = x.fillna(x.median())
+        meta[c] = ("num", c, is_share(c, x))
+    for c in categorical:
+        s = frame[c].astype("object").where(frame[c].notna(), "missing").astype(str)
+        for lv in s.value_counts().index[:8]:
+            key = f"{c}={lv}"
+            parts[key] = (s == lv).astype(float)
+            meta[key] = ("cat", c, lv)
+    return pd.DataFrame(parts, index=frame.index), meta
+
+
+def _leaf_paths(tree) -> dict[int, list[tuple[int, str, float]]]:
+    t = tree.tree_
+    paths: dict[int, list] = {}
+
+    def walk(node: int, path: list) -> None:
+        if t.children_left[node] == -1:
+            paths[node] = path
+            return
+        f, thr = int(t.feature[node]), float(t.threshold[node])
+        walk(t.children_left[node], [*path, (f, "<=", thr)])
+        walk(t.children_right[node], [*path, (f, ">", thr)])
+
+    walk(0, [])
+    return paths
+
+
+def _condition_text(cols: list[str], meta: dict, conds: list[tuple[int, str, float]]) -> str:
+    # merge repeated conditions on one feature into the tightest bound(s)
+    bounds: dict[str, dict[str, float]] = {}
+    order: list[str] = []
+    for f, op, thr in conds:
+        name = cols[f]
+        if name not in bounds:
+            bounds[name] = {}
+            order.append(name)
+        b = bounds[name]
+        if op == ">":
+            b[">"] = max(b.get(">", -np.inf), thr)
+        else:
+            b["<="] = min(b.get("<=", np.inf), thr)
+    texts = []
+    for name in order:
+        kind = meta[name]
+        b = bounds[name]
+        if kind[0] == "cat":
+            label = column_label(kind[1])
+            texts.append(f"{label} is {kind[2]}" if ">" in b else f"{label} is not {kind[2]}")
+            continue
+        share = kind[2]
+        label = column_label(name)
+        if ">" in b and "<=" in b:
+            texts.append(f"{fmt_value(b['>'], share)} < {label} ≤ {fmt_value(b['<='], share)}")
+        elif ">" in b:
+            texts.append(f"{label} > {fmt_value(b['>'], share)}")
+        else:
+            texts.append(f"{label} ≤ {fmt_value(b['<='], share)}")
+    return " and ".join(texts)
+
+
+def segment_rules(frame: pd.DataFrame, labels: np.ndarray, numeric: list[str], categorical: list[str],
+                  seed: int = 42, sample_rows: int = 8_000, max_depth: int = 2) -> dict[int, SegmentRule]:
+    """One readable rule per segment from a shallow one-vs-rest tree fitted on a sample."""
+    n = len(frame)
+    idx = np.arange(n) if n <= sample_rows else np.sort(np.random.default_rng(seed).choice(n, sample_rows, replace=False))
+    sub = frame.iloc[idx]
+    y_all = labels[idx]
+    X, meta = _rule_matrix(sub, numeric, categorical)
+    if X.shape[1] == 0:
+        return {}
+    cols = list(X.columns)
+    Xv = X.to_numpy(dtype=np.float32)
+    rules = {}
+    for s in np.unique(y_all):
+        if s == NOISE:
+            continue
+        y = (y_all == s).astype(int)
+        if y.sum() < 2 or y.sum() == len(y):
+            continue
+        best = None
+        for depth in sorted({max_depth, max_depth + 1}):
+            if best is not None and best[0] >= 0.85:  # the shallow rule is good enough: no extra condition
+                break
+            tree = DecisionTreeClassifier(max_depth=depth, min_samples_leaf=max(5, int(0.005 * len(y))),
+                                          class_weight="balanced", random_state=seed).fit(Xv, y)
+            leaves = tree.apply(Xv)
+            paths = _leaf_paths(tree)
+            for leaf, conds in paths.items():
+                hit = leaves == leaf
+                if not conds or hit.sum() == 0:
+                    continue
+                tp = float((hit & (y == 1)).sum())
+                prec, cov = tp / hit.sum(), tp / y.sum()
+                f1 = 0 if tp == 0 else 2 * prec * cov / (prec + cov)
+                # a deeper rule must earn its extra condition
+                score = f1 - 0.05 * (depth - max_depth)
+                if best is None or score > best[0]:
+                    best = (score, conds, prec, cov)
+        if best is not None:
+            rules[int(s)] = SegmentRule(_condition_text(cols, meta, best[1]), round(best[2], 3), round(best[3], 3))
+    return rules
