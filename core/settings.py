@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     openai_model: str = Field("", description="Model name served at the endpoint.")
     openai_api_key: str = Field("", description="API key for the endpoint, if it needs one.")
     openai_timeout_s: float = Field(30.0, gt=0, description="Timeout of one endpoint call, in seconds.")
+    scheduler_address: str = Field("", description="Dask scheduler for batch jobs (tcp://host:8786); empty starts a local cluster.")
 
     @property
     def db_path(self) -> Path:
