@@ -106,8 +106,12 @@ def _start_local(n_workers: int | None, memory_gib: float | None, gpus: int | No
     total_gib = psutil.virtual_memory().total / 2**30
     mem = float(memory_gib or min(DEFAULT_WORKER_MEMORY_GIB, max(1.0, 0.8 * total_gib / n)))
     env = {"STUDIO_THREADS": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    for name in ("distributed", "tornado"):  # the cluster's chatter stays out of the CLI's output
+        if logging.getLogger(name).getEffectiveLevel() < logging.ERROR:
+            logging.getLogger(name).setLevel(logging.ERROR)
+    # ":0": the scheduler's HTTP endpoint on a free port (several studios may share a machine)
     cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, memory_limit=f"{mem}GiB",
-                           dashboard_address=None, silence_logs=logging.ERROR, env=env)
+                           dashboard_address=":0", silence_logs=logging.ERROR, env=env)
     client = Client(cluster, set_as_default=False)
     n_gpu = _local_gpus() if gpus is None else int(gpus)
     if n_gpu:

@@ -66,13 +66,15 @@ class Cluster:
 
         say = progress or no_progress
         token = uuid.uuid4().hex[:8]
-        futures = [self.client.submit(fn, part, *args, key=f"{getattr(fn, '__name__', 'task')}-{token}-{i}", pure=False,
-                                      resources=self.resources, **kwargs) for i, part in enumerate(parts)]
+        n = len(parts)
+        name = getattr(fn, "__name__", "task")
+        futures = self.client.map(fn, list(parts), *[[a] * n for a in args], key=[f"{name}-{token}-{i}" for i in range(n)],
+                                  pure=False, resources=self.resources, **kwargs)
         index = {f.key: i for i, f in enumerate(futures)}
         results: list[Any] = [None] * len(futures)
         done = 0
         try:
-            for fut in as_completed(futures):
+            for fut in as_completed(futures, loop=self.client.loop):
                 if cancel is not None and cancel.cancelled:
                     break
                 results[index[fut.key]] = fut.result()  # a task's error is raised here, on the driver
