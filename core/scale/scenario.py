@@ -47,6 +47,7 @@ class ScenarioParams:
     partitions: int | None = None
     rows_per_partition: int | None = None
     sample_rows: int = 20_000
+    noise_chunk: int = NOISE_CHUNK  # rows per generator noise stream
 
     def __post_init__(self) -> None:
         if not 1_000 <= self.n_draws <= 1_000_000:
@@ -65,15 +66,15 @@ def _hist(p: np.ndarray, cls: np.ndarray) -> np.ndarray:
     return np.bincount(cls.astype(np.int64) * (len(GRID) - 1) + idx, None, k * (len(GRID) - 1)).reshape(k, -1).astype(np.int64)
 
 
-def stress_task(part: Partition, inp: Input, spec: S.StressSpec, model: Any, staging: str) -> dict:
+def stress_task(part: Partition, inp: Input, spec: S.StressSpec, model: Any, staging: str, chunk_rows: int) -> dict:
     cols = list(dict.fromkeys([*([inp.id_column] if inp.id_column else []), *C.features(model), *spec.columns]))
     frame = read_rows(inp.source, part.start, part.stop, [c for c in cols if c in inp.source.columns])
     pieces = []
-    for a in range(part.start, part.stop, NOISE_CHUNK):
-        chunk = a // NOISE_CHUNK
-        if a % NOISE_CHUNK:
+    for a in range(part.start, part.stop, chunk_rows):
+        chunk = a // chunk_rows
+        if a % chunk_rows:
             raise ValueError("a partition does not start on a noise-chunk boundary")
-        sub = frame.iloc[a - part.start:min(part.stop, a + NOISE_CHUNK) - part.start].reset_index(drop=True)
+        sub = frame.iloc[a - part.start:min(part.stop, a + chunk_rows) - part.start].reset_index(drop=True)
         pieces.append(pd.DataFrame(S.stress(spec, sub, model, D.chunk_seed(spec.seed, chunk))))
     rows = pd.concat(pieces, ignore_index=True)
     rows.insert(0, inp.id_column or "row", row_ids(frame, inp.id_column, part.start).to_numpy())
@@ -134,7 +135,7 @@ def run_scenario(source: Source | str | Path, out: str | Path, *, model: Any, sc
     say = progress or no_progress
     src = source if isinstance(source, Source) else open_source(source)
     inp = probe(src, schema)
-    parts = plan(src, params.partitions or max(1, len(src.files)), params.rows_per_partition, align=NOISE_CHUNK)
+    parts = plan(src, params.partitions or max(1, len(src.files)), params.rows_per_partition, align=params.noise_chunk)
     ex = executor(client)
     say(0.0, "Drawing the hashed sample")
     sample = hashed_sample(ex, inp, parts, src.columns, params.sample_rows, params.seed, scaled(progress, 0, 0.05), cancel)
@@ -142,7 +143,7 @@ def run_scenario(source: Source | str | Path, out: str | Path, *, model: Any, sc
     with Staging(out) as staging:
         say(0.05, f"Stressing and rescoring {len(parts)} partitions")
         first = ex.map(stress_task, parts, inp, ex.broadcast(spec), ex.broadcast(model), str(staging.path),
-                       progress=scaled(progress, 0.05, 0.8), cancel=cancel, label="stress partition")
+                       params.noise_chunk, progress=scaled(progress, 0.05, 0.8), cancel=cancel, label="stress partition")
         hist = {s: sum(r["hist"][s] for r in first) for s in SIDES}
         money = {s: reduce(lambda a, b: a.merge(b), [r["money"][s] for r in first]) for s in SIDES}
         edges = {s: edges_from(hist[s], params.n_buckets) for s in SIDES}

@@ -66,7 +66,13 @@ def fit(sample: Any, features: list[str] | None = None, method: str = "kmeans", 
 def assign(fitted: Fitted, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """``(labels, X)``: each row's segment (NOISE = -1 for outliers) and the scaled matrix it was assigned on."""
     X = fitted.preprocessor.transform(frame)
-    return np.asarray(fitted.segmenter.predict(X), dtype=np.int32), X
+    centres = fitted.segmenter.transform_centers()
+    if centres is None:
+        return np.asarray(fitted.segmenter.predict(X), dtype=np.int32), X
+    # the area's predict sizes its label table by the largest label in the block, so a small partition
+    # that misses the last cluster fails; the centres (each its own cluster's) complete every block
+    padded = np.vstack([X, np.asarray(centres, dtype=X.dtype)])
+    return np.asarray(fitted.segmenter.predict(padded)[:len(X)], dtype=np.int32), X
 
 
 def product_columns(frame: pd.DataFrame) -> dict[str, pd.Series]:
