@@ -223,7 +223,7 @@ def export_query(sql: str, folder: Path | str, database: str | Path | None = Non
         except duckdb.Error:  # this process already holds it read-write: share that instance
             con = duckdb.connect(str(database))
         try:
-            reader = con.execute(statement).to_arrow_reader(ROW_GROUP)
+            reader = con.execute(statement).to_arrow_reader(min(ROW_GROUP, rows_per_file))
             index, writer, in_file = 0, None, 0
             for batch in reader:
                 if writer is None:
