@@ -32,7 +32,7 @@ def test_generate_is_reproducible(tmp_path):
     from core.scale.synthetic import write_portfolio
 
     a = write_portfolio(tmp_path / "a", 2_500, seed=5, chunk_rows=1_000)
-    b = write_portfolio(tmp_path / "b", 2_500, seed=5, chunk_rows=1_000)
+    write_portfolio(tmp_path / "b", 2_500, seed=5, chunk_rows=1_000)
     assert a["rows"] == 2_500 and a["files"] == 3
     fa, fb = read_table(tmp_path, "a"), read_table(tmp_path, "b")
     assert fa.equals(fb)

@@ -29,7 +29,7 @@ def test_merge_in_any_order_is_bit_identical(rng, cuts):
     x, g = _data(rng)
     whole = ExactSums.of(x, g, 5)
     bounds = [0, *cuts, len(x)]
-    parts = [ExactSums.of(x[a:b], g[a:b], 5) for a, b in zip(bounds[:-1], bounds[1:])]
+    parts = [ExactSums.of(x[a:b], g[a:b], 5) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
     forward = parts[0]
     for p in parts[1:]:
         forward = forward.merge(p)
