@@ -124,7 +124,7 @@ def main() -> None:
             dist = run_book(work / "parity", work / "par_d", model=model, segment=True, params=p, client=client, log=False)
             mem_ = run_book(work / "parity", work / "par_m", model=model, segment=True, params=p, log=False)
             same = all(read_table(work / "par_d", tb).equals(read_table(work / "par_m", tb)) for tb in ("scores", "shap"))
-            drop = ("executor", "seconds")
+            drop = ("executor", "seconds", "out")
             same = same and {k: v for k, v in dist.items() if k not in drop} == {k: v for k, v in mem_.items() if k not in drop}
             same = same and np.array_equal(read_table(work / "par_m", "scores")["margin"].to_numpy(), model.predict_margin(head))
             out["parity"] = bool(same)

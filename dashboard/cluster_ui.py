@@ -44,9 +44,10 @@ def _work(kind: str, dataset: Any, model: Any, extra: dict, user: Any, out: Path
         return handle.on_cluster(run_book, _input_folder(dataset), out, model=model, segment=True, schema=dataset.schema,
                                  params=BookParams(**extra), user=user)
     if kind == "scenario":
+        from core.scale.adapters import scenarios as S
         from core.scale.scenario import ScenarioParams, run_scenario
 
-        scenario = extra.pop("scenario")
+        scenario = extra.pop("scenario", None) or S.scenario()
         return handle.on_cluster(run_scenario, _input_folder(dataset), out, model=model, scenario=scenario,
                                  schema=dataset.schema, params=ScenarioParams(**extra), user=user)
     raise ValueError(kind)

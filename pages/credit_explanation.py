@@ -1,6 +1,7 @@
 import streamlit as st
 
 from dashboard import credit_ui as ui
+from dashboard.cluster_ui import cluster_panel
 from dashboard.shell import guarded, page_setup
 
 ds = page_setup("Credit explanation", ":material/fact_check:")
@@ -24,6 +25,7 @@ ui.model_banner(model)
 with guarded("Scoring the applicants"):
     scores = ui.cached_scores(model, ds, model.fingerprint, ds.fingerprint)
 cutoff, cost_bad, cost_good = ui.decision_controls(scores)
+cluster_panel("score", ds, model=model, key="credit", cutoff=cutoff)
 
 # tabs run lazily: only the open tab's content is computed and sent to the browser
 perf, glob, applicant, fair, export = st.tabs(["Performance", "Global explanation", "Applicant", "Fairness", "Export"],

@@ -1,6 +1,7 @@
 import streamlit as st
 
 from dashboard import scenarios_ui as ui
+from dashboard.cluster_ui import cluster_panel
 from dashboard.shell import guarded, page_setup
 
 ds = page_setup("Risk scenarios", ":material/thunderstorm:")
@@ -13,6 +14,7 @@ with guarded("Loading the credit model"):
 if model is None:
     ui.no_credit_model(ds)
     st.stop()
+cluster_panel("scenario", ds, model=model, key="scenario")
 
 with guarded("Loading the scenario generator"):
     vae = ui.current_vae(ds)

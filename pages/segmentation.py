@@ -1,6 +1,7 @@
 import streamlit as st
 
 from dashboard import segmentation_ui as ui
+from dashboard.cluster_ui import cluster_panel
 from dashboard.shell import guarded, page_setup
 
 ds = page_setup("Customer segmentation", ":material/groups:")
@@ -12,6 +13,7 @@ features, method, k, seed = ui.controls(ds)
 if not features:
     st.info("Pick at least one feature to segment on.", icon=":material/tune:")
     st.stop()
+cluster_panel("segment", ds, key="seg", features=tuple(features), method=method, k=None if k == "auto" else int(k), seed=seed)
 
 loaded = st.session_state.get(ui.LOADED_RUN)
 if loaded:

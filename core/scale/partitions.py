@@ -20,6 +20,7 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -223,8 +224,9 @@ def export_query(sql: str, folder: Path | str, database: str | Path | None = Non
         except duckdb.Error:  # this process already holds it read-write: share that instance
             con = duckdb.connect(str(database))
         try:
-            reader = con.execute(statement).to_arrow_reader(min(ROW_GROUP, rows_per_file))
-            index, writer, in_file = 0, None, 0
+            reader: Any = con.execute(statement).to_arrow_reader(min(ROW_GROUP, rows_per_file))
+            index, in_file = 0, 0
+            writer: Any = None
             for batch in reader:
                 if writer is None:
                     path = folder / f"part-{index:05d}.parquet"
