@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass
+from fractions import Fraction
 from functools import reduce
 from pathlib import Path
 from typing import Any
@@ -149,6 +150,7 @@ def book_summary(total: BookPartial, spec: BookSpec, inp: Input, sample: pd.Data
 
 def _segments(total: BookPartial, spec: BookSpec, inp: Input, sample: pd.DataFrame, model: Any) -> dict:
     fitted = spec.segmentation
+    assert total.raw is not None and total.scaled is not None and total.scaled_sq is not None  # set by every segment task
     segs = [*fitted.segments, G.NOISE]
     G_ = len(segs)
     counts = total.group_rows
@@ -165,7 +167,7 @@ def _segments(total: BookPartial, spec: BookSpec, inp: Input, sample: pd.DataFra
 
         nn = int(book.count[0, 0])
         for j in range(len(numeric)):
-            s2 = sum(total.scaled_sq.exact(0, 3 * j + k) for k in range(3))
+            s2 = sum((total.scaled_sq.exact(0, 3 * j + k) for k in range(3)), Fraction(0))
             std_all[j] = np.sqrt(exact_variance(book.exact(0, j), s2, nn))
     cats = {c: t.reindex(present).fillna(0).set_axis(seg_ids, axis=0) for c, t in total.categories.items()}
     holdings = pd.DataFrame()
