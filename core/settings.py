@@ -59,6 +59,7 @@ class Settings(BaseSettings):
                                     "(empty: no access).")
     sql_url_schemes: str = Field("postgresql,mysql,mariadb,mssql,oracle",
                                  description="SQLAlchemy URL schemes the External database tab accepts.")
+    scheduler_address: str = Field("", description="Dask scheduler for batch jobs (tcp://host:8786); empty starts a local cluster.")
 
     @property
     def db_path(self) -> Path:

@@ -6,6 +6,7 @@ from dashboard import credit_global_ui as global_ui
 from dashboard import credit_model_ui as model_ui
 from dashboard import credit_perf_ui as perf_ui
 from dashboard import credit_ui as ui
+from dashboard.cluster_ui import cluster_panel
 from dashboard.shell import guarded, page_setup
 
 ds = page_setup("Credit explanation", ":material/fact_check:")
@@ -36,6 +37,7 @@ model_ui.model_banner(model, ds)
 with guarded("Scoring the applicants"):
     scores = ui.cached_scores(model, ds, model.fingerprint, ds.fingerprint)
 cutoff, cost_bad, cost_good = perf_ui.decision_controls(model, scores)
+cluster_panel("score", ds, model=model, key="credit", cutoff=cutoff)
 
 # tabs run lazily: only the open tab's content is computed and sent to the browser
 perf, glob, applicant, fair, export = st.tabs(["Performance", "Global explanation", "Applicant", "Fairness", "Export"],

@@ -3,6 +3,7 @@ import streamlit as st
 from dashboard import scenarios_tabs as tabs
 from dashboard import scenarios_ui as ui
 from dashboard import scenarios_views as views
+from dashboard.cluster_ui import cluster_panel
 from dashboard.shell import guarded, page_setup
 
 ds = page_setup("Risk scenarios", ":material/thunderstorm:")
@@ -16,6 +17,7 @@ with guarded("Loading the credit model"):
 if model is None:
     ui.no_credit_model(ds)
     st.stop()
+cluster_panel("scenario", ds, model=model, key="scenario")
 
 with guarded("Loading the scenario generator"):
     gen = ui.current_generator(ds)

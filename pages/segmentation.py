@@ -3,6 +3,7 @@ import streamlit as st
 from dashboard import segmentation_offers_ui as offers_ui
 from dashboard import segmentation_ui as ui
 from dashboard import state
+from dashboard.cluster_ui import cluster_panel
 from dashboard.shell import guarded, page_setup
 
 ds = page_setup("Customer segmentation", ":material/groups:")
@@ -14,6 +15,7 @@ features, method, k, seed = ui.controls(ds)
 if not features:
     st.info("Pick at least one feature to segment on.", icon=":material/tune:")
     st.stop()
+cluster_panel("segment", ds, key="seg", features=tuple(features), method=method, k=None if k == "auto" else int(k), seed=seed)
 
 token = ui.model_token(ds)
 loaded = st.session_state.get(ui.LOADED_RUN)

@@ -1,0 +1,174 @@
+"""The book pass: score (PD, EL), optional segment assignment, optional exact SHAP with reasons, per partition.
+
+One read of every partition does all that was asked: the credit model's margin and calibrated PD,
+baseline EL (PD x LGD x EAD), the segment of each customer, SHAP values and the principal reasons
+of each declined applicant. Per-row results are written as Parquet; what the summary reports is
+reduced exactly (:mod:`core.scale.exact`): counts, sums of PD, EL and EAD per segment, mean |SHAP|,
+mean SHAP per segment, a PD histogram, reason-code counts, and the segment profile's statistics.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from core.scale.adapters import credit as C
+from core.scale.adapters import scenarios as S
+from core.scale.adapters import segmentation as G
+from core.scale.common import Input, row_ids
+from core.scale.exact import ExactSums, square_parts
+from core.scale.partitions import Partition, part_path, read_rows, write_parquet
+
+PD_BINS = 50
+
+
+@dataclass(frozen=True)
+class BookSpec:
+    """What a partition task does (broadcast with the fitted objects)."""
+
+    schema: Any
+    id_column: str | None
+    model: Any = None
+    segmentation: Any = None  # a segmentation adapter's Fitted
+    cutoff: float = 0.2
+    shap: bool = False
+    write_shap: bool = False
+    reasons: bool = True
+    reference: Any = None
+    top: int = 4
+    el: bool = True
+
+    @property
+    def groups(self) -> int:
+        """Reduction groups: one per segment plus one for outliers (NOISE), or one for the whole book."""
+        return len(self.segmentation.segments) + 1 if self.segmentation is not None else 1
+
+    def columns(self, available: tuple[str, ...]) -> list[str]:
+        cols = [self.id_column] if self.id_column else []
+        if self.model is not None:
+            cols += C.features(self.model)
+            if self.el:
+                cols += [c for c in (self.schema.semantics.get(k) for k in ("ead", "collateral", "product_type")) if c]
+                cols += [c for c in ("product_type", "exposure_type", "loan_term_months") if c in available]
+        if self.segmentation is not None:
+            cols += self.segmentation.columns + [c for c in available if c.lower().startswith("has_")]
+        return [c for c in dict.fromkeys(cols) if c in available]
+
+
+@dataclass
+class BookPartial:
+    """One partition's reductions; :meth:`merge` is exact and order-free."""
+
+    rows: int
+    money: ExactSums  # per group: margin, pd, declined, ead, el
+    pd_hist: np.ndarray
+    group_rows: np.ndarray  # rows per group
+    raw: ExactSums | None = None  # per group: the segmentation's numeric features (raw)
+    scaled: ExactSums | None = None  # per group: the scaled numeric features
+    scaled_sq: ExactSums | None = None  # book: squares of the scaled numeric features (3 parts each)
+    holdings: ExactSums | None = None
+    products: list[str] = field(default_factory=list)
+    categories: dict[str, pd.DataFrame] = field(default_factory=dict)
+    shap_abs: ExactSums | None = None
+    shap_group: ExactSums | None = None
+    reason_codes: Counter = field(default_factory=Counter)
+    additivity: float = 0.0
+    files: dict[str, str] = field(default_factory=dict)
+
+    def merge(self, o: BookPartial) -> BookPartial:
+        def m(a: ExactSums | None, b: ExactSums | None) -> ExactSums | None:
+            return b if a is None else a if b is None else a.merge(b)
+
+        cats = {c: self.categories.get(c, pd.DataFrame()).add(o.categories.get(c, pd.DataFrame()), fill_value=0)
+                for c in {*self.categories, *o.categories}}
+        return BookPartial(self.rows + o.rows, self.money.merge(o.money), self.pd_hist + o.pd_hist,
+                           self.group_rows + o.group_rows, m(self.raw, o.raw),
+                           m(self.scaled, o.scaled), m(self.scaled_sq, o.scaled_sq), m(self.holdings, o.holdings),
+                           self.products or o.products, cats, m(self.shap_abs, o.shap_abs), m(self.shap_group, o.shap_group),
+                           self.reason_codes + o.reason_codes, max(self.additivity, o.additivity), {})
+
+
+def _group_index(labels: np.ndarray, groups: int) -> np.ndarray:
+    """Segment labels as reduction groups: segment s -> s, NOISE -> the last group."""
+    return np.where(labels < 0, groups - 1, labels).astype(np.int64)
+
+
+def book_task(part: Partition, inp: Input, spec: BookSpec, staging: str) -> BookPartial:
+    """Everything the book pass does for one partition; writes its rows, returns its reductions."""
+    frame = read_rows(inp.source, part.start, part.stop, spec.columns(inp.source.columns))
+    n = len(frame)
+    out = pd.DataFrame({inp.id_column or "row": row_ids(frame, inp.id_column, part.start)})
+    G_ = spec.groups
+    group = np.zeros(n, dtype=np.int64)
+    partial = BookPartial(n, ExactSums.empty(G_, 5), np.zeros(PD_BINS, dtype=np.int64), np.zeros(G_, dtype=np.int64))
+    if spec.segmentation is not None:
+        labels, X = G.assign(spec.segmentation, frame)
+        out["segment"] = labels
+        group = _group_index(labels, G_)
+        partial.group_rows = np.bincount(group, None, G_).astype(np.int64)
+        numeric = list(spec.segmentation.numeric)
+        raw = frame[numeric].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float64) if numeric else np.zeros((n, 0))
+        xs = np.asarray(X[:, :len(numeric)], dtype=np.float64)
+        partial.raw = ExactSums.of(raw, group, G_)
+        partial.scaled = ExactSums.of(xs, group, G_)
+        partial.scaled_sq = ExactSums.of(square_parts(xs).reshape(n, -1))
+        prods = G.product_columns(frame)
+        partial.products = list(prods)
+        if prods:
+            partial.holdings = ExactSums.of(np.column_stack([v.to_numpy(dtype=np.float64) for v in prods.values()]), group, G_)
+        for c in spec.segmentation.categorical:
+            s = frame[c].astype("object").where(frame[c].notna(), "missing").astype(str)
+            partial.categories[c] = pd.crosstab(pd.Series(group, name="group"), s.rename(c)).astype(np.int64)
+    else:
+        partial.group_rows = np.array([n], dtype=np.int64)
+    if spec.model is not None:
+        m = C.margin(spec.model, frame)
+        p = C.pd_from_margin(spec.model, m)
+        declined = p >= spec.cutoff
+        out["margin"], out["pd"], out["declined"] = m, p, declined
+        ead = el = np.zeros(n)
+        if spec.el:
+            ead, el = S.baseline_el(frame, spec.schema, p)
+            out["ead"], out["el"] = ead, el
+        partial.money = ExactSums.of(np.column_stack([m, p, declined.astype(np.float64), ead, el]), group, G_)
+        partial.pd_hist = np.histogram(p, bins=PD_BINS, range=(0.0, 1.0))[0].astype(np.int64)
+        if spec.shap:
+            _shap(partial, spec, frame, out, m, declined, group, part, staging)
+    path = part_path(staging, "scores", part.index)
+    write_parquet(out, path)
+    partial.files["scores"] = str(path)
+    return partial
+
+
+def _shap(partial: BookPartial, spec: BookSpec, frame: pd.DataFrame, out: pd.DataFrame, m: np.ndarray,
+          declined: np.ndarray, group: np.ndarray, part: Partition, staging: str) -> None:
+    s = C.shap(spec.model, frame)
+    partial.additivity = float(np.max(np.abs(s.base + s.values.sum(axis=1) - m))) if len(m) else 0.0
+    partial.shap_abs = ExactSums.of(np.abs(s.values))
+    partial.shap_group = ExactSums.of(s.values, group, spec.groups)
+    if spec.write_shap:
+        table = pd.DataFrame(s.values, columns=[f"shap_{c}" for c in s.names])
+        table.insert(0, out.columns[0], out.iloc[:, 0].to_numpy())
+        table["shap_base"] = s.base
+        write_parquet(table, part_path(staging, "shap", part.index))
+    if spec.reasons and spec.reference is not None:
+        rows = np.flatnonzero(declined)
+        found = C.reasons(spec.model, s, rows, spec.reference, spec.top)
+        recs = []
+        for i, rs in zip(rows, found, strict=True):
+            rec: dict[str, Any] = {out.columns[0]: out.iloc[i, 0], "pd": float(out["pd"].iloc[i])}
+            for k in range(spec.top):
+                r = rs[k] if k < len(rs) else None
+                rec[f"reason_{k + 1}_code"] = r["code"] if r else ""
+                rec[f"reason_{k + 1}_feature"] = r["feature"] if r else ""
+                rec[f"reason_{k + 1}_text"] = r["text"] if r else ""
+                rec[f"reason_{k + 1}_contribution"] = r["contribution"] if r else np.nan
+                if r:
+                    partial.reason_codes[r["code"]] += 1
+            recs.append(rec)
+        if recs:
+            write_parquet(pd.DataFrame(recs), part_path(staging, "reasons", part.index))
