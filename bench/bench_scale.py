@@ -80,7 +80,7 @@ def main() -> None:
     out: dict = {"bench": "scale", "rows": args.rows, "load_before": os.getloadavg(), "cpus": os.cpu_count()}
     t = time.perf_counter()
     train = generate_portfolio(args.train_rows, seed=7)
-    model = train_or_load(train, CreditParams(), log_run=False)
+    model = train_or_load(train, CreditParams())
     out["train_seconds"] = round(time.perf_counter() - t, 2)
     client = get_client(n_workers=args.workers)
     try:

@@ -47,7 +47,7 @@ def book(tmp_path_factory):
 
     registry._reset_for_tests()
     ds = generate_portfolio(ROWS, seed=11)
-    model = train_or_load(ds, CreditParams(n_estimators=40, max_depth=3), log_run=False)
+    model = train_or_load(ds, CreditParams(n_estimators=40, max_depth=3))
     layouts = {}
     for k, cuts in {1: [ROWS], 3: [1_000, 1_013, ROWS], 7: [400, 900, 1_700, 2_000, 2_001, 3_300, ROWS]}.items():
         folder = base / f"p{k}"
