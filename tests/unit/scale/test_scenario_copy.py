@@ -14,9 +14,9 @@ from core.scale.scenario import ScenarioParams, run_scenario
 @pytest.fixture(scope="module")
 def generator(book):
     from core.scenarios.generator import TabularVAE, VAEParams
-    from core.scenarios.service import vae_columns
+    from core.scenarios.generators import generator_columns
 
-    cols, cats = vae_columns(book["dataset"])
+    cols, cats = generator_columns(book["dataset"])
     return TabularVAE(VAEParams(epochs=2, hidden=32, latent_dim=4, depth=1, batch_size=512), "cpu").fit(
         book["frame"][cols], cats)
 
