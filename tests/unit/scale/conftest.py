@@ -64,6 +64,17 @@ def book(tmp_path_factory):
     return {"dataset": ds, "model": model, "layouts": layouts, "frame": ds.frame}
 
 
+@pytest.fixture(scope="session")
+def generator(book):
+    """A small scenario VAE on the book (two epochs: the tests compare paths, not the generator's quality)."""
+    from core.scenarios.generator import TabularVAE, VAEParams
+    from core.scenarios.generators import generator_columns
+
+    cols, cats = generator_columns(book["dataset"])
+    return TabularVAE(VAEParams(epochs=2, hidden=32, latent_dim=4, depth=1, batch_size=512), "cpu").fit(
+        book["frame"][cols], cats)
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
