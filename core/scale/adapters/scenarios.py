@@ -72,6 +72,27 @@ class StressSpec:
         return [c for c in dict.fromkeys(cols) if c in available]
 
 
+# every column the area's product_class may read (it reads one: the schema's product_type, else the first of these)
+_PRODUCT_CANDIDATES = ("product_type", "exposure_type", "product", "facility_type")
+
+
+def product_class(frame: pd.DataFrame, schema: Any) -> np.ndarray:
+    """The area's :func:`product_class` per row, computed once per distinct product value.
+
+    A row's class depends only on its own value, so this is the same array, without a regex per row.
+    """
+    from core.scenarios import loss as L
+
+    cols = [c for c in dict.fromkeys([schema.semantics.get("product_type"), *_PRODUCT_CANDIDATES]) if c and c in frame.columns]
+    if not cols or len(frame) < 1_000:
+        return L.product_class(frame, schema)
+    keys = frame[cols]
+    codes = keys.groupby(cols, sort=False, dropna=False, observed=True).ngroup().to_numpy()
+    first = np.unique(codes, return_index=True)[1]
+    distinct = keys.iloc[first].reset_index(drop=True)
+    return np.asarray(L.product_class(distinct, schema), dtype=object)[np.searchsorted(np.unique(codes), codes)]
+
+
 def classes() -> tuple[str, ...]:
     from core.scenarios.loss import PRODUCT_CLASSES
 
@@ -125,11 +146,9 @@ def stress(spec: StressSpec, frame: pd.DataFrame) -> dict[str, np.ndarray]:
 
     The engine's ``stressed_rows`` and ``_outside_model``, scored by the engine's credit model.
     """
-    from core.scenarios import loss as L
-
     e = spec.engine
     base = frame.reset_index(drop=True)
-    products = L.product_class(base, e.dataset.schema)
+    products = product_class(base, e.dataset.schema)
     rows, model_rows, sh = e.stressed_rows(spec.scenario, base, products, list(spec.dependents))
     log_odds, _channels = e._outside_model(spec.scenario, sh, base, products)
     b = _side(e, base, base, np.zeros(len(base)), products, 0.0)
@@ -202,7 +221,7 @@ def baseline_el(frame: pd.DataFrame, schema: Any, p: np.ndarray) -> tuple[np.nda
     from core.scenarios import loss as L
     from core.scenarios.presets import load_presets
 
-    products = L.product_class(frame, schema)
+    products = product_class(frame, schema)
     ead, _ = L.exposure(frame, schema)
     lgd = L.lgd(products, ead, L.collateral(frame, schema), load_presets().lgd["products"])
     return ead, p * lgd * ead
