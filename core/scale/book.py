@@ -81,6 +81,7 @@ def run_book(source: Source | str | Path, out: str | Path, *, model: Any = None,
         say(0.0, "Drawing the hashed sample")
         sample = hashed_sample(ex, inp, parts, src.columns, params.sample_rows, params.seed,
                                scaled(progress, 0.0, 0.15), cancel)
+    timings = {"sample_s": round(time.perf_counter() - t0, 3)}
     fitted = segmentation
     products: tuple[tuple[str, str], ...] = ()
     if segment:
@@ -95,16 +96,21 @@ def run_book(source: Source | str | Path, out: str | Path, *, model: Any = None,
         rules = C.reason_rules(model)
     spec = BookSpec(inp.schema, inp.id_column, model, fitted if segment else None, params.cutoff, params.shap,
                     params.write_shap, True, ref, el=params.el, products=products, reason_rules=rules)
+    timings["fit_s"] = round(time.perf_counter() - t0 - timings["sample_s"], 3)
     with Staging(out) as staging:
+        t1 = time.perf_counter()
         say(0.2, f"Processing {len(parts)} partitions")
         partials = ex.map(book_task, parts, inp, ex.broadcast(spec), str(staging.path), progress=scaled(progress, 0.2, 0.97),
                           cancel=cancel, label="partition")
         total: BookPartial = reduce(lambda a, b: a.merge(b), partials)
+        timings["partitions_s"] = round(time.perf_counter() - t1, 3)
+        t2 = time.perf_counter()
         summary = book_summary(total, spec, inp, sample, model)
+        timings["summary_s"] = round(time.perf_counter() - t2, 3)
         summary.update(kind="score" if model is not None else "segment", rows=int(total.rows), partitions=len(parts),
                        executor=ex.name, params=params.to_dict(), input=src.label, out=str(Path(out)),
                        input_fingerprint=source_fingerprint(src), tables=sorted(d.name for d in staging.path.iterdir() if d.is_dir()),
-                       seconds=round(time.perf_counter() - t0, 3))
+                       seconds=round(time.perf_counter() - t0, 3), timings=timings)
         staging.commit(summary)
     if log:
         kind = summary["kind"]
