@@ -2,7 +2,9 @@
 
     python bench/bench_scale.py --rows 10000000
 
-Prints one JSON line: rows, partitions, workers, generate_seconds, score_segment_el_seconds, scenario_seconds,
+Prints one JSON line: rows, partitions, workers, generate_seconds, score_segment_el_seconds (with book_timings and
+partition_rows_per_second_per_core beside anchor_predict_rows_per_second_1core, the credit model alone on one
+worker measured in the same run), scenario_seconds,
 shap_rows_per_second (a background SHAP job over the first file), sample_shap_seconds (the first SHAP view:
 5,000 rows), peak_driver_gib and peak_worker_gib (RSS sampled every 0.2 s), parity (the cluster's results equal
 the in-memory path on a --parity-rows sample), and the machine load.
@@ -55,6 +57,13 @@ class Sampler:
         self._t.join()
 
 
+def _anchor(model, frame: pd.DataFrame) -> float:
+    """Rows per second of ``model.predict_margin`` on ``frame`` in this (worker) process."""
+    t = time.perf_counter()
+    model.predict_margin(frame)
+    return len(frame) / (time.perf_counter() - t)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=1_000_000)
@@ -80,12 +89,16 @@ def main() -> None:
     out: dict = {"bench": "scale", "rows": args.rows, "load_before": os.getloadavg(), "cpus": os.cpu_count()}
     t = time.perf_counter()
     train = generate_portfolio(args.train_rows, seed=7)
-    model = train_or_load(train, CreditParams(), log_run=False)
+    model = train_or_load(train, CreditParams())
     out["train_seconds"] = round(time.perf_counter() - t, 2)
     client = get_client(n_workers=args.workers)
     try:
         info = engine_info(client)
         out["workers"], out["worker_memory_limit_gib"] = info.workers, round(info.memory_gib / max(1, info.workers), 2)
+        # the anchor, measured in this run on this (loaded) machine: one single-threaded worker scoring 50,000 rows
+        # with the credit model alone (no read, segment, EL or write)
+        anchor = client.scatter(generate_portfolio(50_000, seed=8).frame)
+        out["anchor_predict_rows_per_second_1core"] = round(client.submit(_anchor, model, anchor, pure=False).result(), 1)
         with Sampler(list(worker_pids(client).values())) as mem:
             t = time.perf_counter()
             gen = write_portfolio(work / "book", args.rows, seed=42, chunk_rows=args.rows_per_file, client=client)
@@ -96,6 +109,10 @@ def main() -> None:
             t = time.perf_counter()
             book = run_book(src, work / "scored", model=model, segment=True, params=BookParams(k=6), client=client, log=False)
             out["score_segment_el_seconds"] = round(time.perf_counter() - t, 2)
+            out["book_timings"] = book["timings"]  # sample, fit (driver), partitions (cluster), summary (driver)
+            # per core: the partition pass (what grows with the book) over the workers' single-threaded cores
+            out["partition_rows_per_second_per_core"] = round(args.rows / book["timings"]["partitions_s"] / out["workers"], 1)
+            out["end_to_end_rows_per_second_per_core"] = round(args.rows / out["score_segment_el_seconds"] / out["workers"], 1)
             out["expected_loss"], out["segments"] = book["scores"]["expected_loss"], len(book["segments"])
 
             t = time.perf_counter()
@@ -124,7 +141,7 @@ def main() -> None:
             dist = run_book(work / "parity", work / "par_d", model=model, segment=True, params=p, client=client, log=False)
             mem_ = run_book(work / "parity", work / "par_m", model=model, segment=True, params=p, log=False)
             same = all(read_table(work / "par_d", tb).equals(read_table(work / "par_m", tb)) for tb in ("scores", "shap"))
-            drop = ("executor", "seconds", "out")
+            drop = ("executor", "seconds", "timings", "out")
             same = same and {k: v for k, v in dist.items() if k not in drop} == {k: v for k, v in mem_.items() if k not in drop}
             same = same and np.array_equal(read_table(work / "par_m", "scores")["margin"].to_numpy(), model.predict_margin(head))
             out["parity"] = bool(same)

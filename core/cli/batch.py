@@ -58,7 +58,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--preset", default="severely_adverse")
     p.add_argument("--shock", action="append", default=[], metavar="DRIVER=VALUE")
     p.add_argument("--lgd-addon", type=float, default=0.0)
-    p.add_argument("--generator", help="scenario generator fingerprint: redraws dependent columns")
+    p.add_argument("--generator", help="scenario generator fingerprint (VAE or GAN): moves the columns that respond to the economy")
     p.add_argument("--draws", type=int, default=10_000)
     p.set_defaults(func=_scenario)
 
@@ -165,9 +165,9 @@ def _scenario(args: argparse.Namespace) -> dict:
     scn = S.scenario(args.preset, _shocks(args.shock), args.lgd_addon)
     generator = None
     if args.generator:
-        from core.scenarios.service import load_vae
+        from core.scenarios.generators import load_generator
 
-        generator = load_vae(args.generator)
+        generator = load_generator(args.generator)
     src = _input(args)
     params = ScenarioParams(n_draws=args.draws, seed=args.seed, partitions=args.partitions)
     return _run(args, lambda client: run_scenario(src, args.out, model=model, scenario=scn, generator=generator,

@@ -28,8 +28,6 @@ from core.scale.partitions import Source, open_source, plan
 from core.scale.runner import Staging, executor, log_batch, source_fingerprint
 from core.scale.score import PD_BINS, BookPartial, BookSpec, book_task
 
-REFERENCE_ROWS = 5_000
-
 
 @dataclass(frozen=True)
 class BookParams:
@@ -83,26 +81,36 @@ def run_book(source: Source | str | Path, out: str | Path, *, model: Any = None,
         say(0.0, "Drawing the hashed sample")
         sample = hashed_sample(ex, inp, parts, src.columns, params.sample_rows, params.seed,
                                scaled(progress, 0.0, 0.15), cancel)
+    timings = {"sample_s": round(time.perf_counter() - t0, 3)}
     fitted = segmentation
-    if segment and fitted is None:
-        say(0.15, "Fitting the segmentation on the sample")
-        fitted = G.fit(D.dataset(sample.drop(columns="_row"), "batch sample", inp.schema), list(params.features or []) or None,
-                       params.method, params.k, params.seed)
-    ref = None
+    products: tuple[tuple[str, str], ...] = ()
+    if segment:
+        sample_ds = D.dataset(sample.drop(columns="_row"), "batch sample", inp.schema)
+        products = tuple(G.product_columns(sample_ds).items())
+        if fitted is None:
+            say(0.15, "Fitting the segmentation on the sample")
+            fitted = G.fit(sample_ds, list(params.features or []) or None, params.method, params.k, params.seed)
+    ref = rules = None
     if model is not None and params.shap:
-        ref = C.reference(model, sample.head(REFERENCE_ROWS).drop(columns="_row"), params.cutoff)
+        ref = C.reference(model, sample.drop(columns="_row"), params.cutoff)
+        rules = C.reason_rules(model)
     spec = BookSpec(inp.schema, inp.id_column, model, fitted if segment else None, params.cutoff, params.shap,
-                    params.write_shap, True, ref, el=params.el)
+                    params.write_shap, True, ref, el=params.el, products=products, reason_rules=rules)
+    timings["fit_s"] = round(time.perf_counter() - t0 - timings["sample_s"], 3)
     with Staging(out) as staging:
+        t1 = time.perf_counter()
         say(0.2, f"Processing {len(parts)} partitions")
         partials = ex.map(book_task, parts, inp, ex.broadcast(spec), str(staging.path), progress=scaled(progress, 0.2, 0.97),
                           cancel=cancel, label="partition")
         total: BookPartial = reduce(lambda a, b: a.merge(b), partials)
+        timings["partitions_s"] = round(time.perf_counter() - t1, 3)
+        t2 = time.perf_counter()
         summary = book_summary(total, spec, inp, sample, model)
+        timings["summary_s"] = round(time.perf_counter() - t2, 3)
         summary.update(kind="score" if model is not None else "segment", rows=int(total.rows), partitions=len(parts),
                        executor=ex.name, params=params.to_dict(), input=src.label, out=str(Path(out)),
                        input_fingerprint=source_fingerprint(src), tables=sorted(d.name for d in staging.path.iterdir() if d.is_dir()),
-                       seconds=round(time.perf_counter() - t0, 3))
+                       seconds=round(time.perf_counter() - t0, 3), timings=timings)
         staging.commit(summary)
     if log:
         kind = summary["kind"]
@@ -178,10 +186,14 @@ def _segments(total: BookPartial, spec: BookSpec, inp: Input, sample: pd.DataFra
     red = G.Reduced(seg_ids, counts[present].astype(np.int64), raw_means, sc.means()[present], mean_all, std_all, cats, holdings)
     samp = sample.drop(columns="_row", errors="ignore").reset_index(drop=True)
     labels, _ = G.assign(fitted, samp)
-    prof = G.profile(fitted, red, samp, labels, D.semantics(inp.schema))
-    names = G.names(prof)
     money = total.money.means() if model is not None else None
     money_sums = total.money.totals() if model is not None else None
+    pd_mean: dict[Any, float] | None = None
+    if money is not None:
+        pd_mean = {int(s): float(money[i, 1]) for i, s in zip(present, seg_ids, strict=True)}
+        pd_mean["all"] = float(total.money.collapse().means()[0, 1])
+    prof = G.profile(fitted, red, samp, labels, D.semantics(inp.schema), pd_mean)
+    names = G.names(prof)
     rows = []
     for i, s in zip(present, seg_ids, strict=True):
         rec: dict[str, Any] = {"id": int(s), "name": names.get(int(s), str(s)), "size": int(counts[i]),

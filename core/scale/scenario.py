@@ -1,8 +1,8 @@
 """The scenario batch: stress every customer, rescore, and run the one-factor Monte Carlo from exact bucket sums.
 
-Pass 1 (per partition): each global chunk of :data:`NOISE_CHUNK` rows is stressed with the
-generator's noise seeded from ``(seed, chunk)`` (partitions are cut on chunk boundaries, so no
-chunk is ever split and the noise of a row never depends on the partitioning); baseline and
+Pass 1 (per partition): each global chunk of :data:`NOISE_CHUNK` rows goes through the scenario
+engine's stress as one block (partitions are cut on chunk boundaries, so no chunk is ever split and
+the generator's response of a row never depends on the partitioning); baseline and
 stressed PD, LGD and EAD are written per row, and exact histograms of PD per product class come
 back. The driver turns them into global quantile edges (equal-count PD buckets per class, to the
 histogram's resolution). Pass 2 (per partition): per-bucket sums (loss weight, count, expected
@@ -31,7 +31,7 @@ from core.scale.exact import ExactSums
 from core.scale.partitions import Partition, Source, open_source, part_path, plan, read_rows, write_parquet
 from core.scale.runner import Staging, executor, log_batch, source_fingerprint
 
-NOISE_CHUNK = 16_384  # rows per noise stream: the unit the generator's randomness is seeded on
+NOISE_CHUNK = 16_384  # rows per stress block: the unit the generator's response is computed on
 GRID = np.linspace(-20.0, 20.0, 8193)  # logit grid of the exact PD histograms
 PD_GRID = 1.0 / (1.0 + np.exp(-GRID))
 SIDES = ("base", "stress")
@@ -47,7 +47,7 @@ class ScenarioParams:
     partitions: int | None = None
     rows_per_partition: int | None = None
     sample_rows: int = 20_000
-    noise_chunk: int = NOISE_CHUNK  # rows per generator noise stream
+    noise_chunk: int = NOISE_CHUNK  # rows per stress block
 
     def __post_init__(self) -> None:
         if not 1_000 <= self.n_draws <= 1_000_000:
@@ -66,16 +66,15 @@ def _hist(p: np.ndarray, cls: np.ndarray) -> np.ndarray:
     return np.bincount(cls.astype(np.int64) * (len(GRID) - 1) + idx, None, k * (len(GRID) - 1)).reshape(k, -1).astype(np.int64)
 
 
-def stress_task(part: Partition, inp: Input, spec: S.StressSpec, model: Any, staging: str, chunk_rows: int) -> dict:
-    cols = list(dict.fromkeys([*([inp.id_column] if inp.id_column else []), *C.features(model), *spec.columns]))
-    frame = read_rows(inp.source, part.start, part.stop, [c for c in cols if c in inp.source.columns])
+def stress_task(part: Partition, inp: Input, spec: S.StressSpec, staging: str, chunk_rows: int) -> dict:
+    cols = list(dict.fromkeys([*([inp.id_column] if inp.id_column else []), *spec.columns(inp.source.columns)]))
+    frame = read_rows(inp.source, part.start, part.stop, cols)
     pieces = []
     for a in range(part.start, part.stop, chunk_rows):
-        chunk = a // chunk_rows
         if a % chunk_rows:
-            raise ValueError("a partition does not start on a noise-chunk boundary")
+            raise ValueError("a partition does not start on a stress-block boundary")
         sub = frame.iloc[a - part.start:min(part.stop, a + chunk_rows) - part.start].reset_index(drop=True)
-        pieces.append(pd.DataFrame(S.stress(spec, sub, model, D.chunk_seed(spec.seed, chunk))))
+        pieces.append(pd.DataFrame(S.stress(spec, sub)))
     rows = pd.concat(pieces, ignore_index=True)
     rows.insert(0, inp.id_column or "row", row_ids(frame, inp.id_column, part.start).to_numpy())
     write_parquet(rows, part_path(staging, "scenario", part.index))
@@ -139,10 +138,11 @@ def run_scenario(source: Source | str | Path, out: str | Path, *, model: Any, sc
     ex = executor(client)
     say(0.0, "Drawing the hashed sample")
     sample = hashed_sample(ex, inp, parts, src.columns, params.sample_rows, params.seed, scaled(progress, 0, 0.05), cancel)
-    spec = S.prepare(scenario, inp.schema, sample.drop(columns="_row"), C.features(model), generator, None, params.seed)
+    spec = S.prepare(scenario, D.dataset(sample.drop(columns="_row"), "batch sample", inp.schema), model, generator,
+                     None, params.seed)
     with Staging(out) as staging:
         say(0.05, f"Stressing and rescoring {len(parts)} partitions")
-        first = ex.map(stress_task, parts, inp, ex.broadcast(spec), ex.broadcast(model), str(staging.path),
+        first = ex.map(stress_task, parts, inp, ex.broadcast(spec), str(staging.path),
                        params.noise_chunk, progress=scaled(progress, 0.05, 0.8), cancel=cancel, label="stress partition")
         hist = {s: sum(r["hist"][s] for r in first) for s in SIDES}
         money = {s: reduce(lambda a, b: a.merge(b), [r["money"][s] for r in first]) for s in SIDES}

@@ -41,6 +41,8 @@ class BookSpec:
     reference: Any = None
     top: int = 4
     el: bool = True
+    products: tuple[tuple[str, str], ...] = ()  # (product, flag column) the segmentation reads holdings from
+    reason_rules: Any = None  # the credit adapter's ReasonRules, decided once on the driver
 
     @property
     def groups(self) -> int:
@@ -55,7 +57,7 @@ class BookSpec:
                 cols += [c for c in (self.schema.semantics.get(k) for k in ("ead", "collateral", "product_type")) if c]
                 cols += [c for c in ("product_type", "exposure_type", "loan_term_months") if c in available]
         if self.segmentation is not None:
-            cols += self.segmentation.columns + [c for c in available if c.lower().startswith("has_")]
+            cols += self.segmentation.columns + [c for _, c in self.products]
         return [c for c in dict.fromkeys(cols) if c in available]
 
 
@@ -116,10 +118,9 @@ def book_task(part: Partition, inp: Input, spec: BookSpec, staging: str) -> Book
         partial.raw = ExactSums.of(raw, group, G_)
         partial.scaled = ExactSums.of(xs, group, G_)
         partial.scaled_sq = ExactSums.of(square_parts(xs).reshape(n, -1))
-        prods = G.product_columns(frame)
-        partial.products = list(prods)
-        if prods:
-            partial.holdings = ExactSums.of(np.column_stack([v.to_numpy(dtype=np.float64) for v in prods.values()]), group, G_)
+        partial.products = [p for p, _ in spec.products]
+        if spec.products:
+            partial.holdings = ExactSums.of(G.holdings(frame, spec.schema, partial.products), group, G_)
         for c in spec.segmentation.categorical:
             s = frame[c].astype("object").where(frame[c].notna(), "missing").astype(str)
             partial.categories[c] = pd.crosstab(pd.Series(group, name="group"), s.rename(c)).astype(np.int64)
@@ -157,7 +158,7 @@ def _shap(partial: BookPartial, spec: BookSpec, frame: pd.DataFrame, out: pd.Dat
         write_parquet(table, part_path(staging, "shap", part.index))
     if spec.reasons and spec.reference is not None:
         rows = np.flatnonzero(declined)
-        found = C.reasons(spec.model, s, rows, spec.reference, spec.top)
+        found = C.reasons(spec.model, s, rows, spec.reference, spec.top, spec.reason_rules)
         recs = []
         for i, rs in zip(rows, found, strict=True):
             rec: dict[str, Any] = {out.columns[0]: out.iloc[i, 0], "pd": float(out["pd"].iloc[i])}

@@ -131,7 +131,9 @@ class Segmenter:
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         raw = self._raw_predict(X)
-        lut = np.full(int(raw.max()) + 2 if raw.size else 1, NOISE, dtype=np.int32)
+        # sized by the fitted labels, not by this block's: a block that lacks the highest cluster is still labelled
+        top = max([*self.mapping_, int(raw.max()) if raw.size else 0])
+        lut = np.full(top + 2, NOISE, dtype=np.int32)
         for old, new in self.mapping_.items():
             lut[old] = new
         return np.where(raw == NOISE, NOISE, lut[np.maximum(raw, 0)]).astype(np.int32)

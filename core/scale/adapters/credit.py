@@ -20,7 +20,7 @@ from core.errors import InputError, ModelLoadError
 def load(fingerprint: str | None = None, dataset: Any = None) -> Any:
     """A stored credit model: by fingerprint, else the resolver's current one for ``dataset``."""
     if fingerprint:
-        from core.credit.service import load_model
+        from core.credit.store import load_model
 
         return load_model(fingerprint)
     if dataset is not None:
@@ -67,23 +67,47 @@ def shap(model: Any, frame: pd.DataFrame) -> Shap:
 
 
 def reference(model: Any, sample: pd.DataFrame, cutoff: float) -> Any:
-    """The reference population of reason codes: the approved applicants of a sample (as the credit report does)."""
-    from core.credit.reasons import Reference
+    """The reference population of reason codes, as the credit page builds it.
 
-    e = model.explain(sample)
-    p = pd_from_margin(model, np.asarray(e.base_values) + np.asarray(e.values).sum(axis=1))
-    return Reference.from_explanation(e, p < cutoff, "approved applicants")
+    Exact SHAP of a stratified sample (:func:`core.credit.global_shap.sample_explanation`), restricted to the
+    approved applicants at ``cutoff``.
+    """
+    from core.credit.global_shap import sample_explanation
+    from core.credit.reason_export import APPROVED, SAMPLE_ROWS, reference_from_sample
+
+    return reference_from_sample(sample_explanation(model, sample.reset_index(drop=True), None, SAMPLE_ROWS, seed=0),
+                                 APPROVED, cutoff)
 
 
-def reasons(model: Any, s: Shap, rows: np.ndarray, ref: Any, top: int = 4) -> list[list[dict]]:
-    """Principal reasons of the given rows of ``s``: code, feature, sentence and contribution (log-odds)."""
-    from core.credit.reasons import load_catalogue, reasons_for_row
+@dataclass(frozen=True)
+class ReasonRules:
+    """What the reason builder needs besides the SHAP values: categorical features and the never-a-reason set."""
 
-    catalogue = load_catalogue()
+    categorical: frozenset[str]
+    banned: frozenset[str]
+
+
+def reason_rules(model: Any) -> ReasonRules:
+    """The model's categorical features and the features that are never a reason (by their schema tags)."""
+    from core.credit.reasons import not_reasons
+
+    return ReasonRules(frozenset(model.encoder.categories), frozenset(not_reasons(model.meta.tags)))
+
+
+def reasons(model: Any, s: Shap, rows: np.ndarray, ref: Any, top: int = 4,
+            rules: ReasonRules | None = None) -> list[list[dict]]:
+    """Principal reasons of the given rows of ``s``, through the credit page's ``reasons_for_row``.
+
+    Each: code, feature, sentence and contribution (the grouped SHAP value, log-odds).
+    """
+    from core.credit.reasons import reasons_for_row
+
+    rules = rules or reason_rules(model)
     out = []
     for i in rows:
-        found = reasons_for_row(s.values[i], s.data.iloc[i], s.names, ref, catalogue, top)
-        out.append([{"code": r.code, "feature": r.feature, "text": r.text, "contribution": float(r.weight)} for r in found])
+        found, _withheld = reasons_for_row(s.values[i], s.data.iloc[i], s.names, ref, rules.categorical, rules.banned, top)
+        out.append([{"code": r.code, "feature": r.feature, "text": r.text, "contribution": float(r.contribution)}
+                    for r in found])
     return out
 
 

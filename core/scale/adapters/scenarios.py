@@ -1,14 +1,16 @@
 """The scenario area as batch jobs see it: per-row stress, PD/LGD/EAD, and the one-factor Monte Carlo.
 
-Only this module knows the scenario area's names. Per row it calls the area's transmission
-(shocked driver columns, the macro overlay on PD), its LGD, exposure and product classes, and the
-generator's ``stress`` to redraw dependent columns; the Monte Carlo follows the area's loss
+Only this module knows the scenario area's names. Per row it runs the scenario page's own engine
+(:class:`core.scenarios.engine.ScenarioEngine`, built once on a sample and broadcast): its
+``stressed_rows`` (shocked drivers, accounting identities, the generator's learned response) and
+``_outside_model`` (satellite and assumed log-odds), then the area's LGD and exposure; the Monte Carlo follows the area's loss
 engine (Vasicek one factor, bucketed by correlation class and PD) but from bucket sums reduced over
 partitions, with PD buckets cut at global edges so that every partitioning gives the same buckets.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,32 +19,78 @@ import pandas as pd
 from scipy.special import ndtr, ndtri
 
 
+def _rebuild_engine(state: dict) -> Any:
+    from core.scenarios.engine import ScenarioEngine
+
+    engine = ScenarioEngine.__new__(ScenarioEngine)
+    engine.__dict__.update(state)
+    engine._lock = threading.RLock()
+    return engine
+
+
+class _Shipped:
+    """A fitted scenario engine that pickles (its lock is made anew on the worker; no cached baselines travel)."""
+
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
+
+    def __reduce__(self) -> tuple:
+        state = {k: v for k, v in self.engine.__dict__.items() if k != "_lock"}
+        state["_baselines"] = {}
+        return _ship, (state,)
+
+
+def _ship(state: dict) -> _Shipped:
+    return _Shipped(_rebuild_engine(state))
+
+
 @dataclass(frozen=True)
 class StressSpec:
-    """Everything a partition needs to stress its rows; built once on the driver, broadcast."""
+    """Everything a partition needs to stress its rows: the area's own engine, built once on the driver, broadcast."""
 
     scenario: Any
-    presets: Any
-    schema: Any
-    bindings: dict
-    collateral: str | None
+    shipped: _Shipped
     dependents: tuple[str, ...]
-    seen: dict
-    generator: Any  # a fitted generator or None (then only the shocked drivers move)
     seed: int
 
     @property
-    def columns(self) -> list[str]:
-        cols = [b.column for b in self.bindings.values() if b.column]
-        if self.collateral:
-            cols.append(self.collateral)
-        for sem in ("ead", "product_type", "collateral"):
-            c = self.schema.semantics.get(sem)
-            if c:
-                cols.append(c)
-        if self.generator is not None:
-            cols += list(self.generator.columns)
-        return list(dict.fromkeys(cols))
+    def engine(self) -> Any:
+        return self.shipped.engine
+
+    @property
+    def bindings(self) -> dict:
+        return dict(self.engine.bindings)
+
+    def columns(self, available: tuple[str, ...] | list[str]) -> list[str]:
+        """Input columns the stress reads (features, generator columns, bound drivers, what the loss functions use)."""
+        e = self.engine
+        cols = list(e.features) + [b.column for b in e.bindings.values() if b.column]
+        cols += [c for c in e.dataset.schema.semantics.values() if c]
+        cols += [c for c in ("product_type", "exposure_type", "loan_term_months") if c]
+        if e.generator is not None:
+            cols += list(e.generator.columns)
+        return [c for c in dict.fromkeys(cols) if c in available]
+
+
+# every column the area's product_class may read (it reads one: the schema's product_type, else the first of these)
+_PRODUCT_CANDIDATES = ("product_type", "exposure_type", "product", "facility_type")
+
+
+def product_class(frame: pd.DataFrame, schema: Any) -> np.ndarray:
+    """The area's :func:`product_class` per row, computed once per distinct product value.
+
+    A row's class depends only on its own value, so this is the same array, without a regex per row.
+    """
+    from core.scenarios import loss as L
+
+    cols = [c for c in dict.fromkeys([schema.semantics.get("product_type"), *_PRODUCT_CANDIDATES]) if c and c in frame.columns]
+    if not cols or len(frame) < 1_000:
+        return L.product_class(frame, schema)
+    keys = frame[cols]
+    codes = keys.groupby(cols, sort=False, dropna=False, observed=True).ngroup().to_numpy()
+    first = np.unique(codes, return_index=True)[1]
+    distinct = keys.iloc[first].reset_index(drop=True)
+    return np.asarray(L.product_class(distinct, schema), dtype=object)[np.searchsorted(np.unique(codes), codes)]
 
 
 def classes() -> tuple[str, ...]:
@@ -61,88 +109,53 @@ def scenario(key: str | None = None, shocks: dict[str, float] | None = None, lgd
     return presets.scenario(key or "severely_adverse")
 
 
-def prepare(scn: Any, schema: Any, sample: pd.DataFrame, features: list[str], generator: Any = None,
-            dependents: list[str] | None = None, seed: int = 42) -> StressSpec:
-    """Bind the scenario's drivers to this data and choose the redrawn columns (from a sample, as the engine does)."""
-    from core.scenarios.presets import load_presets
-    from core.scenarios.transmission import bind_drivers, default_dependents
+def prepare(scn: Any, sample: Any, model: Any, generator: Any = None, dependents: list[str] | None = None,
+            seed: int = 42) -> StressSpec:
+    """The scenario page's engine (:class:`core.scenarios.engine.ScenarioEngine`) on a sample :class:`Dataset`.
 
-    presets = load_presets()
-    bindings = bind_drivers(sample, schema, presets, features)
-    coll = schema.semantics.get("collateral")
-    coll = coll if coll in sample.columns else None
+    Driver bindings, the satellite (assumed: a batch input carries no history), the credit model's own channel,
+    the redrawn columns and the generator's response check are decided here once, as the page decides them.
+    """
+    from core.scenarios.engine import ScenarioEngine
+    from core.scenarios.results import ScenarioParams
+
+    engine = ScenarioEngine(sample, generator, model)
     deps: list[str] = []
-    seen: dict = {}
     if generator is not None:
-        drivers = [b.column for b in bindings.values() if b.column]
-        if coll and any(presets.drivers[k].collateral_products for k, b in bindings.items() if b.column):
-            drivers.append(coll)
-        drivers = [c for c in dict.fromkeys(drivers) if c in generator.columns]
-        exclude = [c for c in (schema.semantics.get("ead"), schema.semantics.get("product_type"), coll) if c]
-        if dependents is None:
-            deps = default_dependents(sample[generator.columns], drivers, exclude, seed=seed)
-        else:
-            deps = [c for c in dependents if c in generator.columns and c not in drivers]
-        seen = {c: r for c in drivers if isinstance(r := generator.seen_range(c), tuple)}
-    else:
-        for b in bindings.values():
-            if b.column and b.carried:
-                v = pd.to_numeric(sample[b.column], errors="coerce")
-                seen[b.column] = (float(v.min()), float(v.max()))
-    return StressSpec(scn, presets, schema, bindings, coll, tuple(deps), seen, generator, int(seed))
+        deps = engine.dependents(ScenarioParams(seed=seed, dependents=tuple(dependents) if dependents is not None else None))
+        if deps:
+            engine.generator_response(deps)  # cached in the engine, so workers never recompute it
+    return StressSpec(scn, _Shipped(engine), tuple(deps), int(seed))
 
 
-def _side(spec: StressSpec, rows: pd.DataFrame, model: Any, log_odds: np.ndarray, addon: float,
-          products: np.ndarray) -> dict[str, np.ndarray]:
+def _side(engine: Any, rows: pd.DataFrame, model_rows: pd.DataFrame, log_odds: np.ndarray, products: np.ndarray,
+          addon: float) -> dict[str, np.ndarray]:
+    """The engine's ``_side`` without its Monte Carlo (that runs on reduced bucket sums)."""
     from core.scenarios import loss as L
     from core.scenarios.transmission import apply_log_odds
 
-    pd_model = np.asarray(model.predict_pd(rows), dtype=np.float64)
+    pd_model = np.asarray(engine.scorer.predict_pd(model_rows[engine.features]), dtype=np.float64)
     p = apply_log_odds(pd_model, log_odds) if np.any(log_odds != 0) else pd_model
-    ead, _ = L.exposure(rows, spec.schema)
-    lgd = L.lgd(products, ead, L.collateral(rows, spec.schema), spec.presets.lgd["products"], addon)
+    ead, _ = L.exposure(rows, engine.dataset.schema)
+    lgd = L.lgd(products, ead, L.collateral(rows, engine.dataset.schema), engine.presets.lgd["products"], addon)
     return {"pd": p, "lgd": lgd, "ead": ead}
 
 
-def stress(spec: StressSpec, frame: pd.DataFrame, model: Any, chunk_seed: int) -> dict[str, np.ndarray]:
-    """Baseline and stressed PD, LGD and EAD per row of ``frame`` (one noise chunk, seeded ``chunk_seed``)."""
-    from core.scenarios import loss as L
-    from core.scenarios.presets import Scenario
-    from core.scenarios.transmission import macro_overlay, shocked_columns
+def stress(spec: StressSpec, frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Baseline and stressed PD, LGD and EAD per row of ``frame``, as the scenario page's run computes them.
 
-    products = L.product_class(frame, spec.schema)
-    zero = Scenario("baseline", "Baseline")
-    base_rows, rows = frame, frame
-    shocked = shocked_columns(frame, spec.scenario, spec.bindings, spec.presets, products, spec.collateral)
-    if spec.generator is not None:
-        resample = list(spec.dependents)
-        target = spec.schema.target
-        if target and target in spec.generator.columns:
-            resample.append(target)
-        cols = list(spec.generator.columns)
-        pins0 = {c: v for c, v in shocked_columns(frame, zero, spec.bindings, spec.presets, products,
-                                                  spec.collateral).items() if c in cols}
-        pins = {c: v for c, v in shocked.items() if c in cols}
-        if resample:  # baseline and stress share their random numbers (same seed): differences come from the shock
-            base_rows = _keep_rest(frame, spec.generator.stress(frame[cols], pins0, resample, seed=chunk_seed))
-            rows = _keep_rest(frame, spec.generator.stress(frame[cols], pins, resample, seed=chunk_seed))
-        else:
-            rows = frame.assign(**pins)
-    else:
-        rows = frame.assign(**shocked)
-    overlay = macro_overlay(frame, shocked, spec.scenario, spec.bindings, spec.presets, products, spec.seen)
-    b = _side(spec, base_rows, model, np.zeros(len(frame)), 0.0, products)
-    s = _side(spec, rows, model, overlay.log_odds, spec.scenario.lgd_downturn_addon, products)
+    The engine's ``stressed_rows`` and ``_outside_model``, scored by the engine's credit model.
+    """
+    e = spec.engine
+    base = frame.reset_index(drop=True)
+    products = product_class(base, e.dataset.schema)
+    rows, model_rows, sh = e.stressed_rows(spec.scenario, base, products, list(spec.dependents))
+    log_odds, _channels = e._outside_model(spec.scenario, sh, base, products)
+    b = _side(e, base, base, np.zeros(len(base)), products, 0.0)
+    s = _side(e, rows, model_rows, log_odds, products, spec.scenario.lgd_downturn_addon)
     codes = pd.Categorical(products, categories=list(classes())).codes.astype(np.int8)
     return {"class": np.where(codes < 0, len(classes()) - 1, codes).astype(np.int8),
             "pd_base": b["pd"], "lgd_base": b["lgd"], "ead": s["ead"], "pd_stress": s["pd"], "lgd_stress": s["lgd"]}
-
-
-def _keep_rest(frame: pd.DataFrame, generated: pd.DataFrame) -> pd.DataFrame:
-    out = frame.reset_index(drop=True).copy()
-    for c in generated.columns:
-        out[c] = generated[c].to_numpy()
-    return out
 
 
 def correlation(cls: np.ndarray, p: np.ndarray, settings: dict | None = None) -> np.ndarray:
@@ -208,7 +221,7 @@ def baseline_el(frame: pd.DataFrame, schema: Any, p: np.ndarray) -> tuple[np.nda
     from core.scenarios import loss as L
     from core.scenarios.presets import load_presets
 
-    products = L.product_class(frame, schema)
+    products = product_class(frame, schema)
     ead, _ = L.exposure(frame, schema)
     lgd = L.lgd(products, ead, L.collateral(frame, schema), load_presets().lgd["products"])
     return ead, p * lgd * ead

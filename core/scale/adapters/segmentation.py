@@ -66,20 +66,24 @@ def fit(sample: Any, features: list[str] | None = None, method: str = "kmeans", 
 def assign(fitted: Fitted, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """``(labels, X)``: each row's segment (NOISE = -1 for outliers) and the scaled matrix it was assigned on."""
     X = fitted.preprocessor.transform(frame)
-    centres = fitted.segmenter.transform_centers()
-    if centres is None:
-        return np.asarray(fitted.segmenter.predict(X), dtype=np.int32), X
-    # the area's predict sizes its label table by the largest label in the block, so a small partition
-    # that misses the last cluster fails; the centres (each its own cluster's) complete every block
-    padded = np.vstack([X, np.asarray(centres, dtype=X.dtype)])
-    return np.asarray(fitted.segmenter.predict(padded)[:len(X)], dtype=np.int32), X
+    return np.asarray(fitted.segmenter.predict(X), dtype=np.int32), X
 
 
-def product_columns(frame: pd.DataFrame) -> dict[str, pd.Series]:
-    """Product name -> 0/1 holding (the area's own reading of ``has_*`` columns)."""
-    from core.segmentation.links import product_columns as area_products
+def product_columns(sample: Any) -> dict[str, str]:
+    """Product -> the flag column the segmentation page reads its holding from, on a sample :class:`Dataset`."""
+    from core.segmentation.offers.catalogue import holding_columns
 
-    return area_products(frame)
+    return dict(holding_columns(sample))
+
+
+def holdings(frame: pd.DataFrame, schema: Any, products: list[str]) -> np.ndarray:
+    """(rows, products) 0/1 holdings, the segmentation page's :func:`holdings` on these rows (0 where a flag is unread)."""
+    from types import SimpleNamespace
+
+    from core.segmentation.offers.catalogue import holdings as area_holdings
+
+    view: Any = SimpleNamespace(schema=schema, frame=frame)
+    return area_holdings(view).reindex(columns=products).fillna(0.0).to_numpy(dtype=np.float64)
 
 
 @dataclass
@@ -97,9 +101,16 @@ class Reduced:
 
 
 def profile(fitted: Fitted, red: Reduced, sample: pd.DataFrame, sample_labels: np.ndarray,
-            semantics: dict[str, str]) -> Any:
-    """The area's :class:`SegmentProfile` from exact reductions and the hashed sample."""
+            semantics: dict[str, str], pd_mean: dict[Any, float] | None = None) -> Any:
+    """The area's :class:`SegmentProfile` from exact reductions and the hashed sample.
+
+    Statistics are the exact reductions (sizes, means, lift, z on the modelling scale, category shares);
+    medians, rules and RFM cells come from the hashed sample; names, traits and descriptions from the
+    area's own functions (:func:`build_names` on the profile's facts, as :func:`profile_segments` does).
+    """
     from core.segmentation import profile as P
+    from core.segmentation.naming import build_names
+    from core.segmentation.rules import segment_rules
 
     numeric, categorical = list(fitted.numeric), list(fitted.categorical)
     seg_index = pd.Index(red.segments, name="segment")
@@ -126,22 +137,21 @@ def profile(fitted: Fitted, red: Reduced, sample: pd.DataFrame, sample_labels: n
         tab = pooled.div(pooled.sum(axis=1).replace(0, np.nan), axis=0)
         tab.loc["all"] = pooled.sum(axis=0) / max(1, pooled.to_numpy().sum())
         shares[c] = tab.fillna(0.0)
-    prof = P.SegmentProfile(sizes, means, medians, lift, z, shares)
-    prof.rules = P.segment_rules(sample, sample_labels, numeric, categorical, seed=fitted.seed)
-    prof.auto_names = P.auto_names(z) if numeric else {int(s): f"Segment {int(s) + 1}" for s in sizes.index}
+    prof = P.SegmentProfile(sizes, means, medians, lift, z, shares, features=(*numeric, *categorical),
+                            semantics=dict(semantics))
+    mean_pd = None if pd_mean is None else pd.Series(pd_mean)
+    prof.rules = segment_rules(sample, sample_labels, numeric, categorical, seed=fitted.seed)
+    prof.auto_names = build_names(prof.facts(mean_pd))
     prof.rfm_cells = P.rfm_cells(sample, sample_labels, semantics)
-    prof.traits = {int(s): P.traits_for(int(s), prof) for s in sizes.index if s != NOISE and numeric}
+    prof.traits = {int(s): P.traits_for(int(s), prof) for s in sizes.index if s != NOISE}
     prof.descriptions = {int(s): P.describe(int(s), prof.auto_names.get(int(s), str(s)), prof, prof.rfm_cells.get(int(s)))
                          for s in sizes.index}
     return prof
 
 
 def names(prof: Any) -> dict[int, str]:
-    """Segment names as the page shows them (the RFM cell leads where the schema names R, F and M)."""
-    out = dict(prof.auto_names)
-    for s, cell in prof.rfm_cells.items():
-        out[s] = f"{cell} · {out[s]}"
-    return out
+    """Segment names as the page shows them (its ``SegmentationResult.names`` are the profile's names)."""
+    return {int(k): str(v) for k, v in prof.auto_names.items()}
 
 
 def brief(prof: Any, segment: int, name: str, holdings: pd.DataFrame, mean_pd: float | None, run_id: str | None) -> Any:

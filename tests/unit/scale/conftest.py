@@ -47,7 +47,7 @@ def book(tmp_path_factory):
 
     registry._reset_for_tests()
     ds = generate_portfolio(ROWS, seed=11)
-    model = train_or_load(ds, CreditParams(n_estimators=40, max_depth=3), log_run=False)
+    model = train_or_load(ds, CreditParams(n_estimators=40, max_depth=3))
     layouts = {}
     for k, cuts in {1: [ROWS], 3: [1_000, 1_013, ROWS], 7: [400, 900, 1_700, 2_000, 2_001, 3_300, ROWS]}.items():
         folder = base / f"p{k}"
@@ -62,6 +62,17 @@ def book(tmp_path_factory):
         os.environ["STUDIO_WORKSPACE_DIR"] = old
     get_settings.cache_clear()
     return {"dataset": ds, "model": model, "layouts": layouts, "frame": ds.frame}
+
+
+@pytest.fixture(scope="session")
+def generator(book):
+    """A small scenario VAE on the book (two epochs: the tests compare paths, not the generator's quality)."""
+    from core.scenarios.generator import TabularVAE, VAEParams
+    from core.scenarios.generators import generator_columns
+
+    cols, cats = generator_columns(book["dataset"])
+    return TabularVAE(VAEParams(epochs=2, hidden=32, latent_dim=4, depth=1, batch_size=512), "cpu").fit(
+        book["frame"][cols], cats)
 
 
 @pytest.fixture

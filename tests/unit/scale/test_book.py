@@ -27,7 +27,7 @@ def reference(book, fitted, tmp_path_factory):
 
 
 def _strip(summary):
-    return {k: v for k, v in summary.items() if k not in ("executor", "seconds", "partitions", "input", "out",
+    return {k: v for k, v in summary.items() if k not in ("executor", "seconds", "timings", "partitions", "input", "out",
                                                           "input_fingerprint", "params")}
 
 

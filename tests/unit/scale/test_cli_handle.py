@@ -7,10 +7,12 @@ from core.cli.main import main
 
 
 def test_batch_score_in_process(book, tmp_path, capsys):
+    from core.credit.artifact import write_model
     from core.credit.service import ARTIFACT
     from core.runtime.registry import get_registry
 
-    get_registry().save_artifact(ARTIFACT, book["model"].fingerprint, book["model"].write)  # into this test's workspace
+    model = book["model"]  # into this test's workspace
+    get_registry().save_artifact(ARTIFACT, model.fingerprint, lambda folder: write_model(model, folder))
     code = main(["batch", "score", str(book["layouts"][3]), "--out", str(tmp_path / "o"), "--model",
                  book["model"].fingerprint, "--in-process"])
     out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])

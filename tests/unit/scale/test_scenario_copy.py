@@ -11,16 +11,6 @@ from core.scale.partitions import read_table
 from core.scale.scenario import ScenarioParams, run_scenario
 
 
-@pytest.fixture(scope="module")
-def generator(book):
-    from core.scenarios.generator import TabularVAE, VAEParams
-    from core.scenarios.service import vae_columns
-
-    cols, cats = vae_columns(book["dataset"])
-    return TabularVAE(VAEParams(epochs=2, hidden=32, latent_dim=4, depth=1, batch_size=512), "cpu").fit(
-        book["frame"][cols], cats)
-
-
 def _params(**kw):
     return ScenarioParams(n_draws=2_000, noise_chunk=500, sample_rows=1_500, **kw)
 
