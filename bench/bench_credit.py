@@ -11,7 +11,9 @@ and no principal reason from a protected, proxy, macro or geographic column.
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -31,6 +33,12 @@ BEFORE = {"german_credit": 0.7693, "bank_marketing_full": 0.8071, "synthetic_50k
 
 def emit(name: str, **figures) -> None:
     _emit(name, **figures, load_average=[round(v, 2) for v in os.getloadavg()])
+
+
+def uptime(when: str) -> None:
+    """The machine's ``uptime`` line (load on a shared machine skews every figure: read them beside it)."""
+    out = subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
+    print(json.dumps({"bench": "uptime", "when": when, "uptime": out, "cpus": os.cpu_count()}), flush=True)
 
 
 def _pct(ts: list[float]) -> dict:
@@ -243,8 +251,10 @@ def bench_gpu() -> None:
 def main() -> None:
     from core.data.synthetic import generate_portfolio
 
+    uptime("start")
     if "--only-gpu" in sys.argv:
         bench_gpu()
+        uptime("end")
         return
     n = 10_000 if QUICK else 50_000
     synthetic = generate_portfolio(n, seed=42)
@@ -261,6 +271,7 @@ def main() -> None:
     bench_pdp(model, synthetic)
     bench_interactions(model, synthetic, 2000)
     bench_gpu()
+    uptime("end")
 
 
 if __name__ == "__main__":
