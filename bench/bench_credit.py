@@ -248,10 +248,29 @@ def bench_gpu() -> None:
          seconds=round(time.perf_counter() - t, 2), n_trees=model.meta.n_trees)
 
 
+def bench_stored(spec: str) -> None:
+    """The speed bars with a model already in the workspace (``FP=PATH``: ``studio credit train PATH`` printed FP)."""
+    from core.cli.credit import load_dataset
+    from core.credit.store import load_model
+
+    fingerprint, path = spec.split("=", 1)
+    model = load_model(fingerprint)
+    ds = load_dataset(path)  # as `studio credit train` read it
+    emit("credit_stored_model", model=fingerprint, rows=ds.n_rows, features=len(model.feature_names),
+         n_trees=model.meta.n_trees, depth=model.meta.depth)
+    bench_applicant(model, ds, 200)
+    bench_pdp(model, ds)
+    bench_interactions(model, ds, 2000)
+
+
 def main() -> None:
     from core.data.synthetic import generate_portfolio
 
     uptime("start")
+    if "--stored" in sys.argv:
+        bench_stored(sys.argv[sys.argv.index("--stored") + 1])
+        uptime("end")
+        return
     if "--only-gpu" in sys.argv:
         bench_gpu()
         uptime("end")
