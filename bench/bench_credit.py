@@ -138,20 +138,23 @@ def bench_applicant(model, ds, n: int = 200) -> None:
     ref = Reference.from_explanation(sample.explanation, sample.pd < model.meta.default_cutoff)
     banned, cats = not_reasons(model.meta.tags), model.encoder.categories
     rows = rng.choice(ds.n_rows, n, replace=False)
-    explain_t, whatif_t = [], []
+    explain_t, whatif_t, explain_cpu = [], [], []
     for i in rows:
         row = ds.frame.iloc[[i]]
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         e = model.explain(row)
         model.pd_from_margin(e.output_values)
         reasons_for_row(e.values[0], e.data.iloc[0], e.feature_names, ref, cats, banned)
         explain_t.append(time.perf_counter() - t)
+        explain_cpu.append(time.process_time() - c)
         t = time.perf_counter()
         what_if(model, row, {"credit_score": float(row["credit_score"].iloc[0]) + 20, "debt_to_income": 0.3})
         whatif_t.append(time.perf_counter() - t)
     ex, wi = _pct(explain_t), _pct(whatif_t)
-    emit("credit_applicant_explanation", **ex, includes="SHAP + PD + top-4 reasons for one applicant", target_p95_ms=50,
-         meets=ex["p95_ms"] <= 50)
+    cpu = _pct(explain_cpu)
+    emit("credit_applicant_explanation", **ex, cpu_p50_ms=cpu["p50_ms"], cpu_p95_ms=cpu["p95_ms"],
+         includes="SHAP + PD + top-4 reasons for one applicant", target_p95_ms=50, meets=ex["p95_ms"] <= 50,
+         note="wall time; cpu_* is this process's CPU time (all its threads), a load-independent proxy")
     emit("credit_whatif_rescore", **wi, includes="validate + PD and SHAP before and after", target_p95_ms=50,
          meets=wi["p95_ms"] <= 50)
 
@@ -198,30 +201,33 @@ def bench_pdp(model, ds) -> None:
     from core.credit.pdp import partial_dependence
 
     for feature in ("credit_score", "loan_purpose"):
-        runs = []
+        runs, cpu = [], []
         for _ in range(3):
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             pdp = partial_dependence(model, ds.frame, feature, points=20, ice=50)
             runs.append(time.perf_counter() - t)
+            cpu.append(time.process_time() - c)
         emit("credit_pdp_ice", feature=feature, rows=pdp.rows, grid=len(pdp.grid), ice_curves=len(pdp.ice_rows),
-             seconds=[round(r, 3) for r in runs], best_seconds=round(min(runs), 3), target_seconds=2, meets=min(runs) <= 2)
+             seconds=[round(r, 3) for r in runs], best_seconds=round(min(runs), 3),
+             cpu_seconds=[round(r, 3) for r in cpu], target_seconds=2, meets=min(runs) <= 2)
 
 
 def bench_interactions(model, ds, rows: int = 2000) -> None:
     from core.credit.interactions import interaction_values
 
     sub = ds.frame.iloc[:rows]
-    runs = []
+    runs, cpu = [], []
     for _ in range(2):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         iv = interaction_values(model, sub)
         runs.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
     t = time.perf_counter()
     ref = model.booster.predict(model.encoder.dmatrix(sub.iloc[:200]), pred_interactions=True)
     xgb_200 = time.perf_counter() - t
     diff = float(np.max(np.abs(iv.values[:200] - ref[:, :-1, :-1])))
     emit("credit_interaction_values", rows=rows, features=len(model.feature_names), n_trees=model.meta.n_trees,
-         seconds=[round(r, 3) for r in runs], best_seconds=round(min(runs), 3),
+         seconds=[round(r, 3) for r in runs], best_seconds=round(min(runs), 3), cpu_seconds=[round(r, 3) for r in cpu],
          xgboost_pred_interactions_200_rows_seconds=round(xgb_200, 2), max_abs_diff_vs_xgboost=diff,
          target_seconds=5, meets=min(runs) <= 5 and diff < 1e-4)
 
