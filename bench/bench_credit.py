@@ -11,7 +11,9 @@ and no principal reason from a protected, proxy, macro or geographic column.
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -31,6 +33,12 @@ BEFORE = {"german_credit": 0.7693, "bank_marketing_full": 0.8071, "synthetic_50k
 
 def emit(name: str, **figures) -> None:
     _emit(name, **figures, load_average=[round(v, 2) for v in os.getloadavg()])
+
+
+def uptime(when: str) -> None:
+    """The machine's ``uptime`` line (load on a shared machine skews every figure: read them beside it)."""
+    out = subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
+    print(json.dumps({"bench": "uptime", "when": when, "uptime": out, "cpus": os.cpu_count()}), flush=True)
 
 
 def _pct(ts: list[float]) -> dict:
@@ -130,20 +138,23 @@ def bench_applicant(model, ds, n: int = 200) -> None:
     ref = Reference.from_explanation(sample.explanation, sample.pd < model.meta.default_cutoff)
     banned, cats = not_reasons(model.meta.tags), model.encoder.categories
     rows = rng.choice(ds.n_rows, n, replace=False)
-    explain_t, whatif_t = [], []
+    explain_t, whatif_t, explain_cpu = [], [], []
     for i in rows:
         row = ds.frame.iloc[[i]]
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         e = model.explain(row)
         model.pd_from_margin(e.output_values)
         reasons_for_row(e.values[0], e.data.iloc[0], e.feature_names, ref, cats, banned)
         explain_t.append(time.perf_counter() - t)
+        explain_cpu.append(time.process_time() - c)
         t = time.perf_counter()
         what_if(model, row, {"credit_score": float(row["credit_score"].iloc[0]) + 20, "debt_to_income": 0.3})
         whatif_t.append(time.perf_counter() - t)
     ex, wi = _pct(explain_t), _pct(whatif_t)
-    emit("credit_applicant_explanation", **ex, includes="SHAP + PD + top-4 reasons for one applicant", target_p95_ms=50,
-         meets=ex["p95_ms"] <= 50)
+    cpu = _pct(explain_cpu)
+    emit("credit_applicant_explanation", **ex, cpu_p50_ms=cpu["p50_ms"], cpu_p95_ms=cpu["p95_ms"],
+         includes="SHAP + PD + top-4 reasons for one applicant", target_p95_ms=50, meets=ex["p95_ms"] <= 50,
+         note="wall time; cpu_* is this process's CPU time (all its threads), a load-independent proxy")
     emit("credit_whatif_rescore", **wi, includes="validate + PD and SHAP before and after", target_p95_ms=50,
          meets=wi["p95_ms"] <= 50)
 
@@ -190,30 +201,33 @@ def bench_pdp(model, ds) -> None:
     from core.credit.pdp import partial_dependence
 
     for feature in ("credit_score", "loan_purpose"):
-        runs = []
+        runs, cpu = [], []
         for _ in range(3):
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             pdp = partial_dependence(model, ds.frame, feature, points=20, ice=50)
             runs.append(time.perf_counter() - t)
+            cpu.append(time.process_time() - c)
         emit("credit_pdp_ice", feature=feature, rows=pdp.rows, grid=len(pdp.grid), ice_curves=len(pdp.ice_rows),
-             seconds=[round(r, 3) for r in runs], best_seconds=round(min(runs), 3), target_seconds=2, meets=min(runs) <= 2)
+             seconds=[round(r, 3) for r in runs], best_seconds=round(min(runs), 3),
+             cpu_seconds=[round(r, 3) for r in cpu], target_seconds=2, meets=min(runs) <= 2)
 
 
 def bench_interactions(model, ds, rows: int = 2000) -> None:
     from core.credit.interactions import interaction_values
 
     sub = ds.frame.iloc[:rows]
-    runs = []
+    runs, cpu = [], []
     for _ in range(2):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         iv = interaction_values(model, sub)
         runs.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
     t = time.perf_counter()
     ref = model.booster.predict(model.encoder.dmatrix(sub.iloc[:200]), pred_interactions=True)
     xgb_200 = time.perf_counter() - t
     diff = float(np.max(np.abs(iv.values[:200] - ref[:, :-1, :-1])))
     emit("credit_interaction_values", rows=rows, features=len(model.feature_names), n_trees=model.meta.n_trees,
-         seconds=[round(r, 3) for r in runs], best_seconds=round(min(runs), 3),
+         seconds=[round(r, 3) for r in runs], best_seconds=round(min(runs), 3), cpu_seconds=[round(r, 3) for r in cpu],
          xgboost_pred_interactions_200_rows_seconds=round(xgb_200, 2), max_abs_diff_vs_xgboost=diff,
          target_seconds=5, meets=min(runs) <= 5 and diff < 1e-4)
 
@@ -240,11 +254,32 @@ def bench_gpu() -> None:
          seconds=round(time.perf_counter() - t, 2), n_trees=model.meta.n_trees)
 
 
+def bench_stored(spec: str) -> None:
+    """The speed bars with a model already in the workspace (``FP=PATH``: ``studio credit train PATH`` printed FP)."""
+    from core.cli.credit import load_dataset
+    from core.credit.store import load_model
+
+    fingerprint, path = spec.split("=", 1)
+    model = load_model(fingerprint)
+    ds = load_dataset(path)  # as `studio credit train` read it
+    emit("credit_stored_model", model=fingerprint, rows=ds.n_rows, features=len(model.feature_names),
+         n_trees=model.meta.n_trees, depth=model.meta.depth)
+    bench_applicant(model, ds, 200)
+    bench_pdp(model, ds)
+    bench_interactions(model, ds, 2000)
+
+
 def main() -> None:
     from core.data.synthetic import generate_portfolio
 
+    uptime("start")
+    if "--stored" in sys.argv:
+        bench_stored(sys.argv[sys.argv.index("--stored") + 1])
+        uptime("end")
+        return
     if "--only-gpu" in sys.argv:
         bench_gpu()
+        uptime("end")
         return
     n = 10_000 if QUICK else 50_000
     synthetic = generate_portfolio(n, seed=42)
@@ -261,6 +296,7 @@ def main() -> None:
     bench_pdp(model, synthetic)
     bench_interactions(model, synthetic, 2000)
     bench_gpu()
+    uptime("end")
 
 
 if __name__ == "__main__":
