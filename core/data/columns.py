@@ -59,6 +59,14 @@ def sentences(items: list[str]) -> str:
     return " ".join(out)
 
 
+def _shown(value: object) -> str:
+    """A value as an analyst reads it in a note: text quoted, numbers plain (never ``np.int64(4)``)."""
+    if isinstance(value, str):
+        return repr(value)
+    item = getattr(value, "item", None)
+    return str(item() if callable(item) else value)
+
+
 def read_column(name: str, s: pd.Series) -> ColumnRead:
     """Read one column (see the module docstring)."""
     present = s.dropna()
@@ -69,7 +77,7 @@ def read_column(name: str, s: pd.Series) -> ColumnRead:
     dist = distinct_text(s) if text_like else None
     n_distinct = len(dist.text) if dist is not None else int(present.nunique())
     if n_distinct == 1:
-        return ColumnRead(name, "constant", s, evidence=f"every row holds {present.iloc[0]!r}", n_distinct=1)
+        return ColumnRead(name, "constant", s, evidence=f"every row holds {_shown(present.iloc[0])}", n_distinct=1)
     if pd.api.types.is_bool_dtype(s):
         return ColumnRead(name, "bool", s, n_distinct=n_distinct)
     if pd.api.types.is_datetime64_any_dtype(s):

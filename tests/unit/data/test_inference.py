@@ -191,3 +191,10 @@ def test_repeated_blank_and_non_text_column_names():
     frame["bad"] = [0, 1] * 15
     names = list(infer(frame).frame.columns)
     assert names == ["a", "a.1", "unnamed_2", "7", "bad"]
+
+
+def test_a_constant_number_is_shown_plainly_in_the_note():
+    from core.data.columns import read_column
+
+    assert read_column("branch", pd.Series([4] * 20, dtype="int64")).evidence == "every row holds 4"
+    assert read_column("flag", pd.Series(["Y"] * 20)).evidence == "every row holds 'Y'"
