@@ -44,7 +44,7 @@ def anchor_seconds() -> float:
     """A fixed CPU workload timed now (the best of 2), printed beside every speed figure.
 
     20 Adam steps of a 2x192 SiLU MLP on a (512, 64) batch and 5 (1024, 1024) float32 matmuls:
-    the shape of what the generator does. A figure divided by this ratio is comparable across
+    the shape of what the generator does. A figure divided by the anchor is comparable across
     loaded and quiet runs of the same machine.
     """
     import torch
