@@ -30,7 +30,7 @@ from core.scenarios.errors import Extrapolation, NotEnoughDataError, PinError
 from core.scenarios.latent_prior import LatentMixture, fit_latent_mixture
 from core.scenarios.structure import Structure
 from core.scenarios.trainer import TrainHistory, train_vae
-from core.scenarios.transforms import TabularTransformer
+from core.scenarios.transforms import NumericSpec, TabularTransformer
 from core.scenarios.vae import ConditionalVAE, VAEConfig
 
 MIN_ROWS = 500
@@ -155,7 +155,7 @@ class TabularVAE:
 
     def seen_range(self, column: str) -> tuple[float, float] | list:
         spec = self.transformer_.spec(column)
-        if hasattr(spec, "vmin"):
+        if isinstance(spec, NumericSpec):
             return spec.vmin, spec.vmax
         return list(spec.categories)
 
@@ -167,7 +167,7 @@ class TabularVAE:
                 spec = self.transformer_.spec(c)
             except KeyError:
                 continue
-            if hasattr(spec, "vmin"):
+            if isinstance(spec, NumericSpec):
                 lo, hi = spec.vmin, spec.vmax
             elif spec.kind not in ("category", "object", "bool"):
                 vals = [float(v) for v in spec.categories if not isinstance(v, str)]
@@ -245,7 +245,7 @@ class TabularVAE:
             j = t.model_columns.index(c)
             mask[:, j] = 1.0
             spec = t.spec(c)
-            if j < len(t.numeric_):
+            if isinstance(spec, NumericSpec):
                 x = pd.to_numeric(observed[c], errors="coerce").to_numpy(dtype=np.float64)
                 numeric[:, j] = t._to_normal(np.where(np.isfinite(x), x, spec.median), spec.quantiles)
             else:
@@ -289,7 +289,7 @@ class TabularVAE:
                         m0 = torch.zeros((1, self.config_.n_columns), device=dev)
                         const = (*model.prior_params(x0, m0), model.cond_bias(x0, m0))
                     mu, logvar, bias = const
-                    if self.prior_ is not None:  # the learned mixture prior (fitted to the training rows' latents)
+                    if self.prior_ is not None and u_mix is not None:  # the learned mixture prior (fitted to the training rows' latents)
                         mu, logvar = self.prior_.params(u_mix[s0:s1], dev)
                 else:
                     num = torch.as_tensor(numeric[start + s0:start + s1], device=dev)

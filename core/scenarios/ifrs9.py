@@ -110,15 +110,14 @@ def ecl(pd_12m: np.ndarray, lgd: np.ndarray, ead: np.ndarray, years: np.ndarray,
 
 def staging_table(stages: np.ndarray, ead: np.ndarray, ecl_used: np.ndarray) -> pd.DataFrame:
     """Customers, exposure and ECL by stage, with coverage (ECL / exposure)."""
-    rows = []
+    rows: list[dict[str, object]] = []
     for s in (1, 2, 3):
         m = stages == s
         exp, loss = float(ead[m].sum()), float(ecl_used[m].sum())
         rows.append({"stage": s, "customers": int(m.sum()), "share": float(m.mean()) if m.size else 0.0,
                      "exposure": exp, "ecl": loss, "coverage": loss / exp if exp > 0 else 0.0})
     total_exp, total_loss = float(ead.sum()), float(ecl_used.sum())
-    rows.append({"stage": "total",  # type: ignore[dict-item]
-                 "customers": int(stages.size), "share": 1.0, "exposure": total_exp, "ecl": total_loss,
+    rows.append({"stage": "total", "customers": int(stages.size), "share": 1.0, "exposure": total_exp, "ecl": total_loss,
                  "coverage": total_loss / total_exp if total_exp > 0 else 0.0})
     return pd.DataFrame(rows)
 

@@ -66,12 +66,13 @@ def ks_complement(real: pd.Series, syn: pd.Series) -> float:
 
 
 def tv_complement(real: pd.Series, syn: pd.Series) -> float:
-    r, s = Counter(pd.Series(real).dropna()), Counter(pd.Series(syn).dropna())
-    if not r or not s:
+    counts_r, s = Counter(pd.Series(real).dropna()), Counter(pd.Series(syn).dropna())
+    if not counts_r or not s:
         return float("nan")
+    # a value only the generated rows have gets a tiny real weight, so it counts in the distance
+    r: dict[object, float] = {v: float(n) for v, n in counts_r.items()}
     for v in s:
-        if v not in r:
-            r[v] += 1e-6  # type: ignore[assignment]
+        r.setdefault(v, 1e-6)
     n_r, n_s = sum(r.values()), sum(s.values())
     return float(1.0 - 0.5 * sum(abs(s[v] / n_s - r[v] / n_r) for v in r))
 

@@ -56,14 +56,9 @@ def ensure_credit_model(dataset: Dataset, user=None, progress=None):
     model = resolver.credit_model(dataset)
     if model is not None:
         return model
-    try:  # the credit package's training entry point (core.credit.store on newer builds)
-        from core.credit.store import train_or_load  # type: ignore[import-not-found]
-    except ImportError:
-        from core.credit.service import train_or_load  # type: ignore[no-redef]
-    try:
-        from core.credit.params import CreditParams  # type: ignore[import-not-found]
-    except ImportError:
-        from core.credit.model import CreditParams  # type: ignore[no-redef]
+    from core.credit.params import CreditParams
+    from core.credit.store import train_or_load
+
     kwargs = {"progress": progress} if progress is not None else {}
     model = train_or_load(dataset, CreditParams(), **kwargs)
     resolver.choose(resolver.CREDIT, dataset, model.fingerprint, user)

@@ -145,7 +145,8 @@ class TabularTransformer:
         return [len(s.categories) for s in self.categorical_]
 
     def spec(self, column: str) -> NumericSpec | CategoricalSpec:
-        for s in (*self.numeric_, *self.categorical_):
+        specs: list[NumericSpec | CategoricalSpec] = [*self.numeric_, *self.categorical_]
+        for s in specs:
             if s.name == column:
                 return s
         raise KeyError(column)
@@ -250,7 +251,7 @@ class TabularTransformer:
 
     def inverse(self, z: np.ndarray, codes: np.ndarray) -> pd.DataFrame:
         """A frame in the original column order and dtypes from scores and codes."""
-        cols: dict[str, object] = self.inverse_numeric(z)
+        cols: dict[str, object] = dict(self.inverse_numeric(z))
         for j, spec in enumerate(self.categorical_):
             cols[spec.name] = self.decode_codes(spec, codes[:, j])
         frame = pd.DataFrame({c: cols[c] for c in self.columns_})

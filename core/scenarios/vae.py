@@ -69,8 +69,26 @@ def mlp(d_in: int, hidden: int, depth: int, d_out: int, activation: str = "silu"
     return nn.Sequential(*layers)
 
 
+def _linear(module: nn.Module) -> nn.Linear:
+    """``module`` as the ``nn.Linear`` the decoder's first and last layers are (``mlp`` builds them so)."""
+    if not isinstance(module, nn.Linear):
+        raise TypeError(f"expected a Linear layer, got {type(module).__name__}")
+    return module
+
+
 class ConditionalVAE(nn.Module):
     """The VAEAC network. Rows are given as ``(numeric (B, N), codes (B, K), mask (B, C))``."""
+
+    # non-persistent buffers (rebuilt from the config at construction, moved by ``.to(device)``)
+    cat_index: torch.Tensor
+    cat_offset: torch.Tensor
+    dim_column: torch.Tensor
+    cat_block: torch.Tensor
+    cat_sum: torch.Tensor
+    cat_cum: torch.Tensor
+    cat_cum_total: torch.Tensor
+    cat_mean: torch.Tensor
+    cat_card: torch.Tensor
 
     def __init__(self, config: VAEConfig) -> None:
         super().__init__()
@@ -103,7 +121,10 @@ class ConditionalVAE(nn.Module):
         upper = torch.ones((dc, dc)).triu().bool()
         self.register_buffer("cat_block", block, persistent=False)  # (Dc,) block of each dim
         self.register_buffer("cat_sum", onehot, persistent=False)  # (Dc, K) sums within blocks
-        self.register_buffer("cat_cum", (same & upper).float(), persistent=False)  # (Dc, Dc) inclusive cumsum
+        cum = (same & upper).float()
+        self.register_buffer("cat_cum", cum, persistent=False)  # (Dc, Dc) inclusive cumsum
+        # (Dc, 2 Dc): the inclusive within-block cumsum, then the block total, as one matmul
+        self.register_buffer("cat_cum_total", torch.cat([cum, onehot @ onehot.T], dim=1).contiguous(), persistent=False)
         self.register_buffer("cat_mean", onehot / onehot.sum(0, keepdim=True).clamp(min=1), persistent=False)
         self.register_buffer("cat_card", torch.as_tensor(c.cardinalities or [1]).long(), persistent=False)
 
@@ -142,7 +163,7 @@ class ConditionalVAE(nn.Module):
         bracket is one constant row, which spares a wide matmul and a concatenation per batch.
         ``head`` replaces the last layer's (weight, bias) (see :meth:`folded_head`).
         """
-        first = self.decoder[0]
+        first = _linear(self.decoder[0])
         lat = self.config.latent_dim
         w = first.weight[:, :lat]
         if cond_bias.shape[0] == 1:
@@ -155,7 +176,7 @@ class ConditionalVAE(nn.Module):
         return F.linear(h, *head) if head is not None else layers[-1](h)
 
     def cond_bias(self, x_obs: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        first = self.decoder[0]
+        first = _linear(self.decoder[0])
         lat = self.config.latent_dim
         return F.linear(torch.cat([x_obs, mask], dim=1), first.weight[:, lat:], first.bias)
 
@@ -176,18 +197,11 @@ class ConditionalVAE(nn.Module):
     def sample_centred(self, lg: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
         """Codes (B, K) from block-centred, temperature-scaled logits (B, Dc) and uniforms (B, K)."""
         e = lg.float().clamp_(-40.0, 40.0).exp_()
-        both = e @ self._cum_and_total()  # (B, 2 Dc): inclusive within-block cumsum, then the block total
+        both = e @ self.cat_cum_total  # (B, 2 Dc): inclusive within-block cumsum, then the block total
         dc = e.shape[1]
         thr = both[:, dc:].mul_(u[:, self.cat_block])
         code = (both[:, :dc] < thr).float() @ self.cat_sum
         return torch.minimum(code.long(), self.cat_card - 1)
-
-    def _cum_and_total(self) -> torch.Tensor:
-        m = getattr(self, "_cum_total", None)
-        if m is None or m.device != self.cat_cum.device:
-            m = torch.cat([self.cat_cum, self.cat_sum @ self.cat_sum.T], dim=1).contiguous()
-            self._cum_total = m
-        return m
 
     def folded_head(self, temperature: float = 1.0) -> tuple[torch.Tensor, torch.Tensor]:
         """The decoder's last layer with block centring and 1/T folded into its categorical rows.
@@ -195,7 +209,7 @@ class ConditionalVAE(nn.Module):
         ``F.linear(h, *folded_head(T))[:, N:]`` equals ``decoder(...)[:, N:] @ centring(T)``, so the
         sampler skips a (B, Dc) matmul, a gather and a subtraction per batch.
         """
-        last = self.decoder[-1]
+        last = _linear(self.decoder[-1])
         n = self.config.n_numeric
         if not self.config.n_categorical:
             return last.weight, last.bias

@@ -1,5 +1,6 @@
 """AppTest of the Risk scenarios page: no credit model, no generator, a run, sliders, lazy tabs, runs."""
 
+import re
 import time
 from pathlib import Path
 
@@ -14,27 +15,31 @@ CREDIT_FAST = dict(n_estimators=60, learning_rate=0.15, early_stopping_rounds=15
 VAE_FAST = dict(epochs=2, latent_dim=4, hidden=32, seed=1)
 
 
-def _credit_params(**kw):
-    try:
-        from core.credit.params import CreditParams
-    except ImportError:
-        from core.credit.model import CreditParams
-    return CreditParams(**kw)
+HEADLINE = ["Default rate (expected)", "Expected loss", "EL / exposure", "VaR 99.9%", "Expected shortfall 99%"]
+MONEY = re.compile(r"^\$\d{1,3}(,\d{3})*$")
+PERCENT = re.compile(r"^\d+\.\d\d%$")
+
+
+def _money(text: str) -> float:
+    assert MONEY.match(text), text
+    return float(text[1:].replace(",", ""))
+
+
+def _headline(at: AppTest) -> dict:
+    return {m.label: m for m in at.metric if m.label in HEADLINE}
 
 
 @pytest.fixture
 def credit():
     from core import resolver
+    from core.credit.params import CreditParams
+    from core.credit.store import train_or_load
     from core.scenarios.scorer import ensure_credit_model
 
     ds = default_dataset()
-    try:
-        from core.credit.store import train_or_load
-    except ImportError:
-        from core.credit.service import train_or_load
-    model = train_or_load(ds, _credit_params(**CREDIT_FAST))
+    model = train_or_load(ds, CreditParams(**CREDIT_FAST))
     resolver.choose(resolver.CREDIT, ds, model.fingerprint)
-    assert ensure_credit_model(ds) is not None
+    assert ensure_credit_model(ds).fingerprint == model.fingerprint  # the page will find this one, not train another
     return ds, model
 
 
@@ -80,8 +85,9 @@ def test_training_runs_in_the_background_and_then_the_page_runs_a_scenario(credi
         if any(m.label == "Expected loss" for m in at.metric):
             break
     assert not at.exception
-    labels = [m.label for m in at.metric]
-    assert "Expected loss" in labels and "VaR 99.9%" in labels
+    head = _headline(at)
+    assert list(head) == HEADLINE
+    assert _money(head["Expected loss"].value) > 0 and head["Expected loss"].delta.endswith(" vs baseline")
     from core.workspace import get_workspace
 
     assert len(get_workspace().runs(kind="scenario_vae")) == 1
@@ -91,16 +97,24 @@ def test_a_stored_generator_runs_the_default_scenario_and_sliders_name_the_scena
     at = AppTest.from_file(PAGE, default_timeout=300).run()
     assert not at.exception
     assert at.selectbox(key="scen_preset").value == "severely_adverse"
-    el = next(m for m in at.metric if m.label == "Expected loss")
-    assert "vs baseline" in el.delta and el.delta.startswith("+") and "e+" not in el.value
+    head = _headline(at)
+    assert list(head) == HEADLINE
+    assert PERCENT.match(head["Default rate (expected)"].value) and PERCENT.match(head["EL / exposure"].value)
+    severe_el = _money(head["Expected loss"].value)
+    assert severe_el > 0 and _money(head["VaR 99.9%"].value) >= severe_el
+    assert _money(head["Expected shortfall 99%"].value) > severe_el
+    el = head["Expected loss"]
+    assert el.delta.endswith(" vs baseline") and el.delta.startswith("+")  # a severe stress raises expected loss
     assert not any("regional_unemployment" in w.value for w in at.warning)  # presets lie inside the history
     at.slider(key="scen_shock_unemployment").set_value(10.0).run()
     assert not at.exception
     assert at.selectbox(key="scen_preset").value == "custom"  # the box no longer names a preset the sliders left
     assert any("Extrapolation" in w.value for w in at.warning)
+    assert _money(_headline(at)["Expected loss"].value) >= severe_el  # more unemployment never lowers the loss
     at.selectbox(key="scen_preset").set_value("baseline").run()
     assert not at.exception
     assert at.slider(key="scen_shock_unemployment").value == 0.0
+    assert _money(_headline(at)["Expected loss"].value) < severe_el  # presets in severity order
     assert len(at.tabs) == 6
     # only the open tab is computed: the results tables are there, no other tab's widgets
     assert not [t for t in at.toggle if t.key in ("scen_fid_on", "scen_ew_on")]
@@ -117,7 +131,10 @@ def test_drivers_compare_runs_and_reopen_restore_the_settings(ready):
     assert any("satellite" in str(d.value.to_csv()).lower() for d in at.dataframe)
     _open(at, "Compare & IFRS 9")
     assert not at.exception
-    assert any(m.label == "Probability-weighted ECL" for m in at.metric)
+    ecl = next(m for m in at.metric if m.label == "Probability-weighted ECL")
+    assert _money(ecl.value) > 0
+    share = next(m for m in at.metric if m.label == "Weighted stage 2 share").value
+    assert re.match(r"^\d+\.\d%$", share), share
     at.number_input(key="scen_w_baseline").set_value(0.9).run()  # weights now sum to 1.4
     assert not at.exception
     assert any("not 100%" in e.value for e in at.error)
