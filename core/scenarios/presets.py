@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from core.assets import asset_path
 from core.errors import InputError
 
-PRESETS_FILE = Path(__file__).resolve().parents[2] / "assets" / "scenarios" / "presets.json"
+PRESETS_FILE = asset_path("scenarios", "presets.json")
 
 
 @dataclass(frozen=True)
