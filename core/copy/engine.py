@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -308,7 +309,7 @@ class RuleEngine:
     def _check(self, text: str, product: Product, channel: str, language: str) -> Verdict:
         return self._finish(self._prepare(text, product, channel, language))
 
-    def check_many(self, items: list[tuple[str, Product | str, str, str]]) -> list[Verdict]:
+    def check_many(self, items: Sequence[tuple[str, Product | str, str, str]]) -> list[Verdict]:
         """Verdicts for many ``(text, product, channel, language)``.
 
         Every variant is softened and split into claims first, then the claims of all variants go
