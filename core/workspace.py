@@ -30,7 +30,6 @@ import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -42,74 +41,9 @@ from core.auth import LOCAL_USER, Role, User, require
 from core.dataset_names import IF_EXISTS, DatasetExistsError, collision_key, versioned
 from core.dataset_names import safe_name as _safe_name
 from core.errors import WorkspaceError
+from core.workspace_tables import MIGRATIONS, RUN_STATUSES, SCHEMA_SQL, RunRecord
 
-_SCHEMA_SQL = """
-CREATE TABLE IF NOT EXISTS datasets (
-    name VARCHAR PRIMARY KEY,
-    source VARCHAR,
-    schema_json VARCHAR,
-    fingerprint VARCHAR,
-    n_rows BIGINT,
-    n_cols INTEGER,
-    created_at TIMESTAMP
-);
-CREATE TABLE IF NOT EXISTS runs (
-    run_id VARCHAR PRIMARY KEY,
-    kind VARCHAR NOT NULL,
-    name VARCHAR,
-    status VARCHAR NOT NULL,
-    params_json VARCHAR,
-    seed BIGINT,
-    dataset_fingerprint VARCHAR,
-    model_fingerprint VARCHAR,
-    result_json VARCHAR,
-    artifact VARCHAR,
-    created_at TIMESTAMP,
-    updated_at TIMESTAMP
-);
-CREATE TABLE IF NOT EXISTS current_choice (
-    kind VARCHAR,
-    dataset_fingerprint VARCHAR,
-    ref VARCHAR NOT NULL,
-    user_id VARCHAR,
-    chosen_at TIMESTAMP,
-    PRIMARY KEY (kind, dataset_fingerprint)
-);
-CREATE TABLE IF NOT EXISTS run_tables (
-    run_id VARCHAR,
-    name VARCHAR,
-    table_name VARCHAR,
-    n_rows BIGINT,
-    PRIMARY KEY (run_id, name)
-);
-"""
-# added after the first release; existing workspaces get them on open
-_MIGRATIONS = (
-    "ALTER TABLE runs ADD COLUMN IF NOT EXISTS user_id VARCHAR",
-    "ALTER TABLE datasets ADD COLUMN IF NOT EXISTS meta_json VARCHAR",
-)
-
-RUN_STATUSES = ("running", "done", "failed", "saved")
-
-
-@dataclass(frozen=True)
-class RunRecord:
-    """A row of the run log."""
-
-    run_id: str
-    kind: str
-    name: str
-    status: str
-    params: dict
-    seed: int | None
-    dataset_fingerprint: str | None
-    model_fingerprint: str | None
-    result: dict
-    artifact: str | None
-    created_at: datetime
-    updated_at: datetime
-    user: str = ""
-
+__all__ = ["RUN_STATUSES", "RunRecord", "Workspace", "WorkspaceLockedError", "get_workspace"]
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
@@ -138,8 +72,8 @@ class Workspace:
         self._lock = threading.RLock()
         try:
             self._con = duckdb.connect(str(self.path))
-            self._con.execute(_SCHEMA_SQL)
-            for statement in _MIGRATIONS:
+            self._con.execute(SCHEMA_SQL)
+            for statement in MIGRATIONS:
                 self._con.execute(statement)
         except duckdb.IOException as exc:
             if "lock" in str(exc).lower():

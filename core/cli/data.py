@@ -96,13 +96,18 @@ def _generate(args: argparse.Namespace) -> dict:
 def _import(args: argparse.Namespace) -> dict:
     from core.auth import LOCAL_USER
     from core.data.loaders import import_file
+    from core.dataset_names import DatasetExistsError
     from core.workspace import get_workspace
 
     path = Path(args.path)
     if args.name is not None and not args.name.strip():
         raise InputError("--name must not be empty.")
-    imported = import_file(get_workspace(), path.name, _read(args.path), _max_mb(), name=args.name,
-                           target=args.target, user=LOCAL_USER)
+    try:
+        imported = import_file(get_workspace(), path.name, _read(args.path), _max_mb(), name=args.name,
+                               target=args.target, user=LOCAL_USER, if_exists=args.if_exists)
+    except DatasetExistsError as exc:
+        raise InputError(exc.message, f"Pass --replace to replace '{exc.existing}', or --keep-both to store the "
+                         f"new one as '{exc.suggestion}'.") from exc
     return {"name": imported.name, "rows": imported.dataset.n_rows, "notes": imported.notes,
             "table": f"ds_{imported.name}", "target": imported.dataset.schema.target,
             "fingerprint": imported.dataset.fingerprint}
@@ -125,7 +130,12 @@ def register(sub: Any) -> None:
     p.add_argument("path", help="a CSV or Parquet file")
     p.add_argument("--name", default=None, help="workspace name (default: the file name)")
     p.add_argument("--target", default=None, help="use this column as the target instead of inferring one")
-    p.set_defaults(func=_import)
+    clash = p.add_mutually_exclusive_group()
+    clash.add_argument("--replace", dest="if_exists", action="store_const", const="replace",
+                       help="replace a stored dataset of the same name (logged); the default refuses")
+    clash.add_argument("--keep-both", dest="if_exists", action="store_const", const="keep_both",
+                       help="store under a versioned name (name_v2, ...) beside the existing one")
+    p.set_defaults(func=_import, if_exists="refuse")
 
 
 def _defaults(args: argparse.Namespace) -> argparse.Namespace:

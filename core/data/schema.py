@@ -63,6 +63,7 @@ class Tag(StrEnum):
 SEMANTICS = (
     "ead", "collateral", "product_type", "income", "age", "utilisation", "unemployment",
     "policy_rate", "house_price_change", "recency", "frequency", "monetary", "date",
+    "days_past_due", "origination_pd", "debt_to_income", "balance", "limit", "term",
 )
 
 # semantic name -> patterns over the snake_case column name, best first (a later pattern is a fallback)
@@ -82,6 +83,13 @@ _SEMANTIC_PATTERNS: dict[str, tuple[str, ...]] = {
     "frequency": (r"^(txn_count_90d|frequency|purchases_frequency|txn_count)$",),
     "monetary": (r"^(txn_amount_90d|monetary|purchases|spend)$",),
     "date": (r"^(application_date|as_of_date|snapshot_date|observation_date|date)$",),
+    # IFRS 9 staging and the stress transmission read these
+    "days_past_due": (r"^(days_past_due|dpd|days_in_arrears|arrears_days|days_delinquent)$",),
+    "origination_pd": (r"^(origination_pd|pd_at_origination|pd_origination|orig_pd|initial_pd)$",),
+    "debt_to_income": (r"^(debt_to_income|dti|debt_ratio|debt_to_income_ratio)$",),
+    "balance": (r"^(card_balance|balance|current_balance|revolving_balance|revol_bal)$",),
+    "limit": (r"^(card_limit|credit_limit|limit_bal|limit)$",),
+    "term": (r"^(loan_term_months|term_months|loan_term|term)$",),
 }
 
 

@@ -68,7 +68,8 @@ _NAME_RULES: tuple[tuple[Tag, str, str], ...] = (
                   r"late_pay|times_late|days_late|(^|_)late($|_)|bankrupt|inquir|enquir|(^|_)inq_|credit_history|"
                   r"checking_status|poutcome|(^|_)pdays($|_)|(^|_)previous($|_)|existing_credits|num_of_late|"
                   r"(^|_)pay_[0-9]+$|(^|_)pay_?status|derog|public_rec|(^|_)pub_rec|charge_off_history|"
-                  r"open_credit_lines|other_payment_plans|(^|_)grade($|_)|sub_grade|credit_policy)",
+                  r"open_credit_lines|other_payment_plans|(^|_)grade($|_)|sub_grade|credit_policy|"
+                  r"(^|_)(orig|origination)_pd($|_)|(^|_)pd_(at_)?(orig|origination)($|_))",
      "credit or repayment history: the applicant cannot change it now"),
     (Tag.PRODUCT, r"((^|_)has_|product|(^|_)n_products($|_)|num_of_products|num_products|^loans?$|"
                   r"card_category|card_type|(^|_)contract($|_)|real_estate_loans|total_relationship_count)",

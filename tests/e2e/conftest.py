@@ -8,6 +8,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -25,17 +27,37 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(workspace: Path, rows: int = 5000, port: int | None = None) -> tuple[subprocess.Popen, str, Path]:
+def start_app(workspace: Path, rows: int = 5000, port: int | None = None,
+              env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str, Path]:
+    """Start ``dashboard.server`` on a free loopback port; ``env`` adds or overrides variables."""
     port = port or _free_port()
     log = workspace.parent / f"streamlit-{port}.log"
-    env = {**os.environ, "STUDIO_WORKSPACE_DIR": str(workspace), "STUDIO_DEFAULT_ROWS": str(rows),
-           "STUDIO_COPY_BACKEND": os.environ.get("STUDIO_E2E_COPY_BACKEND", "template")}
+    full_env = {**os.environ, "STUDIO_WORKSPACE_DIR": str(workspace), "STUDIO_DEFAULT_ROWS": str(rows),
+                "STUDIO_COPY_BACKEND": os.environ.get("STUDIO_E2E_COPY_BACKEND", "template"), **(env or {})}
     proc = subprocess.Popen(
         [sys.executable, "-m", "dashboard.server", "--server.port", str(port),
          "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.address", "127.0.0.1"],
-        cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
+        cwd=ROOT, env=full_env, stdout=log.open("w"), stderr=subprocess.STDOUT,
     )
     return proc, f"http://127.0.0.1:{port}", log
+
+
+@contextmanager
+def running_app(workspace: Path, rows: int = 5000, port: int | None = None,
+                env: dict[str, str] | None = None) -> Iterator[str]:
+    """A healthy app for the block; stopped after it, and no traceback may appear in its log."""
+    proc, url, log = start_app(workspace, rows, port, env)
+    try:
+        wait_healthy(url, proc)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    text = log.read_text()
+    assert "Traceback" not in text, text[-4000:]
 
 
 def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
@@ -75,16 +97,5 @@ def browser_available():
 
 @pytest.fixture
 def app_server(tmp_path, browser_available):
-    proc, url, log = start_app(tmp_path / "workspace")
-    try:
-        wait_healthy(url, proc)
+    with running_app(tmp_path / "workspace") as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        errors = [line for line in log.read_text().splitlines() if "Traceback" in line]
-        if errors:
-            print(log.read_text()[-4000:])

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
 
-from tests.e2e.conftest import SCREENSHOTS, launch_browser, start_app, wait_healthy
+from tests.e2e.conftest import SCREENSHOTS, launch_browser, running_app
 from tests.e2e.test_browser import wait_idle
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -16,19 +14,8 @@ TABS = ["Segments", "Profiles", "Map", "How many segments", "Products & risk", "
 
 @pytest.fixture
 def small_app(tmp_path, browser_available):
-    proc, url, log = start_app(tmp_path / "workspace", rows=3000)
-    try:
-        wait_healthy(url, proc)
+    with running_app(tmp_path / "workspace", rows=3000) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        text = log.read_text()
-        if "Traceback" in text:
-            print(text[-4000:])
 
 
 def _no_exception(page, where: str) -> None:

@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import ROOT, SCREENSHOTS, _free_port, launch_browser, wait_healthy
+from tests.e2e.conftest import SCREENSHOTS, _free_port, launch_browser, running_app
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -41,29 +39,13 @@ def provider():
 def signin_app(tmp_path, provider, browser_available):
     port = _free_port()
     workspace = tmp_path / "workspace"
-    log = tmp_path / f"streamlit-{port}.log"
-    env = {**os.environ, "STUDIO_WORKSPACE_DIR": str(workspace), "STUDIO_DEFAULT_ROWS": "2000",
-           "STUDIO_COPY_BACKEND": "template", "HOME": str(tmp_path),
+    env = {"HOME": str(tmp_path),
            "STUDIO_OIDC_CLIENT_ID": "retail-aigc-studio", "STUDIO_OIDC_CLIENT_SECRET": "test-client-secret",
            "STUDIO_OIDC_SERVER_METADATA_URL": f"{provider}/.well-known/openid-configuration",
            "STUDIO_OIDC_REDIRECT_URI": f"http://localhost:{port}/oauth2callback"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "dashboard.server", "--server.port", str(port), "--server.headless", "true",
-         "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
-    )
-    url = f"http://localhost:{port}"
-    try:
-        wait_healthy(f"http://127.0.0.1:{port}", proc)
-        yield url, workspace
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        text = log.read_text()
-        assert "Traceback" not in text, text[-4000:]
+    with running_app(workspace, rows=2000, port=port, env=env):
+        # the redirect URI registered at the provider names localhost: the browser must use the same host
+        yield f"http://localhost:{port}", workspace
 
 
 def _idle(page, timeout_ms: int = 120_000) -> None:

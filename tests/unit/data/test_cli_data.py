@@ -109,3 +109,17 @@ def test_import_stores_the_dataset_with_its_notes(isolated_workspace):
     ws = get_workspace()
     assert stored_notes(ws, "euro_loans")[0] == d["notes"]
     assert len(run_sql("SELECT betrag FROM ds_euro_loans WHERE betrag > 1000", ws=ws)) > 0  # stored as numbers
+
+
+def test_import_of_a_taken_name_is_refused_unless_told_to_replace_or_keep_both(isolated_workspace):
+    path = str(CORPUS / "european_semicolon_cp1252.csv")
+    assert studio("import", path, "--name", "loans")[0] == 0
+    rc, out, _ = studio("import", path, "--name", "loans")
+    assert rc == 2 and "--replace" in out[0]["error"] and "loans_v2" in out[0]["error"]
+    rc, out, _ = studio("import", path, "--name", "loans", "--keep-both")
+    assert (rc, out[0]["name"]) == (0, "loans_v2")
+    rc, out, _ = studio("import", path, "--name", "loans", "--replace")
+    assert (rc, out[0]["name"]) == (0, "loans")
+    from core.workspace import get_workspace
+
+    assert sorted(get_workspace().list_datasets()["name"]) == ["loans", "loans_v2"]

@@ -147,3 +147,22 @@ def test_resolver_newest_then_chosen(isolated_workspace):
     shutil.rmtree(lifecycle.artifact_dir(kind, "m1"))
     assert resolver.current(resolver.CREDIT, ds) == "m2"
     assert resolver.current(resolver.CREDIT, DatasetRef("d", "other")) is None
+
+
+@pytest.mark.gpu
+def test_a_model_fitted_on_cuda_is_registered_for_cuda_and_reloads_there(isolated_workspace, monkeypatch):
+    monkeypatch.setenv("STUDIO_DEVICE", "cuda")
+    from core.settings import get_settings
+
+    get_settings.cache_clear()
+    device._reset_for_tests()
+
+    def fit(dev: str) -> Toy:
+        x = torch.ones(4, device=dev)
+        return Toy("fpg", float(x.sum().item()), str(x.device.type))
+
+    model = lifecycle.load_or_fit(KIND, "fpg", fit=fit, load=_load, write=_write)
+    assert (model.device, model.value) == ("cuda", 4.0)
+    get_registry().evict()
+    again = lifecycle.load_or_fit(KIND, "fpg", fit=fit, load=_load, write=_write)
+    assert (again.device, again.value) == ("cuda", 4.0) and device.device_info().warnings == []
