@@ -1,10 +1,14 @@
 """Review of a copy batch: verdict filter, bulk approve/reject with sign-off, variant cards, audit view, exports.
 
 Approvals follow the four-eyes rule (:func:`core.copy.review.set_status`): the signed-in reviewer
-must not have written or edited the variant; a "review" verdict needs a sign-off note.
+must not have written or edited the variant; a "review" verdict needs a sign-off note. In
+single-user local mode nobody can approve, so the tab says why and exports labelled drafts instead.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -24,6 +28,16 @@ VERDICT_BADGE = {"pass": ":green-badge[:material/verified: pass]",
                  "block": ":red-badge[:material/block: blocked]"}
 STATUS_BADGE = {"approved": ":blue-badge[approved]", "rejected": ":gray-badge[rejected]", "pending": ":gray-badge[pending]"}
 PAGE_SIZE = 10
+LOCAL_MODE_WHY = ("This studio runs in single-user local mode: everyone here is the one local user, who also wrote "
+                  "this copy. Four-eyes review needs a reviewer who neither wrote nor edited a variant, so approval "
+                  "needs sign-in with two different users (see 'Deploying for a team' in the README). Until then "
+                  "you can export only drafts labelled 'unapproved draft \u2014 not reviewed'.")
+
+
+def local_mode_notice() -> None:
+    """Why nothing can be approved here, shown on the review tab in single-user local mode."""
+    if current_user().local:
+        st.warning(LOCAL_MODE_WHY, icon=":material/lock_person:")
 
 
 def _length_badge(v: Variant) -> str:
@@ -71,7 +85,9 @@ def bulk_actions(batch: CopyBatch) -> list[Variant]:
     for col, status, icon in ((b1, "approved", ":material/done_all:"), (b2, "rejected", ":material/close:"),
                               (b3, "pending", ":material/undo:")):
         verb = {"approved": "Approve", "rejected": "Reject", "pending": "Reset"}[status]
-        if col.button(f"{verb} {label}", key=f"copy_bulk_{status}_{batch.batch_id}", icon=icon):
+        if col.button(f"{verb} {label}", key=f"copy_bulk_{status}_{batch.batch_id}", icon=icon,
+                      disabled=status == "approved" and current_user().local,
+                      help="Needs sign-in with two different users (four-eyes)." if current_user().local else None):
             result = bulk_set_status(batch, targets, status, current_user(), note)
             save(batch)
             st.session_state["copy_bulk_result"] = result
@@ -118,7 +134,10 @@ def variant_card(batch: CopyBatch, v: Variant) -> None:
             st.rerun()
         for col, status, icon in ((b2, "approved", ":material/check:"), (b3, "rejected", ":material/close:")):
             verb = {"approved": "Approve", "rejected": "Reject"}[status]
-            if col.button(verb, key=f"copy_{status}_{batch.batch_id}_{v.id}", icon=icon, disabled=v.status == status or (status == "approved" and not v.passed)):
+            blocked = status == "approved" and (not v.passed or user.local)
+            if col.button(verb, key=f"copy_{status}_{batch.batch_id}_{v.id}", icon=icon,
+                          disabled=v.status == status or blocked,
+                          help="Needs sign-in with two different users (four-eyes)." if user.local else None):
                 try:
                     set_status(batch, v.id, status, user,
                                st.session_state.get(f"copy_signoff_{batch.batch_id}", ""))
@@ -131,6 +150,7 @@ def variant_card(batch: CopyBatch, v: Variant) -> None:
 
 def review(batch: CopyBatch) -> None:
     st.subheader("Review")
+    local_mode_notice()
     if not batch.variants:
         st.error("No candidate passed the rules and the usability check. The set-aside candidates below say why.",
                  icon=":material/block:")
@@ -169,9 +189,39 @@ def _on_export(batch: CopyBatch, fmt: str, name: str, data: bytes | str, n_rows:
         st.session_state["copy_export_error"] = str(exc)
 
 
+def _downloads(batch: CopyBatch, rows: list[dict], cols: Sequence[Any], draft: bool) -> None:
+    stem = exporter.file_stem(batch, draft)
+    what = "draft" if draft else ""
+    files: list[tuple[str, str, bytes | str, str]] = [("CSV", f"{stem}.csv", exporter.to_csv(rows), "text/csv"),
+             ("JSON", f"{stem}.json", exporter.to_json(batch, rows), "application/json"),
+             ("Markdown", f"{stem}.md", exporter.to_markdown(batch, rows), "text/markdown")]
+    for col, (fmt, name, data, mime) in zip(cols, files, strict=False):
+        col.download_button(f"{fmt} {what} ({len(rows)})".replace("  ", " "), data, file_name=name, mime=mime,
+                            key=f"copy_dl_{fmt}_{'draft_' if draft else ''}{batch.batch_id}", on_click=_on_export,
+                            args=(batch, f"{fmt} {what}".strip(), name, data, len(rows)), icon=":material/download:")
+
+
+def draft_exports(batch: CopyBatch) -> None:
+    """Single-user local mode: drafts of the 'pass' variants, labelled unapproved in the file and here."""
+    st.subheader("Export an unapproved draft")
+    st.error(f"{exporter.DRAFT_LABEL}. {exporter.DRAFT_WHY}", icon=":material/draft:")
+    try:
+        rows = exporter.draft_rows(batch, current_user())
+    except StudioError as exc:
+        show_error(exc, "No draft")
+        return
+    _downloads(batch, rows, st.columns(4), draft=True)
+    st.caption(f"{len(rows)} variant(s) with the verdict 'pass' that nobody rejected. Every row and every file is "
+               "marked as an unapproved draft; 'needs review' and blocked variants are left out, and there is no "
+               "HTML email of a draft.")
+
+
 def exports(batch: CopyBatch) -> None:
-    st.subheader("Export approved copy")
     approved = batch.approved()
+    if current_user().local and not approved:
+        draft_exports(batch)
+        return
+    st.subheader("Export approved copy")
     if not approved:
         st.info("A reviewer must approve variants before they can be exported (four-eyes: not their author). "
                 "'Needs review' variants also need the reviewer's sign-off note.", icon=":material/task_alt:")
@@ -181,14 +231,9 @@ def exports(batch: CopyBatch) -> None:
     except StudioError as exc:
         show_error(exc, "Export refused")
         return
-    stem = f"copy_{batch.batch_id}"
+    stem = exporter.file_stem(batch, draft=False)
     cols = st.columns(4)
-    files: list[tuple[str, str, bytes | str, str]] = [("CSV", f"{stem}.csv", exporter.to_csv(rows), "text/csv"),
-             ("JSON", f"{stem}.json", exporter.to_json(batch, rows), "application/json"),
-             ("Markdown", f"{stem}.md", exporter.to_markdown(batch, rows), "text/markdown")]
-    for col, (fmt, name, data, mime) in zip(cols, files, strict=False):
-        col.download_button(f"{fmt} ({len(rows)})", data, file_name=name, mime=mime, key=f"copy_dl_{fmt}_{batch.batch_id}",
-                            on_click=_on_export, args=(batch, fmt, name, data, len(rows)), icon=":material/download:")
+    _downloads(batch, rows, cols, draft=False)
     if batch.request.channel == "email_body":
         subject = cols[3].text_input("Subject line for the HTML email", key=f"copy_subject_{batch.batch_id}")
         which = cols[3].selectbox("Variants in the email", ["all approved", *[v.id for v in approved]],

@@ -20,9 +20,10 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from core.assets import asset_path
 from core.errors import InputError, StudioError
 
-ASSETS_DIR = Path(__file__).resolve().parents[2] / "assets" / "copy"
+ASSETS_DIR = asset_path("copy")
 LANGUAGES = ("en", "zh")
 CHANNELS = ("email_subject", "email_body", "sms", "push", "banner")
 

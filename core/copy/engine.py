@@ -25,6 +25,8 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +41,7 @@ from core.copy.rulefile import ACTIONS, Rule, load_rules
 from core.copy.textops import language_problem, normalise, tidy
 from core.copy.verdict import Finding, Verdict
 from core.errors import StudioError
+from core.templates import text_template
 
 _LABELLED_RATE = re.compile(
     r"(?<![\d.])(\d+(?:\.\d+)?%)\s*(?:\(|-)?\s*(intro(?:ductory)?\s+|promotional\s+)?(?:variable\s+|fixed\s+)?"
@@ -97,12 +100,10 @@ class RuleEngine:
         return self._applicable[key]
 
     def _render(self, template: str, product: Product, language: str) -> str:
-        from jinja2.sandbox import SandboxedEnvironment
-
         key = (template, product.id, language)
         if key not in self._render_cache:
             ctx = {"bank": self.catalogue.bank.to_dict(), "product": product.to_dict(), "language": language}
-            self._render_cache[key] = SandboxedEnvironment(autoescape=False).from_string(template).render(**ctx).strip()
+            self._render_cache[key] = text_template(template).render(**ctx).strip()
         return self._render_cache[key]
 
     # ---- steps ----------------------------------------------------------------------------------
@@ -271,7 +272,8 @@ class RuleEngine:
                 self._verdicts.popitem(last=False)
         return verdict
 
-    def _check(self, text: str, product: Product, channel: str, language: str) -> Verdict:
+    def _prepare(self, text: str, product: Product, channel: str, language: str) -> _Prepared:
+        """Steps 1-3 and the claims: what the meaning step needs, before it runs."""
         chan = self.catalogue.channel(channel)
         if language not in LANGUAGES:
             language = "en"
@@ -282,6 +284,13 @@ class RuleEngine:
         findings += self._sanity(body, language)
         findings += self._block_rules(body, rules["block"], language)
         claims = [c.text for c in split_claims(body, language)]
+        return _Prepared(text, product, channel, language, chan, rules, body, findings, claims)
+
+    def _finish(self, p: _Prepared) -> Verdict:
+        """Steps 4-7 on prepared copy (the meaning step reads the claim cache when check_many filled it)."""
+        product, channel, language, chan, rules, body = p.product, p.channel, p.language, p.chan, p.rules, p.body
+        findings = list(p.findings)
+        claims = p.claims
         findings += self._ground(body, claims, product, language)
         findings += [Finding(f.rule_id, "review", f.title, f.reason, f.source, matched=f.matched)
                      for f in self._block_rules(body, rules["review"], language)]
@@ -292,21 +301,66 @@ class RuleEngine:
         final = assemble(body, disclosures, chan, language)
         info, over = self._budget(final, chan)
         findings += over
-        return Verdict(original=text, body=body, disclosures=tuple(disclosures), findings=tuple(findings),
+        return Verdict(original=p.text, body=body, disclosures=tuple(disclosures), findings=tuple(findings),
                        final_text=final, length=int(info["length"]), budget=int(info["budget"]),
                        segments=info["segments"], encoding=info["encoding"], max_segments=info["max_segments"],
                        unit=info["unit"], claims=tuple(claims))
 
-    def check_many(self, items: list[tuple[str, Product | str, str, str]]) -> list[Verdict]:
-        """Verdicts for many ``(text, product, channel, language)``; the meaning step runs in one batch."""
+    def _check(self, text: str, product: Product, channel: str, language: str) -> Verdict:
+        return self._finish(self._prepare(text, product, channel, language))
+
+    def check_many(self, items: Sequence[tuple[str, Product | str, str, str]]) -> list[Verdict]:
+        """Verdicts for many ``(text, product, channel, language)``.
+
+        Every variant is softened and split into claims first, then the claims of all variants go
+        through the meaning model in one batch per language (each distinct claim embedded once),
+        then each verdict is finished. Verdicts already cached are not recomputed.
+        """
+        out: list[Verdict | None] = [None] * len(items)
+        todo: dict[tuple[str, str, str, str], list[int]] = {}
+        products: dict[tuple[str, str, str, str], Product] = {}
+        with self._lock:
+            for i, (text, product, channel, language) in enumerate(items):
+                prod = self.catalogue.product(product) if isinstance(product, str) else product
+                key = (text, prod.id, channel, language)
+                hit = self._verdicts.get(key)
+                if hit is not None:
+                    out[i] = hit
+                else:
+                    todo.setdefault(key, []).append(i)
+                    products[key] = prod
+        prepared = {key: self._prepare(key[0], products[key], key[2], key[3]) for key in todo}
         by_lang: dict[str, list[str]] = {}
-        for text, _product, channel, language in items:
-            chan = self.catalogue.channel(channel)
-            body = normalise(text, bool(chan.get("force_gsm7")), language)
-            by_lang.setdefault(language, []).extend(c.text for c in split_claims(body, language))
+        for p in prepared.values():
+            if p.claims and self.meaning is not None and p.rules["meaning"]:
+                by_lang.setdefault(p.language, []).extend(p.claims)
         for language, claims in by_lang.items():
             self.claim_probabilities(claims, language)
-        return [self.check(*item) for item in items]
+        for key, p in prepared.items():
+            verdict = self._finish(p)
+            with self._lock:
+                self._verdicts[key] = verdict
+            for i in todo[key]:
+                out[i] = verdict
+        with self._lock:
+            while len(self._verdicts) > 20_000:
+                self._verdicts.popitem(last=False)
+        return [v for v in out if v is not None]
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A variant after softening, the sanity and block-rule steps, split into claims."""
+
+    text: str
+    product: Product
+    channel: str
+    language: str
+    chan: dict
+    rules: dict[str, list[Rule]]
+    body: str
+    findings: list[Finding]
+    claims: list[str]
 
 
 _engines: dict[tuple[str, str, bool], RuleEngine] = {}

@@ -1,4 +1,4 @@
-"""Exports of approved copy: CSV, JSON, Markdown and a rendered HTML email.
+"""Exports of approved copy: CSV, JSON, Markdown and a rendered HTML email; and labelled drafts.
 
 Only variants a reviewer approved are exported ("review" outcomes only with the reviewer's
 sign-off), and each is run through the rule engine once more at export time: if any no longer
@@ -6,6 +6,11 @@ gives the same outcome and text (the rules file changed, say), the export is ref
 through :func:`core.export.csv_bytes` (formula injection neutralised, UTF-8 with BOM); the HTML
 email through :func:`core.templates.render_html` (autoescaped), with every approved email body or
 the one chosen.
+
+In single-user local mode nobody can approve (four-eyes needs a second, signed-in user), so the
+analyst may export **drafts** instead (:func:`draft_rows`): only variants whose verdict is
+``pass`` and that nobody rejected, each re-checked, every row and every file marked
+:data:`DRAFT_LABEL`, and never as an HTML email (a draft must not look ready to send).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from core.auth import Role, User, require
 from core.copy.batch import CopyBatch, Variant
 from core.copy.catalogue import get_catalogue
 from core.copy.engine import RuleEngine, get_engine
@@ -22,8 +28,12 @@ from core.errors import InputError
 from core.export import csv_bytes
 from core.templates import render_html
 
+DRAFT_LABEL = "UNAPPROVED DRAFT — NOT REVIEWED"
+DRAFT_WHY = ("Nobody has reviewed this copy. Four-eyes approval needs sign-in with two different users: the author "
+             "and a reviewer who neither wrote nor edited it. Do not send it.")
+
 COLUMNS = [
-    "batch_id", "variant_id", "product_id", "product", "segment", "channel", "tone", "language", "copy", "body",
+    "approval", "batch_id", "variant_id", "product_id", "product", "segment", "channel", "tone", "language", "copy", "body",
     "disclosures", "rules_applied", "length", "budget", "unit", "sms_segments", "sms_encoding", "score",
     "backend", "model_fingerprint", "seed", "status", "outcome", "edited", "author", "reviewer", "reviewed_at",
     "signoff", "rules_version", "created_at",
@@ -42,30 +52,68 @@ def _recheck(batch: CopyBatch, v: Variant, engine: RuleEngine) -> None:
                           "Edit and re-approve it, or reject it.")
 
 
+def _row(batch: CopyBatch, v: Variant, approval: str) -> dict:
+    req = batch.request
+    return {
+        "approval": approval, "batch_id": batch.batch_id, "variant_id": v.id, "product_id": batch.product.id,
+        "product": batch.product.label(req.language), "segment": req.segment.name if req.segment else "",
+        "channel": req.channel, "tone": req.tone, "language": req.language, "copy": v.final_text, "body": v.body,
+        "disclosures": " | ".join(d["text"] for d in v.disclosures),
+        "rules_applied": ", ".join(dict.fromkeys(f["rule_id"] for f in v.findings)),
+        "length": v.length, "budget": v.budget, "unit": v.unit, "sms_segments": v.segments,
+        "sms_encoding": v.encoding, "score": v.score, "backend": batch.backend.get("backend"),
+        "model_fingerprint": batch.backend.get("fingerprint"), "seed": req.seed, "status": v.status,
+        "outcome": v.outcome, "edited": bool(v.edits), "author": batch.author.get("name", ""),
+        "reviewer": v.reviewer.get("name", ""), "reviewed_at": v.reviewer.get("at", ""), "signoff": v.signoff,
+        "rules_version": batch.rules_version, "created_at": batch.created_at,
+    }
+
+
 def export_rows(batch: CopyBatch, engine: RuleEngine | None = None) -> list[dict]:
     """One row per approved variant, each re-checked by the engine."""
     engine = engine or get_engine()
     approved = batch.approved()
     if not approved:
         raise ExportError("No variant is approved yet.", "Approve the variants you want to export.")
-    req = batch.request
     rows = []
     for v in approved:
         _recheck(batch, v, engine)
-        rows.append({
-            "batch_id": batch.batch_id, "variant_id": v.id, "product_id": batch.product.id,
-            "product": batch.product.label(req.language), "segment": req.segment.name if req.segment else "",
-            "channel": req.channel, "tone": req.tone, "language": req.language, "copy": v.final_text, "body": v.body,
-            "disclosures": " | ".join(d["text"] for d in v.disclosures),
-            "rules_applied": ", ".join(dict.fromkeys(f["rule_id"] for f in v.findings)),
-            "length": v.length, "budget": v.budget, "unit": v.unit, "sms_segments": v.segments,
-            "sms_encoding": v.encoding, "score": v.score, "backend": batch.backend.get("backend"),
-            "model_fingerprint": batch.backend.get("fingerprint"), "seed": req.seed, "status": v.status,
-            "outcome": v.outcome, "edited": bool(v.edits), "author": batch.author.get("name", ""),
-            "reviewer": v.reviewer.get("name", ""), "reviewed_at": v.reviewer.get("at", ""), "signoff": v.signoff,
-            "rules_version": batch.rules_version, "created_at": batch.created_at,
-        })
+        rows.append(_row(batch, v, "approved"))
     return rows
+
+
+def draftable(batch: CopyBatch) -> list[Variant]:
+    """Variants a draft may hold: verdict ``pass`` (nothing blocks, nothing needs review) and not rejected."""
+    return [v for v in batch.variants if v.passed and v.outcome == "pass" and v.status != "rejected"]
+
+
+def draft_rows(batch: CopyBatch, user: User, engine: RuleEngine | None = None) -> list[dict]:
+    """Rows of an unapproved draft: every ``pass`` variant nobody rejected, re-checked, marked :data:`DRAFT_LABEL`.
+
+    Raises:
+        PermissionDenied: the user is not an analyst.
+        ExportError: no variant passes the rules, or one no longer does.
+    """
+    require(user, Role.ANALYST, "export draft copy")
+    engine = engine or get_engine()
+    variants = draftable(batch)
+    if not variants:
+        raise ExportError("No variant passes the rules outright, so there is no draft to export.",
+                          "'Needs review' and blocked variants are never exported without a reviewer's sign-off.")
+    rows = []
+    for v in variants:
+        _recheck(batch, v, engine)
+        rows.append(_row(batch, v, DRAFT_LABEL if v.status != "approved" or not v.reviewer else "approved"))
+    return rows
+
+
+def is_draft(rows: list[dict]) -> bool:
+    return any(r["approval"] != "approved" for r in rows)
+
+
+def file_stem(batch: CopyBatch, draft: bool) -> str:
+    """The export file name without its suffix; drafts say so in the name."""
+    return f"copy_{batch.batch_id}" + ("_UNAPPROVED_DRAFT" if draft else "")
 
 
 def to_csv(rows: list[dict]) -> bytes:
@@ -86,7 +134,8 @@ def to_json(batch: CopyBatch, rows: list[dict]) -> bytes:
         v = by_id[r["variant_id"]]
         variants.append({**r, "findings": v.findings, "disclosure_items": v.disclosures, "edits": v.edits,
                          "score_parts": v.score_parts, "raw": v.raw})
-    return json.dumps({"batch": batch_meta(batch), "variants": variants, "events": batch.events},
+    head = {"approval": DRAFT_LABEL, "why": DRAFT_WHY} if is_draft(rows) else {"approval": "approved"}
+    return json.dumps({**head, "batch": batch_meta(batch), "variants": variants, "events": batch.events},
                       ensure_ascii=False, indent=2, default=str).encode("utf-8")
 
 
@@ -100,13 +149,16 @@ def to_markdown(batch: CopyBatch, rows: list[dict]) -> str:
     channel = (cat.channels.get(req.channel) or {}).get("label", {}).get("en", req.channel)
     tone = (cat.tones.get(req.tone) or {}).get("en", req.tone)
     language = cat.languages.get(req.language, req.language)
-    lines = [f"# Approved copy: {batch.product.label(req.language)} · {channel} · {req.segment.name if req.segment else ''}",
+    draft = is_draft(rows)
+    title = f"{DRAFT_LABEL}: copy" if draft else "Approved copy"
+    lines = [f"# {title}: {batch.product.label(req.language)} · {channel} · {req.segment.name if req.segment else ''}",
+             *(["", f"**{DRAFT_LABEL}.** {DRAFT_WHY}"] if draft else []),
              "", f"Batch `{batch.batch_id}` · backend {batch.backend.get('label')} (`{batch.backend.get('fingerprint')}`) · "
              f"seed {req.seed} · tone {tone} · language {language} · rules {batch.rules_version}", ""]
     by_id = {v.id: v for v in batch.variants}
     for r in rows:
         v = by_id[r["variant_id"]]
-        lines += [f"## {r['variant_id']}", "", "```text", r["copy"], "```", "",
+        lines += [f"## {r['variant_id']}" + (f" ({DRAFT_LABEL.lower()})" if r["approval"] != "approved" else ""), "", "```text", r["copy"], "```", "",
                   f"Length {r['length']} / {r['budget']} {r['unit']}"
                   + (f" · {r['sms_segments']} {r['sms_encoding']} segment(s)" if r["sms_segments"] else ""), "",
                   "| rule | action | why | source |", "|---|---|---|---|"]

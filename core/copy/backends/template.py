@@ -14,17 +14,10 @@ import time
 from functools import cached_property
 from pathlib import Path
 
-from jinja2 import StrictUndefined
-from jinja2.sandbox import SandboxedEnvironment
-
 from core.copy.backends.base import Backend, Candidate, Prompt, StopCheck, StreamCallback
 from core.copy.catalogue import ASSETS_DIR, Product
 from core.errors import StudioError
-
-
-def _capfirst(value: str) -> str:
-    value = str(value)
-    return value[:1].upper() + value[1:] if value else value
+from core.templates import text_template
 
 
 class PhraseBank:
@@ -37,10 +30,8 @@ class PhraseBank:
         except (OSError, ValueError) as exc:
             raise StudioError(f"The template phrase bank {self.path} cannot be read: {exc}",
                               "Check assets/copy/phrases.json.") from exc
-        env = SandboxedEnvironment(autoescape=False, undefined=StrictUndefined, keep_trailing_newline=False)
-        env.filters["capfirst"] = _capfirst
         self.structures = {
-            lang: {ch: [env.from_string(s) for s in items] for ch, items in bank["structures"].items()}
+            lang: {ch: [text_template(s) for s in items] for ch, items in bank["structures"].items()}
             for lang, bank in self.raw.items() if isinstance(bank, dict) and "structures" in bank
         }
         self.theme_keywords: dict[str, list[str]] = self.raw.get("theme_keywords", {})

@@ -39,3 +39,18 @@ def test_bad_input_exits_2_with_a_plain_message(monkeypatch, capsys, engine):
     assert code == 2 and "Line 1 is not JSON" in out[0]["error"]
     code, out = run(monkeypatch, capsys, json.dumps({"text": "hi"}), "--product", "nope", "--channel", "sms")
     assert code == 2 and "not a product" in out[0]["error"]
+
+
+def test_copy_generate_writes_checked_variants_and_saves_the_batch(capsys, engine):
+    from core.workspace import get_workspace
+
+    code = main(["copy", "generate", "--product", "high_yield_savings", "--channel", "sms", "--segment",
+                 "Young families", "--traits", "high card spend;use the mobile app weekly", "--backend", "template",
+                 "--n", "2", "--seed", "3"])
+    out = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.strip()]
+    assert code == 0 and len(out) == 3
+    assert all(o["outcome"] in ("pass", "review") and o["copy"].endswith("Reply STOP to opt out.") for o in out[:2])
+    assert out[2]["stats"]["kept"] == 2 and out[2]["backend"]["backend"] == "template"
+    assert list(get_workspace().runs(kind="copy_batch")["run_id"]) == [out[2]["run_id"]]
+    code = main(["copy", "generate", "--product", "nope", "--channel", "sms", "--backend", "template"])
+    assert code == 2 and "error" in json.loads(capsys.readouterr().out.splitlines()[-1])

@@ -87,3 +87,46 @@ def test_html_email_refuses_a_failing_subject_or_another_channel(batch, segment)
     set_status(sms, sms.variants[0].id, "approved", REVIEWER)
     with pytest.raises(ExportError, match="email-body"):
         to_html_email(sms)
+
+
+def test_local_mode_cannot_approve_and_exports_a_labelled_draft(segment):
+    from core.auth import LOCAL_USER, PermissionDenied
+    from core.copy.export import DRAFT_LABEL, draft_rows, file_stem
+
+    b = generate_copy(CopyRequest("high_yield_savings", "email_body", segment, "friendly", "en", 4, 1),
+                      TemplateBackend(), user=LOCAL_USER)
+    with pytest.raises(PermissionDenied):  # four-eyes is not weakened: the local user wrote the copy
+        set_status(b, b.variants[0].id, "approved", LOCAL_USER)
+    set_status(b, b.variants[1].id, "rejected", LOCAL_USER)
+    with pytest.raises(ExportError, match="No variant is approved"):
+        export_rows(b)
+    rows = draft_rows(b, LOCAL_USER)
+    ids = [r["variant_id"] for r in rows]
+    assert ids == [v.id for v in b.variants if v.outcome == "pass" and v.status != "rejected"] and ids
+    assert b.variants[1].id not in ids
+    assert {r["approval"] for r in rows} == {DRAFT_LABEL} and {r["reviewer"] for r in rows} == {""}
+    parsed = list(csv.DictReader(io.StringIO(to_csv(rows).decode("utf-8-sig"))))
+    assert list(parsed[0])[0] == "approval" and {p["approval"] for p in parsed} == {DRAFT_LABEL}
+    data = json.loads(to_json(b, rows))
+    assert data["approval"] == DRAFT_LABEL and "two different users" in data["why"]
+    assert to_markdown(b, rows).startswith(f"# {DRAFT_LABEL}")
+    assert file_stem(b, draft=True).endswith("_UNAPPROVED_DRAFT")
+
+
+def test_a_draft_never_holds_copy_that_needs_review(segment):
+    from core.auth import LOCAL_USER
+    from core.copy.export import draft_rows
+
+    b = generate_copy(CopyRequest("personal_loan", "sms", segment, "friendly", "en", 3, 1), TemplateBackend(),
+                      user=LOCAL_USER)
+    v = b.variants[0]
+    edit_variant(b, v.id, "Your approval is certain with our personal loan.", LOCAL_USER)
+    assert v.outcome != "pass"
+    assert v.id not in [r["variant_id"] for r in draft_rows(b, LOCAL_USER)]
+
+
+def test_approved_export_is_labelled_approved(batch):
+    rows = export_rows(batch)
+    assert {r["approval"] for r in rows} == {"approved"}
+    assert json.loads(to_json(batch, rows))["approval"] == "approved"
+    assert to_markdown(batch, rows).startswith("# Approved copy")

@@ -4,7 +4,6 @@ The real embedded model is only loaded by the ``slow`` test below, and only with
 """
 
 import os
-import time
 from types import SimpleNamespace
 
 import pytest
@@ -99,14 +98,12 @@ def test_embedded_model_source_is_the_packaged_gguf():
 @pytest.mark.slow
 @pytest.mark.skipif(os.environ.get("STUDIO_TEST_REAL_LM") != "1", reason="set STUDIO_TEST_REAL_LM=1 to load the real model")
 def test_real_embedded_model_writes_checked_copy(segment, engine):
-    start = time.perf_counter()
     backend = LocalLMBackend.load()
     assert backend.lm.source.kind == "embedded"
     batch = generate_copy(CopyRequest("high_yield_savings", "sms", segment, "friendly", "en", 1, 7), backend)
     assert batch.stats["candidates"] >= 1 and batch.stats["tokens"] > 0
     for v in batch.variants:
         assert engine.check(v.body, "high_yield_savings", "sms").passed
-    assert time.perf_counter() - start < 600
 
 
 def test_batched_sampling_gives_n_candidates_and_is_reproducible(tiny_lm):
