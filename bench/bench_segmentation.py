@@ -17,7 +17,8 @@ Bars (issue 15, on the 2-core machine):
 * ``page``: a change of k on the 50k default (core calls and the whole page through AppTest).
 
 Every run calls :func:`core.runtime.threads.configure_threads` as the product does (``STUDIO_THREADS``).
-Usage: python bench/bench_segmentation.py [quality|mixed|realdata|offers|million|page|all]
+Usage: python bench/bench_segmentation.py [PART[,PART...]|all]  (parts: quality, mixed, realdata, offers, million,
+page; ``bars`` = quality,realdata,offers,million: every bar of the issue in one run)
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -42,8 +44,13 @@ FEATURES_15 = ["age", "annual_income", "tenure_months", "checking_balance", "sav
 
 
 def load() -> dict:
-    return {"load_avg": [round(x, 2) for x in os.getloadavg()], "threads": os.environ.get("STUDIO_THREADS", "0"),
-            "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "")}
+    """The machine's load beside every figure: the load average and the ``uptime`` line itself."""
+    try:
+        uptime = subprocess.run(["uptime"], capture_output=True, text=True, timeout=5).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        uptime = ""
+    return {"load_avg": [round(x, 2) for x in os.getloadavg()], "uptime": uptime, "cpus": os.cpu_count(),
+            "threads": os.environ.get("STUDIO_THREADS", "0"), "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "")}
 
 
 def _configure() -> None:
@@ -312,10 +319,16 @@ def bench_page(n: int = 50_000) -> None:
 
 
 if __name__ == "__main__":
-    which = sys.argv[1] if len(sys.argv) > 1 else "all"
+    which = set((sys.argv[1] if len(sys.argv) > 1 else "all").replace("bars", "quality,realdata,offers,million")
+                .split(","))
     _configure()
     parts = {"quality": bench_quality, "mixed": bench_mixed, "realdata": bench_realdata, "offers": bench_offers,
              "million": bench_million, "page": bench_page}
+    unknown = which - set(parts) - {"all"}
+    if unknown:
+        sys.exit(f"unknown part(s) {sorted(unknown)}; use {', '.join(parts)}, bars or all")
+    emit("load_at_start", **load())
     for name, fn in parts.items():
-        if which in (name, "all"):
+        if name in which or "all" in which:
             fn()
+    emit("load_at_end", **load())
