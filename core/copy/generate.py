@@ -75,6 +75,22 @@ def validate_request(request: CopyRequest, catalogue: Catalogue) -> tuple[Produc
     return product, segment, notes, n
 
 
+def _with_progress(stream: StreamCallback | None, progress: Progress | None, k: int) -> StreamCallback | None:
+    """The stream callback, also reporting each candidate as it starts (writing is the first 60% of the bar)."""
+    if progress is None:
+        return stream
+    started: set[int] = set()
+
+    def relay(i: int, delta: str) -> None:
+        if i not in started:
+            started.add(i)
+            progress(0.6 * (len(started) - 1) / max(k, 1), f"Writing candidate {len(started)} of {k}...")
+        if stream is not None:
+            stream(i, delta)
+
+    return relay
+
+
 def _write(backend: Backend, catalogue: Catalogue, product: Product, request: CopyRequest, segment: SegmentBrief,
            plans: list[Plan], k: int, max_new: int, stream: StreamCallback | None,
            should_stop: StopCheck | None) -> tuple[list[Candidate], list[Plan]]:
@@ -154,6 +170,7 @@ def generate_copy(
     started = time.perf_counter()
     if progress:
         progress(0.0, f"Writing {k} candidates with the {backend.label}...")
+    stream = _with_progress(stream, progress, k)
     try:
         candidates, used = _write(backend, catalogue, product, request, segment, plans, k, max_new, stream, should_stop)
     except StudioError as exc:

@@ -37,6 +37,12 @@ KIND_WORDS = {
     "cd": r"\bCDs?\b|\bcertificates? of deposit\b", "checking": r"\bchecking\b",
     "investment": r"\bportfolios?\b|\binvest(?:ing|ment)?s?\b",
 }
+# the same kinds in Simplified Chinese (no word boundaries in Chinese: plain substrings)
+KIND_WORDS_ZH = {
+    "credit_card": r"信用卡", "personal_loan": r"个人贷款|个人信贷", "auto_loan": r"汽车贷款|车贷|购车|新车|二手车",
+    "mortgage": r"房贷|住房贷款|按揭|购房", "heloc": r"房屋净值|净值信用额度", "savings": r"储蓄",
+    "cd": r"定期存单|存单|定期存款", "checking": r"支票账户|活期账户|支票", "investment": r"投资|理财",
+}
 TRAIT_MIN = 0.25  # similarity to the planned trait below which copy counts as trait-blind
 PLAN_MIN = 0.3  # similarity to the planned claims below which copy counts as off-plan
 
@@ -58,7 +64,8 @@ def _mentions_product(text: str, product: Product, language: str) -> bool:
     names = [product.label(language), product.short(language), product.in_sentence(language)]
     if any(n and n.lower() in low for n in names):
         return True
-    if language == "en" and re.search(KIND_WORDS.get(product.kind, r"$^"), text, re.IGNORECASE):
+    kinds = KIND_WORDS_ZH if language == "zh" else KIND_WORDS if language == "en" else {}
+    if re.search(kinds.get(product.kind, r"$^"), text, re.IGNORECASE):
         return True
     return any(k.lower() in low for b in product.benefits for k in b.get("keywords", []))
 

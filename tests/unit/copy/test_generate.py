@@ -120,11 +120,11 @@ def test_variants_are_distinct_and_ranked(segment):
 def test_five_hundred_variants_are_bounded_with_progress(segment):
     seen = []
     batch = generate_copy(CopyRequest("high_yield_savings", "sms", segment, "friendly", "en", 5000, seed=1),
-                          TemplateBackend(), progress=lambda d, t, m: seen.append((d, t)))
+                          TemplateBackend(), progress=lambda fraction, message: seen.append(fraction))
     assert batch.stats["made"] == MAX_VARIANTS
     assert len(batch.variants) <= MAX_VARIANTS
     assert any("at most 500" in n for n in batch.notes)
-    assert seen and seen[-1][0] == seen[-1][1] and len(seen) > 10
+    assert seen == sorted(seen) and seen[0] == 0.0 and seen[-1] == 1.0 and len(seen) > 10
 
 
 def test_model_backend_limits_are_said():
@@ -209,7 +209,9 @@ def test_edit_is_rechecked_and_only_passing_variants_can_be_approved(segment, en
         set_status(batch, v.id, "approved", REVIEWER)
     edit_variant(batch, v.id, "Act now: earn 4.10% APY with High-Yield Savings.", AUTHOR)
     assert v.passed and "Act now" not in v.body
-    set_status(batch, v.id, "approved", REVIEWER)
+    with pytest.raises(InputError, match="sign-off note"):  # the engine rewrote it: a reviewer must say why it may go
+        set_status(batch, v.id, "approved", REVIEWER)
+    set_status(batch, v.id, "approved", REVIEWER, signoff="Urgency removed by the engine; the APY matches the catalogue.")
     assert batch.approved() == [v]
     assert [e["action"] for e in batch.events][-3:] == ["edited", "edited", "approved"]
 
