@@ -16,7 +16,11 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
+import types
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -96,6 +100,31 @@ def _local_gpus() -> int:
         return 0
 
 
+_MAIN_LOCK = threading.Lock()
+
+
+@contextmanager
+def script_free_main() -> Iterator[None]:
+    """While worker processes start, ``__main__`` is a bare module with no file.
+
+    Workers start with ``spawn``, which re-runs the parent's ``__main__`` *file* in the child. Under
+    Streamlit (and AppTest) ``__main__`` is the page script being run, so without this every worker
+    would run a page before it could take a task (and fail). A ``__main__`` started as a module
+    (``python -m ...``) is imported by name in the child, which is harmless, and is left alone.
+    """
+    with _MAIN_LOCK:
+        main = sys.modules.get("__main__")
+        by_name = getattr(getattr(main, "__spec__", None), "name", None)
+        if main is None or by_name or getattr(main, "__file__", None) is None:
+            yield
+            return
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            yield
+        finally:
+            sys.modules["__main__"] = main
+
+
 def _start_local(n_workers: int | None, memory_gib: float | None, gpus: int | None) -> tuple[Any, Any]:
     import psutil
     from distributed import Client, LocalCluster
@@ -110,8 +139,9 @@ def _start_local(n_workers: int | None, memory_gib: float | None, gpus: int | No
         if logging.getLogger(name).getEffectiveLevel() < logging.ERROR:
             logging.getLogger(name).setLevel(logging.ERROR)
     # ":0": the scheduler's HTTP endpoint on a free port (several studios may share a machine)
-    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, memory_limit=f"{mem}GiB",
-                           dashboard_address=":0", silence_logs=logging.ERROR, env=env)
+    with script_free_main():
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, memory_limit=f"{mem}GiB",
+                               dashboard_address=":0", silence_logs=logging.ERROR, env=env)
     client = Client(cluster, set_as_default=False)
     n_gpu = _local_gpus() if gpus is None else int(gpus)
     if n_gpu:

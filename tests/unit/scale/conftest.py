@@ -15,10 +15,13 @@ ROWS = 4_000
 def cluster_client(tmp_path_factory):
     from distributed import Client, LocalCluster
 
+    from core.scale.engine import script_free_main
+
     base = tmp_path_factory.mktemp("cluster")
     env = {"STUDIO_THREADS": "1", "OMP_NUM_THREADS": "1", "STUDIO_WORKSPACE_DIR": str(base / "ws")}
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, memory_limit="2GiB",
-                           dashboard_address=":0", env=env)
+    with script_free_main():  # the app tests before leave a page script as __main__
+        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, memory_limit="2GiB",
+                               dashboard_address=":0", env=env)
     client = Client(cluster, set_as_default=False)
     pids = [int(p) for p in client.run(lambda: __import__("os").getpid()).values()]
     yield client

@@ -76,3 +76,23 @@ def test_gpu_worker_advertises_the_resource():
         assert engine_info(client).gpus == 1
     finally:
         close_client()
+
+
+def test_workers_start_while_a_page_script_is_main(tmp_path, monkeypatch):
+    """Under Streamlit ``__main__`` is the page being run; spawned workers must not run it."""
+    import sys
+    import types
+
+    from core.scale.engine import close_client, get_client
+
+    page = tmp_path / "a_page.py"
+    page.write_text("raise SystemExit('the page ran inside a worker')\n")
+    fake = types.ModuleType("__main__")
+    fake.__file__ = str(page)
+    monkeypatch.setitem(sys.modules, "__main__", fake)
+    try:
+        client = get_client("", n_workers=1, gpus=0)
+        assert client.submit(lambda x: x + 1, 41).result(timeout=120) == 42
+        assert sys.modules["__main__"] is fake  # put back after the start
+    finally:
+        close_client()
