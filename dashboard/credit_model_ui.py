@@ -138,9 +138,11 @@ def model_panel(ds: Dataset, model: CreditModel | None) -> None:
     """Settings, the train button (with progress) and the stored models to load."""
     with st.expander("Model settings, training and stored models", expanded=model is None, icon=":material/model_training:"):
         features = ds.features()
+        protected = set(ds.schema.protected_columns())  # out already, unless overridden below
         left, right = st.columns([3, 2])
         with left:
-            exclude = st.multiselect("Keep out of the model", features, default=[], key="credit_exclude")
+            exclude = st.multiselect("Keep out of the model", [f for f in features if f not in protected], default=[],
+                                     key="credit_exclude")
             include = _protected_overrides(ds)
             c1, c2, c3 = st.columns(3)
             trees = c1.number_input("Max trees", 20, 3000, 1000, 20, key="credit_trees")
@@ -153,7 +155,7 @@ def model_panel(ds: Dataset, model: CreditModel | None) -> None:
             seed = c3.number_input("Seed", 0, 2**31 - 1, 42, key="credit_seed")
         with right:
             st.caption("Monotone constraints")
-            monotone = _monotone_editor(ds, [f for f in features if f not in exclude])
+            monotone = _monotone_editor(ds, [f for f in features if f not in exclude and (f not in protected or f in include)])
         keep = _leakage_decisions(ds, exclude, include) if ds.schema.target else {}
         try:
             params = CreditParams(n_estimators=int(trees), max_depth=None if depth == "auto" else int(str(depth)),

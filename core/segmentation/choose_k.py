@@ -11,7 +11,9 @@ candidate. Each piece of evidence votes for one candidate:
 * **the elbow** of inertia (K-means, Kneedle) or the lowest **BIC** (Gaussian mixture): one vote.
 
 The k with the most votes wins; a tie goes to the k with the best mean rank on silhouette,
-Calinski-Harabasz, Davies-Bouldin and stability, then to the smaller k.
+Calinski-Harabasz, Davies-Bouldin and stability, then to the smaller k. When no two pieces of
+evidence agree at all, the median of their choices is taken (the k that disagrees least with every
+one of them), and the sentence says so.
 
 When the best silhouette over every k is below 0.20, the choice comes with a warning that the
 segments are slices of a continuum rather than distinct groups (Kaufman & Rousseeuw put "no
@@ -103,9 +105,17 @@ def choose_k(table: pd.DataFrame, knee: int | None = None, method: str = "kmeans
     tally: dict[int, int] = {}
     for k in v.values():
         tally[k] = tally.get(k, 0) + 1
-    k = min(tally, key=lambda c: (-tally[c], mean_rank.get(c, np.inf), c))
+    if len(v) >= 3 and max(tally.values()) == 1:
+        # no two pieces of evidence agree: the median of their choices is the k that disagrees least with all of
+        # them (for an even count, the better mean rank of the two middle ones)
+        ordered = sorted(v.values())
+        middle = ordered[(len(ordered) - 1) // 2: len(ordered) // 2 + 1]
+        k = min(middle, key=lambda c: (mean_rank.get(c, np.inf), c))
+        reason = _split_sentence(k, v)
+    else:
+        k = min(tally, key=lambda c: (-tally[c], mean_rank.get(c, np.inf), c))
+        reason = _sentence(t, k, v, tally)
     stable_k = _value(t, k, "stability_ari") >= STABLE_ARI
-    reason = _sentence(t, k, v, tally)
     warning, weak = "", False
     if best_sil is not None and best_sil < WEAK_SILHOUETTE:
         weak = True
@@ -118,6 +128,11 @@ def choose_k(table: pd.DataFrame, knee: int | None = None, method: str = "kmeans
             f"No k is reproducible (bootstrap stability below {STABLE_ARI} for every k): refits on resampled "
             "customers draw different borders, so do not act on these segments as they are.")
     return KChoice(k, reason, v, warning, weak, bool(stable_k), best_sil)
+
+
+def _split_sentence(k: int, v: dict[str, int]) -> str:
+    prefs = ", ".join(f"{METRIC_LABELS[m]} prefers k = {kk}" for m, kk in sorted(v.items(), key=lambda mk: mk[1]))
+    return f"No two measures agree ({prefs}); k = {k} is the median of their choices, the k closest to all of them."
 
 
 def _sentence(t: pd.DataFrame, k: int, v: dict[str, int], tally: dict[int, int]) -> str:

@@ -71,12 +71,20 @@ def test_no_reproducible_k_is_said():
     assert not c.stable and "not act on these segments" in c.warning
 
 
-def test_ties_go_to_the_best_mean_rank():
+def test_a_complete_split_takes_the_median_of_the_choices():
     t = _table(silhouette=[0.30, 0.35, 0.31, 0.2], calinski_harabasz=[100, 90, 200, 80], davies_bouldin=[1.0, 1.1, 1.2, 0.9],
                stability_ari=[0.99, 0.95, 0.90, 0.80])
-    c = choose_k(t)  # silhouette 3, CH 4, DB 5, stability 2, elbow None: four-way tie
+    c = choose_k(t)  # silhouette 3, CH 4, DB 5, stability 2, elbow None: no two agree
     assert len(set(c.votes.values())) == 4
-    assert c.k == 2  # best mean rank (2.0 against 2.25, 2.5 and 3.25)
+    assert c.k == 3  # the middle choices are 3 and 4; 3 has the better mean rank (2.25 against 2.5)
+    assert c.reason.startswith("No two measures agree") and "median" in c.reason
+
+
+def test_ties_between_agreeing_measures_go_to_the_best_mean_rank():
+    t = _table(silhouette=[0.30, 0.35, 0.34, 0.2], calinski_harabasz=[100, 90, 200, 80], davies_bouldin=[1.0, 1.1, 0.95, 0.9],
+               stability_ari=[0.99, 0.95, 0.90, 0.80])
+    c = choose_k(t, knee=3)  # silhouette 3, elbow 3, CH 4, stability 2, DB 5: 3 has two votes
+    assert c.k == 3 and "2 of 5 votes" in c.reason
 
 
 def test_gmm_sweep_has_bic_as_a_vote():
