@@ -23,6 +23,7 @@ structure that is clearly weak); when no k is reproducible, with a warning not t
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -119,8 +120,9 @@ def choose_k(table: pd.DataFrame, knee: int | None = None, method: str = "kmeans
     warning, weak = "", False
     if best_sil is not None and best_sil < WEAK_SILHOUETTE:
         weak = True
+        shown = math.floor(best_sil * 1000 + 1e-9) / 1000  # rounded down: 0.1996 must not read "0.200 (below 0.20)"
         warning = (f"Weak structure: the best silhouette over k = {int(t['k'].min())}–{int(t['k'].max())} is "
-                   f"{best_sil:.3f} (below {WEAK_SILHOUETTE:.2f}), so these segments are slices of a continuum rather "
+                   f"{shown:.3f} (below {WEAK_SILHOUETTE:.2f}), so these segments are slices of a continuum rather "
                    "than distinct groups. Use them to summarise the book, and check a segment's profile before "
                    "acting on its name.")
     if not stable_k:

@@ -104,3 +104,8 @@ def test_a_saved_sweep_round_trips():
     back = SweepResult.from_dict(res.to_dict())
     assert back.suggested_k == res.suggested_k and back.choice == res.choice
     assert back.table["k"].tolist() == res.table["k"].tolist()
+
+
+def test_a_silhouette_just_below_the_bar_never_reads_as_the_bar():
+    c = choose_k(_table(silhouette=[0.1996, 0.15, 0.12, 0.10]))
+    assert c.weak and "0.199 (below 0.20)" in c.warning
