@@ -30,11 +30,13 @@ class SegmentRule:
 
 def _rule_matrix(frame: pd.DataFrame, numeric: list[str], categorical: list[str]) -> tuple[pd.DataFrame, dict]:
     parts = {}
-    meta = {}
+    meta: dict[str, tuple] = {}
     for c in numeric:
         x = pd.to_numeric(frame[c], errors="coerce").astype(float)
         parts[c] = x.fillna(x.median())
-        meta[c] = ("num", c, is_share(c, x))
+        present = x.dropna()
+        integral = bool(len(present)) and bool(np.all(np.mod(present.to_numpy(), 1) == 0))
+        meta[c] = ("num", c, is_share(c, x), integral)
     for c in categorical:
         s = frame[c].astype("object").where(frame[c].notna(), "missing").astype(str)
         for lv in s.value_counts().index[:8]:
@@ -84,6 +86,17 @@ def _condition_text(cols: list[str], meta: dict, conds: list[tuple[int, str, flo
             continue
         share = kind[2]
         label = column_label(name)
+        if kind[3] and not share:  # whole numbers (days, counts): "> 0.5" reads "≥ 1"
+            lo = int(np.floor(b[">"])) + 1 if ">" in b else None
+            hi = int(np.floor(b["<="])) if "<=" in b else None
+            if lo is not None and hi is not None:
+                texts.append(f"{label} = {fmt_value(lo, share)}" if lo == hi else
+                             f"{fmt_value(lo, share)} ≤ {label} ≤ {fmt_value(hi, share)}")
+            elif lo is not None:
+                texts.append(f"{label} ≥ {fmt_value(lo, share)}")
+            elif hi is not None:
+                texts.append(f"{label} ≤ {fmt_value(hi, share)}")
+            continue
         if ">" in b and "<=" in b:
             texts.append(f"{fmt_value(b['>'], share)} < {label} ≤ {fmt_value(b['<='], share)}")
         elif ">" in b:

@@ -74,3 +74,14 @@ def test_rfm_cells_when_semantics_exist():
     cells = rfm_cells(frame, seg, {"recency": "rec", "frequency": "freq", "monetary": "mon"})
     assert cells == {0: "Champions", 1: "Hibernating"}
     assert rfm_cells(frame, seg, {"recency": "rec"}) == {}
+
+
+def test_rules_on_whole_numbers_use_whole_bounds():
+    rng = np.random.default_rng(1)
+    seg = rng.integers(0, 2, 2000)
+    recency = np.where(seg == 0, 0, rng.integers(1, 30, 2000))  # days since the last transaction: 0 or more
+    tenure = np.where(seg == 0, rng.integers(1, 40, 2000), rng.integers(60, 200, 2000))
+    frame = pd.DataFrame({"txn_recency_days": recency, "tenure_months": tenure})
+    texts = [r.text for r in segment_rules(frame, seg, list(frame.columns), []).values()]
+    assert texts and all(".5" not in t for t in texts), texts
+    assert any("≥" in t or "=" in t or "≤" in t for t in texts)
