@@ -130,7 +130,7 @@ def credit_model(dataset: Dataset | DatasetRef) -> Any:
     fp = current(CREDIT, dataset)
     if fp is None:
         return None
-    from core.credit.service import load_model
+    from core.credit.store import load_model
 
     return load_model(fp)
 

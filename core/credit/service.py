@@ -14,14 +14,7 @@ from core.credit.model import CreditModel
 from core.credit.params import CreditParams
 from core.credit.store import ARTIFACT, KIND, load_model, model_runs, stored_models, train_or_load
 from core.credit.training import fit_credit_model, model_key
-from core.data import Dataset
 
-__all__ = ["ARTIFACT", "KIND", "CreditModel", "CreditParams", "fit_credit_model", "latest_model", "load_model",
+__all__ = ["ARTIFACT", "KIND", "CreditModel", "CreditParams", "fit_credit_model", "load_model",
            "model_key", "model_runs", "stored_models", "train_or_load"]
 
-
-def latest_model(dataset: Dataset) -> CreditModel | None:
-    """The current credit model of ``dataset`` (the resolver's answer), or ``None``."""
-    from core.resolver import credit_model
-
-    return credit_model(dataset)
