@@ -13,8 +13,8 @@ change instead (:meth:`Explanation.to_probability`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -29,6 +29,7 @@ class Explanation:
     data: pd.DataFrame
     feature_names: list[str]
     output: str = "log_odds"  # or "probability"
+    units: Mapping[str, str] = field(default_factory=dict)  # feature -> unit of its values ("%", "$", "months")
 
     def __post_init__(self) -> None:
         if self.values.ndim != 2 or self.values.shape != (len(self.base_values), len(self.feature_names)):

@@ -107,7 +107,8 @@ class FullShapJob:
             return None
         with np.load(self.path, allow_pickle=False) as z:
             values, base = z["values"].astype(np.float64), z["base"].astype(np.float64)
-        return Explanation(values, base, self.model.raw(self.frame).reset_index(drop=True), self.model.feature_names)
+        return Explanation(values, base, self.model.raw(self.frame).reset_index(drop=True), self.model.feature_names,
+                           units=self.model.meta.units)
 
 
 _jobs: dict[tuple[str, str], FullShapJob] = {}

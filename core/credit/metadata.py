@@ -139,6 +139,7 @@ class ModelMeta:
     metrics: ModelMetrics
     profiles: dict[str, FeatureProfile]
     tags: dict[str, tuple[str, ...]]  # feature -> schema tags at training time
+    units: dict[str, str] = field(default_factory=dict)  # feature -> unit read from the file ("%" values are fractions)
     decisions: tuple[ColumnDecision, ...] = ()
     protected: tuple[str, ...] = ()  # protected attributes and proxies in the training data
     warnings: tuple[str, ...] = ()
@@ -203,6 +204,7 @@ class ModelMeta:
                                  float(m["auc_raw_margin"]), float(m["psi_train_vs_test"])),
             profiles={k: FeatureProfile.from_dict(v) for k, v in d["profiles"].items()},
             tags={k: tuple(v) for k, v in d.get("tags", {}).items()},
+            units={str(k): str(v) for k, v in d.get("units", {}).items()},
             decisions=tuple(ColumnDecision(**x) for x in d.get("decisions", ())),
             protected=tuple(d.get("protected", ())), warnings=tuple(d.get("warnings", ())),
             default_cutoff=float(d.get("default_cutoff", 1.0 / 6.0)), device=d.get("device", "cpu"),

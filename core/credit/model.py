@@ -14,6 +14,7 @@ the columns it needs (extra columns are ignored), not only the dataset it was tr
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -138,8 +139,9 @@ class CreditModel:
     def explain_matrix(self, x: np.ndarray) -> Explanation:
         groups = self.encoder.groups if self.encoder.encoding == "onehot" else None
         small = len(x) <= SMALL_BATCH
-        return tree_shap(self._booster_1t if small else self.booster, self.encoder.dmatrix(x, nthread=1 if small else -1),
+        expl = tree_shap(self._booster_1t if small else self.booster, self.encoder.dmatrix(x, nthread=1 if small else -1),
                          self.encoder.raw_from_matrix(x), self.feature_names, groups)
+        return replace(expl, units=self.meta.units) if self.meta.units else expl
 
     def explain_benchmark(self, frame: pd.DataFrame) -> Explanation:
         """Exact additive explanation of the logistic benchmark (one-hot terms grouped per column)."""

@@ -38,6 +38,7 @@ class Reference:
     mean_shap: pd.Series
     medians: dict[str, float]
     n: int
+    units: Mapping[str, str] = field(default_factory=dict)  # feature -> unit, so "27%" is not written "0.27"
 
     @classmethod
     def from_explanation(cls, expl: Explanation, mask: np.ndarray | None = None, name: str = "all applicants") -> Reference:
@@ -50,7 +51,7 @@ class Reference:
             if not isinstance(col.dtype, pd.CategoricalDtype):
                 v = pd.to_numeric(col, errors="coerce")
                 medians[f] = float(v.median()) if v.notna().any() else float("nan")
-        return cls(name, pd.Series(sub.values.mean(axis=0), index=sub.feature_names), medians, len(sub))
+        return cls(name, pd.Series(sub.values.mean(axis=0), index=sub.feature_names), medians, len(sub), dict(expl.units))
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ def reasons_for_row(values: np.ndarray, data: pd.Series, feature_names: list[str
         if f in banned or values[j] <= 0 or weight[j] <= 0:
             continue
         typical = reference.medians.get(f)
-        c, text = sentence(f, data[f], typical, f in cats or f not in reference.medians)
+        c, text = sentence(f, data[f], typical, f in cats or f not in reference.medians, reference.units.get(f))
         out.append(Reason(len(out) + 1, f, c, text, float(values[j]), float(weight[j]), data[f]))
     return out, withheld
 

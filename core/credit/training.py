@@ -97,7 +97,8 @@ def fit_credit_model(dataset: Dataset, params: CreditParams | None = None, devic
         params=params, monotone=monotone, depth=int(depth),
         split=SplitInfo(how, int(len(tr)), int(len(va)), int(len(te)), date_col if how == "time" else None),
         n_trees=int(booster.num_boosted_rounds()), calibration=calibrator.method, metrics=metrics,
-        profiles=profiles_of(encoder, x[tr]), tags=selection.tags, decisions=selection.decisions,
+        profiles=profiles_of(encoder, x[tr]), tags=selection.tags,
+        units={f: u for f, u in dataset.schema.units.items() if f in features}, decisions=selection.decisions,
         protected=tuple(dataset.schema.protected_columns()), warnings=tuple(warnings),
         default_cutoff=bayes_cutoff(*DEFAULT_COSTS), device="cuda" if device == "cuda" else "cpu",
         train_seconds=round(time.perf_counter() - t0, 3), xgboost_version=xgboost.__version__)

@@ -72,3 +72,45 @@ def test_not_reasons_from_tags_and_reason_rows():
     assert list(t["id"]) == ["A", "B"]
     assert {"reason_1_code", "reason_4_text", "reason_1_contribution", "pd", "decision"} <= set(t.columns)
     assert t.loc[1, "reason_1_code"] == ""
+
+
+def test_units_read_from_the_file_reach_the_reason_text():
+    """A rate written "26.5%" in the file is held as 0.265 but a reason says 26.5%, never 0.27."""
+    import re
+
+    from core.credit.global_shap import sample_explanation
+    from core.credit.params import CreditParams
+    from core.credit.reason_export import reference_from_sample
+    from core.credit.training import fit_credit_model
+    from core.data.loaders import build_dataset
+
+    rng = np.random.default_rng(3)
+    n = 800
+    rate = rng.uniform(0.05, 0.30, n)
+    amount = rng.uniform(1_000, 40_000, n)
+    logit = -2 + 12 * (rate - 0.15) + (amount - 20_000) / 20_000
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    frame = pd.DataFrame({"int_rate": [f"{100 * r:.1f}%" for r in rate], "loan_amnt": [f"${a:,.0f}" for a in amount],
+                          "default": y})
+    ds, _ = build_dataset("rates", frame, "test", target="default")
+    assert ds.schema.units.get("int_rate") == "%" and ds.schema.units.get("loan_amnt") == "$"
+    model = fit_credit_model(ds, CreditParams(n_estimators=60, learning_rate=0.1, early_stopping_rounds=20, max_depth=3))
+    assert model.meta.units == {"int_rate": "%", "loan_amnt": "$"}
+    sample = sample_explanation(model, ds.frame, None, 400, seed=0)
+    ref = reference_from_sample(sample, "all applicants", 0.5)
+    top = int(np.argmax(sample.pd))
+    expl = sample.explanation
+    reasons, _ = reasons_for_row(expl.values[top], expl.data.iloc[top], expl.feature_names, ref)
+    texts = {r.feature: r.text for r in reasons}
+    assert "int_rate" in texts
+    assert "%" in texts["int_rate"] and not re.search(r"(?<![\d.])0\.\d+(?![\d.]*%)", texts["int_rate"]), texts
+    if "loan_amnt" in texts:
+        assert "$" in texts["loan_amnt"], texts
+
+
+def test_value_text_follows_the_unit():
+    assert value_text(0.265, "%") == "26.5%"
+    assert value_text(1.5, "%") == "150%"
+    assert value_text(14300.0, "$") == "$14,300"
+    assert value_text(36.0, "months") == "36 months"
+    assert value_text(0.35) == "0.35"
