@@ -8,6 +8,9 @@ column. Never by default:
 * ids, PII, the target, dates (roles), and any numeric column whose every value is a distinct
   whole number: a customer number the schema did not recognise, which would otherwise split the
   book on an arbitrary code;
+* calendar fields: a categorical column whose levels are month or weekday names (the month of a
+  campaign's last call). It says when something happened to the customer, not what the customer
+  does or holds, and in a campaign file it splits the book on the call schedule;
 * protected attributes and their proxies (a segmentation feeds offers, and offers must not be
   steered by a prohibited basis), geography and macro conditions (where a customer lives is not
   what they do), and anything known only after the outcome;
@@ -30,6 +33,10 @@ from core.data.schema import Role, Tag
 DEFAULT_TAGS = (Tag.BEHAVIOUR, Tag.BALANCE, Tag.INCOME, Tag.RELATIONSHIP, Tag.PRODUCT)
 NEVER_DEFAULT = (Tag.PROTECTED, Tag.PROXY, Tag.GEOGRAPHIC, Tag.MACRO, Tag.POST_OUTCOME)
 MAX_ATTRIBUTE_LEVELS = 12
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+CALENDAR_LEVELS = frozenset([*_MONTHS, *_WEEKDAYS, *(m[:3] for m in _MONTHS), *(d[:3] for d in _WEEKDAYS), "sept"])
 
 
 def looks_like_id(s: pd.Series) -> bool:
@@ -41,6 +48,14 @@ def looks_like_id(s: pd.Series) -> bool:
         return False
     v = x.to_numpy(dtype=float)
     return bool(np.all(np.isfinite(v)) and np.all(v == np.round(v)))
+
+
+def is_calendar_field(s: pd.Series) -> bool:
+    """A categorical column whose every level (two or more) is a month or weekday name, in any case or abbreviation."""
+    if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+        return False
+    levels = {str(v).strip().lower().rstrip(".") for v in s.dropna().unique()[:50]}
+    return len(levels) >= 2 and levels <= CALENDAR_LEVELS
 
 
 def usable_features(dataset: Dataset) -> list[str]:
@@ -57,13 +72,16 @@ def default_features(dataset: Dataset) -> list[str]:
         tags = schema.tags_of(c)
         if tags & set(NEVER_DEFAULT):
             continue
+        if schema.roles.get(c) == Role.CATEGORICAL and is_calendar_field(frame[c]):
+            continue
         if tags & set(DEFAULT_TAGS):
             out.append(c)
         elif not tags and schema.roles.get(c) == Role.CATEGORICAL and \
                 2 <= frame[c].nunique(dropna=True) <= MAX_ATTRIBUTE_LEVELS:
             out.append(c)
     if not out:  # a file the schema knows nothing about: every untagged column, the analyst narrows it down
-        out = [c for c in usable_features(dataset) if not schema.tags_of(c)]
+        out = [c for c in usable_features(dataset) if not schema.tags_of(c)
+               and not (schema.roles.get(c) == Role.CATEGORICAL and is_calendar_field(frame[c]))]
     return out
 
 
@@ -83,6 +101,8 @@ def left_out(dataset: Dataset, features: list[str]) -> dict[str, str]:
             why[c] = "it describes where the customer lives or the economy, not what the customer does"
         elif Tag.POST_OUTCOME in tags:
             why[c] = "it is known only after the outcome"
+        elif schema.roles.get(c) == Role.CATEGORICAL and is_calendar_field(dataset.frame[c]):
+            why[c] = "it is a calendar field (a month or weekday: when something happened, not what the customer does)"
     return why
 
 

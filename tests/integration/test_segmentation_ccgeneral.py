@@ -81,6 +81,7 @@ def test_bank_marketing_names_and_features():
     ds = load("bank_marketing_full.csv")
     feats = service.default_features(ds)
     assert "duration" not in feats and "age" not in feats and "marital" not in feats  # leak and protected
+    assert "month" not in feats and "day" not in feats  # when the bank called, not what the customer does
     res = run_segmentation(ds, SegmentationParams(seed=42))
     names = [res.name(s) for s in res.segments]
     assert len(set(names)) == len(names) and res.contradictions() == {}

@@ -9,6 +9,7 @@ from core.briefs import SegmentBrief
 from core.data.schema import Tag
 from core.errors import DataError, InputError, StudioError, WorkspaceError
 from core.segmentation import exports, runs, service
+from core.segmentation import features as features_mod
 from core.segmentation.embed import embed
 from core.segmentation.privacy import REDACTED, PersonalData
 from core.segmentation.report import render_report
@@ -35,6 +36,26 @@ def test_default_features_on_other_data_skip_ids_pii_targets():
                           "has_card": rng.integers(0, 2, 300), "default": rng.integers(0, 2, 300)})
     ds = make_dataset(frame)
     assert service.default_features(ds) == ["balance", "spend", "has_card"]
+
+
+def test_a_calendar_field_is_not_a_default_feature_but_can_be_picked():
+    """The month of the last call says when the bank phoned, not what the customer does (bank marketing)."""
+    rng = np.random.default_rng(2)
+    n = 400
+    frame = pd.DataFrame({"balance": rng.lognormal(7, 1, n), "job": rng.choice(["admin.", "technician", "retired"], n),
+                          "month": rng.choice(["may", "jun", "jul", "Aug", "nov"], n),
+                          "day_of_week": rng.choice(["mon", "tue", "wed", "thu", "fri"], n)})
+    for c in ("job", "month", "day_of_week"):
+        frame[c] = frame[c].astype("category")
+    ds = make_dataset(frame)
+    feats = service.default_features(ds)
+    assert "month" not in feats and "day_of_week" not in feats
+    assert feats == ["balance", "job"]  # an attribute with a few levels still joins
+    why = features_mod.left_out(ds, feats)
+    assert "calendar field" in why["month"] and "calendar field" in why["day_of_week"]
+    assert "month" in service.usable_features(ds)  # the analyst may still pick it
+    assert not features_mod.is_calendar_field(pd.Series(["may", "other"]))  # every level must be a calendar name
+    assert not features_mod.is_calendar_field(pd.Series([1, 2, 3]))
 
 
 def test_a_unique_non_sequential_customer_number_never_becomes_a_feature():
