@@ -35,6 +35,7 @@ import pandas as pd
 MAX_GROUP_LEVELS = 256
 MAX_LEVELS_DISCRETE = 128
 SAMPLE = 5000
+SNAP_BLOCK = 2048  # rows per distance block in snap (the block stays in cache)
 
 
 def _num(frame: pd.DataFrame, c: str) -> np.ndarray:
@@ -225,28 +226,54 @@ class Structure:
 
     # ---- applying -------------------------------------------------------------------------------
     def snap(self, frame: pd.DataFrame, keep: set[str]) -> pd.DataFrame:
-        """Move each row's unpinned group members to the nearest observed combination."""
+        """Move each row's unpinned group members to the nearest observed combination.
+
+        The distance is the sum of squared scaled differences over numeric members plus 4 per
+        categorical member that differs: each row and each combination become one vector (scaled
+        numbers, then a one-hot block of sqrt(2) per categorical member, built from integer level
+        codes, never string comparisons), and the nearest combination is an argmin over
+        ``|r|^2 - 2 x.r`` in cache-sized blocks of rows.
+        """
         out = frame
         for group, combos in zip(self.groups, self.group_levels, strict=True):
             free = [c for c in group if c in out.columns and c not in keep]
             if not free or len(out) == 0:
                 continue
             table = pd.DataFrame(combos, columns=group)
-            dist = np.zeros((len(out), len(table)))
+            row_parts, ref_parts = [], []
+            key: np.ndarray | None = np.zeros(len(out), dtype=np.int64)  # the row's level codes as one number, while all are categorical
             for c in group:
                 if c not in out.columns:
                     continue
                 col = out[c]
                 if _is_numeric(col) and _is_numeric(table[c]):
+                    key = None
                     ref = table[c].to_numpy(dtype=np.float64)
                     scale = np.nanstd(ref) or 1.0
-                    dist += ((_num(out, c)[:, None] - ref[None, :]) / scale) ** 2
+                    row_parts.append(_num(out, c)[:, None] / scale)
+                    ref_parts.append((ref / scale)[:, None])
                 else:
-                    dist += 4.0 * (col.astype(str).to_numpy()[:, None] != table[c].astype(str).to_numpy()[None, :])
-            best = np.argmin(dist, axis=1)
+                    levels, ref_codes = np.unique(table[c].astype(str).to_numpy(), return_inverse=True)
+                    codes = _level_codes(col, list(levels))
+                    key = None if key is None else key * (len(levels) + 1) + codes + 1
+                    onehot = np.zeros((len(out), len(levels)))
+                    seen = codes >= 0
+                    w = np.sqrt(2.0)  # two one-hot entries differ by sqrt(2) each: a mismatch adds 4
+                    onehot[np.flatnonzero(seen), codes[seen]] = w
+                    row_parts.append(onehot)
+                    ref_parts.append(w * np.eye(len(levels))[ref_codes.ravel()])
+            x = np.hstack(row_parts)
+            r = np.hstack(ref_parts)
+            missing = ~np.isfinite(x).all(axis=1)
+            x[missing] = 0.0
+            if key is not None:  # categorical members only: few distinct rows, each solved once
+                _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+                best = _nearest(x[first], r)[inverse.ravel()]
+            else:
+                best = _nearest(x, r)
+            best[missing] = 0
             for c in free:
-                values = table[c].to_numpy()[best]
-                out[c] = _cast(values, out[c].dtype)
+                out[c] = _take(table[c], best, out[c].dtype)
         return out
 
     def enforce(self, frame: pd.DataFrame, keep: frozenset[str] | set[str] = frozenset()) -> pd.DataFrame:
@@ -266,10 +293,11 @@ class Structure:
         for r in self.equalities:
             if r["target"] in keep or r["by"] not in out:
                 continue
-            levels = out[r["by"]].astype(str).to_numpy()
+            names = list(r["rules"])
+            level_of = _level_codes(out[r["by"]], names)
             y = _num(out, r["target"]).copy()
-            for level, rule in r["rules"].items():
-                rows = levels == level
+            for i, (level, rule) in enumerate(r["rules"].items()):
+                rows = level_of == i
                 if rows.any() and set(rule["inputs"]) <= set(out.columns):
                     x = np.column_stack([_num(out, a)[rows] for a in rule["inputs"]])
                     y[rows] = np.round(x @ np.asarray(rule["coef"]), r["decimals"])
@@ -304,6 +332,38 @@ class Structure:
 
 def _py(v):
     return v.item() if isinstance(v, np.generic) else v
+
+
+def _nearest(x: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """For each row of ``x``, the index of the nearest row of ``r`` (squared Euclidean)."""
+    rr, rt = (r * r).sum(axis=1), np.ascontiguousarray(-2.0 * r.T)
+    best = np.empty(len(x), dtype=np.int64)
+    for s0 in range(0, len(x), SNAP_BLOCK):
+        d = x[s0:s0 + SNAP_BLOCK] @ rt
+        d += rr
+        best[s0:s0 + SNAP_BLOCK] = d.argmin(axis=1)
+    return best
+
+
+def _level_codes(col: pd.Series, levels: list[str]) -> np.ndarray:
+    """Each row's position in ``levels`` (compared as strings), -1 where absent: one lookup per distinct value."""
+    lookup = pd.Index(levels)
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        codes = col.cat.codes.to_numpy()
+        per_cat = lookup.get_indexer(col.cat.categories.astype(str))
+        return np.where(codes >= 0, per_cat[codes], lookup.get_indexer(["nan"])[0])
+    codes, uniques = pd.factorize(col, use_na_sentinel=False)
+    return lookup.get_indexer(pd.Index(uniques).astype(str))[codes]
+
+
+def _take(values: pd.Series, rows: np.ndarray, dtype) -> object:
+    """``values[rows]`` in ``dtype`` (categoricals by code, never through an object array)."""
+    if isinstance(dtype, pd.CategoricalDtype):
+        cats = pd.Index(dtype.categories)
+        codes = cats.get_indexer(values.to_numpy(dtype=object))
+        if (codes >= 0).all():
+            return pd.Categorical.from_codes(codes[rows], dtype=dtype)
+    return _cast(values.to_numpy()[rows], dtype)
 
 
 def _cast(values: np.ndarray, dtype) -> object:
