@@ -35,6 +35,7 @@ import pandas as pd
 MAX_GROUP_LEVELS = 256
 MAX_LEVELS_DISCRETE = 128
 SAMPLE = 5000
+PRODUCT_SCREEN_ROWS = 64  # rows a candidate product must fit before the full check
 SNAP_BLOCK = 2048  # rows per distance block in snap (the block stays in cache)
 
 
@@ -116,14 +117,31 @@ class Structure:
     def _find_products(self, f: pd.DataFrame, protect: frozenset[str] | set[str]) -> None:
         num = [c for c in f.columns if _is_numeric(f[c]) and f[c].nunique() > 2]
         taken = {r["target"] for r in self.sums}
-        dec = {c: _decimals(_num(f, c)) for c in num}
+        x = {c: _num(f, c) for c in num}
+        dec = {c: _decimals(x[c]) for c in num}
+        pairs = list(itertools.combinations(num, 2))
+        if not pairs:
+            return
+        # a necessary test on a few rows for every pair at once; only the pairs passing it are checked in full
+        head = np.arange(min(len(f), PRODUCT_SCREEN_ROWS))
+        pa = np.stack([x[a][head] for a, _ in pairs])
+        pb = np.stack([x[b][head] for _, b in pairs])
+        prod_head = pa * pb
+        tol_head = np.abs(pb) * 0.5 * np.array([10.0 ** -dec[a] for a, _ in pairs])[:, None] \
+            + np.abs(pa) * 0.5 * np.array([10.0 ** -dec[b] for _, b in pairs])[:, None] + 1e-9
         for c in num:
             if c in protect or c in taken:
                 continue
-            y = _num(f, c)
+            y = x[c]
             d = dec[c]
-            for a, b in itertools.combinations([x for x in num if x != c], 2):
-                xa, xb = _num(f, a), _num(f, b)
+            with np.errstate(invalid="ignore"):
+                gap = np.abs(prod_head - y[head][None, :])
+                screen = np.all(~np.isfinite(gap) | (gap <= tol_head + 10.0 ** -d), axis=1)
+            for i in np.flatnonzero(screen):
+                a, b = pairs[i]
+                if c in (a, b):
+                    continue
+                xa, xb = x[a], x[b]
                 prod = xa * xb
                 ok = np.isfinite(prod) & np.isfinite(y)
                 # within the rounding of the target and of both inputs, as real rows are
@@ -143,7 +161,7 @@ class Structure:
         values = np.column_stack([np.nan_to_num(_num(f, c)) for c in num])
         dec = {c: _decimals(_num(f, c)) for c in num}
         # per (by, level): the correlation matrix of the numeric columns, once
-        corr_by: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]] = {}
+        corr_by: dict[str, dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
         for by in by_candidates:
             levels = f[by].astype(str).to_numpy()
             corr_by[by] = {}
@@ -153,7 +171,7 @@ class Structure:
                     x = values[rows]
                     sd = x.std(axis=0)
                     z = (x - x.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
-                    corr_by[by][level] = (rows, np.abs(z.T @ z) / rows.sum() + (sd == 0)[:, None] * (sd == 0)[None, :])
+                    corr_by[by][level] = (rows, np.abs(z.T @ z) / rows.sum() + (sd == 0)[:, None] * (sd == 0)[None, :], x)
         for ci in reversed(range(len(num))):  # derived columns usually come after what they are derived from
             c = num[ci]
             if c in protect or c in taken:
@@ -164,13 +182,13 @@ class Structure:
             pool = [j for j, x in enumerate(num) if x != c and (x not in taken or x in products)]
             for by in by_candidates:
                 rules = {}
-                for level, (rows, corr) in corr_by[by].items():
+                for level, (rows, corr, level_values) in corr_by[by].items():
                     order = sorted(pool, key=lambda j: -corr[ci, j])[:4]
-                    yr = y[rows]
+                    yr = level_values[:, ci]
                     for k in (1, 2):
                         hit = None
                         for combo in itertools.combinations(order, k):
-                            x = values[rows][:, list(combo)]
+                            x = level_values[:, list(combo)]
                             coef, *_ = np.linalg.lstsq(x, yr, rcond=None)
                             coef = np.round(coef, 6)
                             if np.max(np.abs(np.round(x @ coef, d) - yr)) <= tol:
@@ -202,7 +220,7 @@ class Structure:
         cand = [c for c in f.columns if c not in derived and 1 < f[c].nunique(dropna=False) <= MAX_LEVELS_DISCRETE
                 and (c in categorical or not _is_numeric(f[c]) or f[c].nunique() * 30 <= len(f))]
         card = {c: f[c].nunique(dropna=False) for c in cand}
-        keys = {c: pd.factorize(f[c].astype(str))[0].astype(np.int64) for c in cand}
+        keys = {c: pd.factorize(f[c], use_na_sentinel=False)[0].astype(np.int64) for c in cand}
         used: set[str] = set()
         for c in sorted(cand, key=lambda c: -card[c]):
             if c in used:
