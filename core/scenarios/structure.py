@@ -63,6 +63,7 @@ class Structure:
     products: list[dict] = field(default_factory=list)  # {"target", "a", "b", "decimals"}
     equalities: list[dict] = field(default_factory=list)  # {"target", "by", "rules": {level: [coefs over inputs]}, ...}
     zero_with: list[dict] = field(default_factory=list)  # {"target", "flag"}
+    implies: list[dict] = field(default_factory=list)  # {"target", "by", "rules": {level: value}}
 
     # ---- discovery ---------------------------------------------------------------------------
     @classmethod
@@ -74,13 +75,14 @@ class Structure:
         s._find_products(sample, protect)
         s._find_equalities(sample, categorical, protect)
         s._find_zero_with(sample, protect)
+        s._find_implies(sample, categorical, protect)
         s._confirm(frame)
         s._find_groups(frame, categorical, set(s.derived))
         return s
 
     def _confirm(self, frame: pd.DataFrame) -> None:
         """Keep only the identities that also hold on every training row (found on a sample)."""
-        for kind in ("sums", "products", "equalities", "zero_with"):
+        for kind in ("sums", "products", "equalities", "zero_with", "implies"):
             kept = []
             for r in getattr(self, kind):
                 c = r["target"]
@@ -216,6 +218,26 @@ class Structure:
                     self.zero_with.append({"target": c, "flag": flag})
                     break
 
+    def _find_implies(self, f: pd.DataFrame, categorical: set[str], protect: frozenset[str] | set[str]) -> None:
+        """A level of a categorical column that fixes a numeric column (a card product: the card flag is 1, no term)."""
+        taken = set(self.derived)
+        by_candidates = [c for c in f.columns if (c in categorical or not _is_numeric(f[c])) and 1 < f[c].nunique() <= 12]
+        targets = [c for c in f.columns if _is_numeric(f[c]) and c not in protect and c not in taken and c not in categorical
+                   and f[c].nunique() > 1]
+        min_rows = max(30, int(0.01 * len(f)))
+        for c in targets:
+            y = _num(f, c)
+            for by in by_candidates:
+                levels = f[by].astype(str).to_numpy()
+                rules = {}
+                for level in pd.unique(levels):
+                    rows = levels == level
+                    v = y[rows]
+                    if rows.sum() >= min_rows and np.isfinite(v).all() and (v == v[0]).all() and np.mean(y == v[0]) < 0.99:
+                        rules[str(level)] = _py(v[0])
+                if rules:
+                    self.implies.append({"target": c, "by": by, "rules": rules})
+
     def _find_groups(self, f: pd.DataFrame, categorical: set[str], derived: set[str]) -> None:
         cand = [c for c in f.columns if c not in derived and 1 < f[c].nunique(dropna=False) <= MAX_LEVELS_DISCRETE
                 and (c in categorical or not _is_numeric(f[c]) or f[c].nunique() * 30 <= len(f))]
@@ -305,6 +327,16 @@ class Structure:
                 out[flag] = (_num(out, t) != 0).astype(out[flag].dtype)
             elif t not in keep:  # a pinned flag: no product, no amount
                 out[t] = np.where(_num(out, flag) == 0, 0, out[t]).astype(out[t].dtype)
+        for r in self.implies:
+            t = r["target"]
+            if t in keep or t not in out or r["by"] not in out:
+                continue
+            names = list(r["rules"])
+            level_of = _level_codes(out[r["by"]], names)
+            if (level_of >= 0).any():
+                fixed = np.asarray(list(r["rules"].values()), dtype=np.float64)[np.maximum(level_of, 0)]
+                y = np.where(level_of >= 0, fixed, _num(out, t))
+                out[t] = y.astype(out[t].dtype) if pd.api.types.is_integer_dtype(out[t].dtype) else y
         for r in self.products:
             if r["target"] not in keep and {r["a"], r["b"]} <= set(out.columns):
                 out[r["target"]] = np.round(_num(out, r["a"]) * _num(out, r["b"]), r["decimals"])
@@ -329,13 +361,14 @@ class Structure:
 
     def to_dict(self) -> dict:
         return {"groups": self.groups, "group_levels": self.group_levels, "sums": self.sums, "products": self.products,
-                "equalities": self.equalities, "zero_with": self.zero_with}
+                "equalities": self.equalities, "zero_with": self.zero_with, "implies": self.implies}
 
     @classmethod
     def from_dict(cls, d: dict | None) -> Structure:
         d = d or {}
         return cls(list(d.get("groups", [])), list(d.get("group_levels", [])), list(d.get("sums", [])),
-                   list(d.get("products", [])), list(d.get("equalities", [])), list(d.get("zero_with", [])))
+                   list(d.get("products", [])), list(d.get("equalities", [])), list(d.get("zero_with", [])),
+                   list(d.get("implies", [])))
 
     def describe(self) -> list[str]:
         lines = [f"modelled together: {', '.join(g)} ({len(lv)} combinations)" for g, lv in zip(self.groups, self.group_levels,
@@ -345,6 +378,7 @@ class Structure:
         lines += [f"{r['target']} from {', '.join(sorted({a for x in r['rules'].values() for a in x['inputs']}))} by {r['by']}"
                   for r in self.equalities]
         lines += [f"{r['target']} is 0 where {r['flag']} is 0" for r in self.zero_with]
+        lines += [f"{r['target']} fixed by {r['by']} ({', '.join(f'{k}: {v}' for k, v in r['rules'].items())})" for r in self.implies]
         return lines
 
 
