@@ -77,17 +77,19 @@ def holdout_rows(n: int, valid_share: float, seed: int) -> np.ndarray:
     return np.sort(split_rows(n, valid_share, torch.Generator().manual_seed(seed))[0].numpy())
 
 
-def learning_rate(step: int, total: int, lr: float, schedule: str = "cosine", warmup: float = 0.03,
+def learning_rate(step: int, total: int, lr: float, schedule: str = "cosine", warmup: float = 0.0,
                   floor: float = 0.05) -> float:
     """The learning rate at optimiser step ``step`` of ``total``.
 
-    ``cosine``: a linear warm-up over the first ``warmup`` share of the steps, then a cosine decay to
-    ``floor`` x ``lr`` at the last planned step (large steps early, fine ones late: the same loss in
-    fewer steps than a constant rate). ``constant``: ``lr`` throughout.
+    ``cosine``: an optional linear warm-up over the first ``warmup`` share of the steps, then a cosine
+    decay to ``floor`` x ``lr`` at the last planned step (large steps early, fine ones late: the same
+    loss in fewer steps than a constant rate). No warm-up by default: on small data (German credit)
+    early stopping then judged a model still warming up (detection 0.80 against 0.72).
+    ``constant``: ``lr`` throughout.
     """
     if schedule == "constant":
         return lr
-    warm = max(1, int(warmup * total))
+    warm = int(warmup * total)
     if step < warm:
         return lr * (step + 1) / warm
     done = min(1.0, (step - warm) / max(1, total - warm))

@@ -135,12 +135,14 @@ def test_anomaly_scores_rank_an_odd_row_first(tiny_vae, frame):
     assert a.column_excess.shape == (len(rows), len(tiny_vae.columns))
 
 
-def test_learning_rate_warms_up_then_decays_to_its_floor():
+def test_learning_rate_decays_to_its_floor_after_an_optional_warm_up():
     from core.scenarios.trainer import learning_rate
 
+    warm = [learning_rate(s, 1000, 4e-3, warmup=0.03) for s in range(1000)]
+    assert warm[0] < warm[29] == pytest.approx(4e-3)  # a 3% warm-up when asked for
     rates = [learning_rate(s, 1000, 4e-3) for s in range(1000)]
-    assert rates[0] < rates[29] == pytest.approx(4e-3)  # 3% warm-up
-    assert all(b <= a for a, b in zip(rates[30:], rates[31:], strict=False))
+    assert rates[0] == pytest.approx(4e-3)  # none by default
+    assert all(b <= a for a, b in zip(rates, rates[1:], strict=False))
     assert rates[-1] == pytest.approx(4e-3 * 0.05, rel=1e-3)
     assert learning_rate(500, 1000, 4e-3, "constant") == 4e-3
 
