@@ -44,7 +44,11 @@ class VAEParams:
     """Everything that defines a fit; part of the artifact key.
 
     ``epochs=None`` picks about ``steps`` optimiser steps (bounded to 8..300 epochs); ``batch_size=None``
-    picks n/16 bounded to 256..2048. ``drivers=None`` lets every column be pinned.
+    picks n/16 bounded to 256..512. ``drivers=None`` lets every column be pinned.
+
+    Measured on the 50k default (one thread, same load): 1,600 steps of 512 rows with the cosine
+    schedule reach the detection AUC of 1,000 constant-rate steps of 2,048 rows (0.823 vs 0.828)
+    at 0.55x the compute (65 vs 190 ms a step); 1,000 steps of 512 rows: 0.88 at 0.34x.
     """
 
     latent_dim: int = 16
@@ -55,12 +59,13 @@ class VAEParams:
     epochs: int | None = None
     batch_size: int | None = None
     lr: float = 4e-3
+    lr_schedule: str = "cosine"  # warm-up then cosine decay over the planned steps (core.scenarios.trainer.learning_rate)
     patience: int = 5
     valid_share: float = 0.1
     p_unconditional: float = 0.3
     drivers: tuple[str, ...] | None = None
     structure: bool = True  # find and enforce the data's exact rules (core.scenarios.structure)
-    steps: int = 1000  # optimiser steps when epochs is None (measured: 3000 buys 0.02 of detection AUC at 3x the time)
+    steps: int = 1600  # optimiser steps when epochs is None (see above)
     prior_components: int = 16  # a Gaussian mixture over the training rows' latents for unconditional rows; 0: N(0, I)
     discrete_max_levels: int = 15
     min_rows: int = MIN_ROWS
@@ -80,7 +85,7 @@ class VAEParams:
 
     def resolved(self, n_rows: int) -> tuple[int, int]:
         """(epochs, batch_size) for ``n_rows`` training rows."""
-        batch = self.batch_size or int(min(2048, max(256, 2 ** round(math.log2(max(n_rows, 1) / 16)))))
+        batch = self.batch_size or int(min(512, max(256, 2 ** round(math.log2(max(n_rows, 1) / 16)))))
         steps = max(1, math.ceil(n_rows * (1 - self.valid_share) / batch))
         epochs = self.epochs or int(min(300, max(8, math.ceil(self.steps / steps))))
         return epochs, batch
@@ -140,7 +145,7 @@ class TabularVAE:
         self.history_: TrainHistory = train_vae(
             self.model_, numeric, codes, [t.model_columns.index(c) for c in drivers], epochs=epochs, batch_size=batch,
             lr=p.lr, patience=p.patience, valid_share=p.valid_share, p_unconditional=p.p_unconditional, seed=p.seed,
-            device=self.device, progress=progress, cancel=cancel)
+            device=self.device, lr_schedule=p.lr_schedule, progress=progress, cancel=cancel)
         self.model_.to("cpu" if self.device == "mps" else self.device).eval()
         self.prior_ = fit_latent_mixture(self.model_, numeric, codes, p.prior_components, p.seed) if p.prior_components else None
         ref = frame.sample(min(len(frame), 5000), random_state=p.seed)
@@ -212,11 +217,15 @@ class TabularVAE:
             observed[c] = shifted_frame[c].to_numpy()
         return self._generate(observed, list(observed.columns), seed, temperature)
 
-    def shift(self, frame: pd.DataFrame, shifted: dict, columns: list[str], hidden: tuple[str, ...] = ()) -> pd.DataFrame:
-        """Customers' ``columns`` moved by the learned response to the ``shifted`` pins (see :mod:`core.scenarios.response`)."""
+    def shift(self, frame: pd.DataFrame, shifted: dict, columns: list[str], hidden: tuple[str, ...] = (),
+              cache: dict | None = None) -> pd.DataFrame:
+        """Customers' ``columns`` moved by the learned response to the ``shifted`` pins (see :mod:`core.scenarios.response`).
+
+        ``cache``: a dict the caller keeps for one unchanging ``frame`` (what the stress does not change is kept there).
+        """
         from core.scenarios.response import shift_dependents
 
-        return shift_dependents(self, frame, shifted, columns, hidden)
+        return shift_dependents(self, frame, shifted, columns, hidden, cache)
 
     def _pinned_frame(self, pinned: pd.DataFrame | dict, n: int | None) -> pd.DataFrame:
         if isinstance(pinned, dict):

@@ -140,3 +140,40 @@ def probability_weighted(rows: list[dict]) -> dict:
     return {"weighted_ecl": sum(r["weight"] * r["ecl"] for r in rows),
             "weighted_ecl_12m": sum(r["weight"] * r["ecl_12m"] for r in rows),
             "weighted_stage2_share": sum(r["weight"] * r.get("stage2_share", 0.0) for r in rows), "weights": weights}
+
+
+def sides(semantics: dict, base_rows: pd.DataFrame, rows: pd.DataFrame, products: np.ndarray,
+          base: tuple[np.ndarray, np.ndarray, np.ndarray], stressed: tuple[np.ndarray, np.ndarray, np.ndarray],
+          kept: dict | None = None) -> dict:
+    """Staging tables and ECL of a baseline and a stressed book (``(pd, lgd, ead)`` per side), keys ``baseline_*`` and ``*``.
+
+    ``kept``: a dict the caller keeps for one unchanging baseline (its half is computed once and kept there).
+    """
+    orig_col, dpd_col = semantics.get("origination_pd"), semantics.get("days_past_due")
+    has_orig = bool(orig_col and orig_col in base_rows.columns)
+    out: dict = {"origination": "origination PD column" if has_orig else
+                 "no origination PD in the data: staged against today's baseline PD (an approximation)",
+                 "backstop": "days past due" if dpd_col in rows.columns else "no days-past-due column: no 30-day backstop"}
+    if kept is not None and "pd_orig" in kept:
+        pd_orig, years, baseline = kept["pd_orig"], kept["years"], kept["baseline"]
+    else:
+        pd_orig = pd.to_numeric(base_rows[orig_col], errors="coerce").fillna(pd.Series(base[0])).to_numpy() if has_orig \
+            else base[0]
+        years = remaining_years(base_rows, products, semantics.get("term"), semantics.get("date"))
+        baseline = _side("baseline_", base, base_rows, dpd_col, pd_orig, years, products == "revolving")
+        if kept is not None:
+            kept.update(pd_orig=pd_orig, years=years, baseline=baseline)
+    out.update(baseline)
+    out.update(_side("", stressed, rows, dpd_col, pd_orig, years, products == "revolving"))
+    return out
+
+
+def _side(tag: str, side: tuple[np.ndarray, np.ndarray, np.ndarray], frame: pd.DataFrame, dpd_col: str | None,
+          pd_orig: np.ndarray, years: np.ndarray, revolving: np.ndarray) -> dict:
+    pd_, lgd, ead = side
+    dpd = frame[dpd_col].to_numpy() if dpd_col and dpd_col in frame.columns else None
+    st = stage(pd_, pd_orig, years, dpd)
+    used, e12 = ecl(pd_, lgd, ead, years, st.stage, revolving)
+    return {f"{tag}table": staging_table(st.stage, ead, used), f"{tag}ecl": float(used.sum()),
+            f"{tag}ecl_12m": float(e12.sum()), f"{tag}stage2_share": float(np.mean(st.stage == 2)),
+            f"{tag}stage3_share": float(np.mean(st.stage == 3))}

@@ -25,11 +25,20 @@ class LatentMixture:
 
     def params(self, u: torch.Tensor, device) -> tuple[torch.Tensor, torch.Tensor]:
         """``(mu, logvar)`` per row: the component picked by the uniforms ``u`` (the seed's stream)."""
-        cum = torch.as_tensor(np.cumsum(self.weights), dtype=torch.float32)
-        k = torch.searchsorted(cum, u.float().contiguous() * cum[-1]).clamp_(max=len(self.weights) - 1)
-        mu = torch.as_tensor(self.means, dtype=torch.float32)[k].to(device)
-        logvar = torch.as_tensor(np.log(self.variances), dtype=torch.float32)[k].to(device)
-        return mu, logvar
+        cum, means, logvar = self._tensors(device)
+        k = torch.searchsorted(cum, u.float().contiguous() * cum[-1]).clamp_(max=len(self.weights) - 1).to(device)
+        return means[k], logvar[k]
+
+    def _tensors(self, device) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The cumulative weights (CPU, where the uniforms are), means and log-variances (on ``device``), made once."""
+        cached = getattr(self, "_cache", None)
+        if cached is None or cached[0] != str(device):
+            cum = torch.as_tensor(np.cumsum(self.weights), dtype=torch.float32)
+            means = torch.as_tensor(self.means, dtype=torch.float32).to(device)
+            logvar = torch.as_tensor(np.log(self.variances), dtype=torch.float32).to(device)
+            cached = (str(device), cum, means, logvar)
+            self._cache = cached
+        return cached[1], cached[2], cached[3]
 
     def to_dict(self) -> dict:
         return {"weights": self.weights.tolist(), "means": self.means.tolist(), "variances": self.variances.tolist()}

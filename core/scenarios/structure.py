@@ -35,6 +35,8 @@ import pandas as pd
 MAX_GROUP_LEVELS = 256
 MAX_LEVELS_DISCRETE = 128
 SAMPLE = 5000
+PRODUCT_SCREEN_ROWS = 64  # rows a candidate product must fit before the full check
+SNAP_BLOCK = 2048  # rows per distance block in snap (the block stays in cache)
 
 
 def _num(frame: pd.DataFrame, c: str) -> np.ndarray:
@@ -61,6 +63,7 @@ class Structure:
     products: list[dict] = field(default_factory=list)  # {"target", "a", "b", "decimals"}
     equalities: list[dict] = field(default_factory=list)  # {"target", "by", "rules": {level: [coefs over inputs]}, ...}
     zero_with: list[dict] = field(default_factory=list)  # {"target", "flag"}
+    implies: list[dict] = field(default_factory=list)  # {"target", "by", "rules": {level: value}}
 
     # ---- discovery ---------------------------------------------------------------------------
     @classmethod
@@ -72,13 +75,14 @@ class Structure:
         s._find_products(sample, protect)
         s._find_equalities(sample, categorical, protect)
         s._find_zero_with(sample, protect)
+        s._find_implies(sample, categorical, protect)
         s._confirm(frame)
         s._find_groups(frame, categorical, set(s.derived))
         return s
 
     def _confirm(self, frame: pd.DataFrame) -> None:
         """Keep only the identities that also hold on every training row (found on a sample)."""
-        for kind in ("sums", "products", "equalities", "zero_with"):
+        for kind in ("sums", "products", "equalities", "zero_with", "implies"):
             kept = []
             for r in getattr(self, kind):
                 c = r["target"]
@@ -115,14 +119,31 @@ class Structure:
     def _find_products(self, f: pd.DataFrame, protect: frozenset[str] | set[str]) -> None:
         num = [c for c in f.columns if _is_numeric(f[c]) and f[c].nunique() > 2]
         taken = {r["target"] for r in self.sums}
-        dec = {c: _decimals(_num(f, c)) for c in num}
+        x = {c: _num(f, c) for c in num}
+        dec = {c: _decimals(x[c]) for c in num}
+        pairs = list(itertools.combinations(num, 2))
+        if not pairs:
+            return
+        # a necessary test on a few rows for every pair at once; only the pairs passing it are checked in full
+        head = np.arange(min(len(f), PRODUCT_SCREEN_ROWS))
+        pa = np.stack([x[a][head] for a, _ in pairs])
+        pb = np.stack([x[b][head] for _, b in pairs])
+        prod_head = pa * pb
+        tol_head = np.abs(pb) * 0.5 * np.array([10.0 ** -dec[a] for a, _ in pairs])[:, None] \
+            + np.abs(pa) * 0.5 * np.array([10.0 ** -dec[b] for _, b in pairs])[:, None] + 1e-9
         for c in num:
             if c in protect or c in taken:
                 continue
-            y = _num(f, c)
+            y = x[c]
             d = dec[c]
-            for a, b in itertools.combinations([x for x in num if x != c], 2):
-                xa, xb = _num(f, a), _num(f, b)
+            with np.errstate(invalid="ignore"):
+                gap = np.abs(prod_head - y[head][None, :])
+                screen = np.all(~np.isfinite(gap) | (gap <= tol_head + 10.0 ** -d), axis=1)
+            for i in np.flatnonzero(screen):
+                a, b = pairs[i]
+                if c in (a, b):
+                    continue
+                xa, xb = x[a], x[b]
                 prod = xa * xb
                 ok = np.isfinite(prod) & np.isfinite(y)
                 # within the rounding of the target and of both inputs, as real rows are
@@ -142,7 +163,7 @@ class Structure:
         values = np.column_stack([np.nan_to_num(_num(f, c)) for c in num])
         dec = {c: _decimals(_num(f, c)) for c in num}
         # per (by, level): the correlation matrix of the numeric columns, once
-        corr_by: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]] = {}
+        corr_by: dict[str, dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
         for by in by_candidates:
             levels = f[by].astype(str).to_numpy()
             corr_by[by] = {}
@@ -152,7 +173,7 @@ class Structure:
                     x = values[rows]
                     sd = x.std(axis=0)
                     z = (x - x.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
-                    corr_by[by][level] = (rows, np.abs(z.T @ z) / rows.sum() + (sd == 0)[:, None] * (sd == 0)[None, :])
+                    corr_by[by][level] = (rows, np.abs(z.T @ z) / rows.sum() + (sd == 0)[:, None] * (sd == 0)[None, :], x)
         for ci in reversed(range(len(num))):  # derived columns usually come after what they are derived from
             c = num[ci]
             if c in protect or c in taken:
@@ -163,13 +184,13 @@ class Structure:
             pool = [j for j, x in enumerate(num) if x != c and (x not in taken or x in products)]
             for by in by_candidates:
                 rules = {}
-                for level, (rows, corr) in corr_by[by].items():
+                for level, (rows, corr, level_values) in corr_by[by].items():
                     order = sorted(pool, key=lambda j: -corr[ci, j])[:4]
-                    yr = y[rows]
+                    yr = level_values[:, ci]
                     for k in (1, 2):
                         hit = None
                         for combo in itertools.combinations(order, k):
-                            x = values[rows][:, list(combo)]
+                            x = level_values[:, list(combo)]
                             coef, *_ = np.linalg.lstsq(x, yr, rcond=None)
                             coef = np.round(coef, 6)
                             if np.max(np.abs(np.round(x @ coef, d) - yr)) <= tol:
@@ -197,11 +218,31 @@ class Structure:
                     self.zero_with.append({"target": c, "flag": flag})
                     break
 
+    def _find_implies(self, f: pd.DataFrame, categorical: set[str], protect: frozenset[str] | set[str]) -> None:
+        """A level of a categorical column that fixes a numeric column (a card product: the card flag is 1, no term)."""
+        taken = set(self.derived)
+        by_candidates = [c for c in f.columns if (c in categorical or not _is_numeric(f[c])) and 1 < f[c].nunique() <= 12]
+        targets = [c for c in f.columns if _is_numeric(f[c]) and c not in protect and c not in taken and c not in categorical
+                   and f[c].nunique() > 1]
+        min_rows = max(30, int(0.01 * len(f)))
+        for c in targets:
+            y = _num(f, c)
+            for by in by_candidates:
+                levels = f[by].astype(str).to_numpy()
+                rules = {}
+                for level in pd.unique(levels):
+                    rows = levels == level
+                    v = y[rows]
+                    if rows.sum() >= min_rows and np.isfinite(v).all() and (v == v[0]).all() and np.mean(y == v[0]) < 0.99:
+                        rules[str(level)] = _py(v[0])
+                if rules:
+                    self.implies.append({"target": c, "by": by, "rules": rules})
+
     def _find_groups(self, f: pd.DataFrame, categorical: set[str], derived: set[str]) -> None:
         cand = [c for c in f.columns if c not in derived and 1 < f[c].nunique(dropna=False) <= MAX_LEVELS_DISCRETE
                 and (c in categorical or not _is_numeric(f[c]) or f[c].nunique() * 30 <= len(f))]
         card = {c: f[c].nunique(dropna=False) for c in cand}
-        keys = {c: pd.factorize(f[c].astype(str))[0].astype(np.int64) for c in cand}
+        keys = {c: pd.factorize(f[c], use_na_sentinel=False)[0].astype(np.int64) for c in cand}
         used: set[str] = set()
         for c in sorted(cand, key=lambda c: -card[c]):
             if c in used:
@@ -225,28 +266,54 @@ class Structure:
 
     # ---- applying -------------------------------------------------------------------------------
     def snap(self, frame: pd.DataFrame, keep: set[str]) -> pd.DataFrame:
-        """Move each row's unpinned group members to the nearest observed combination."""
+        """Move each row's unpinned group members to the nearest observed combination.
+
+        The distance is the sum of squared scaled differences over numeric members plus 4 per
+        categorical member that differs: each row and each combination become one vector (scaled
+        numbers, then a one-hot block of sqrt(2) per categorical member, built from integer level
+        codes, never string comparisons), and the nearest combination is an argmin over
+        ``|r|^2 - 2 x.r`` in cache-sized blocks of rows.
+        """
         out = frame
         for group, combos in zip(self.groups, self.group_levels, strict=True):
             free = [c for c in group if c in out.columns and c not in keep]
             if not free or len(out) == 0:
                 continue
             table = pd.DataFrame(combos, columns=group)
-            dist = np.zeros((len(out), len(table)))
+            row_parts, ref_parts = [], []
+            key: np.ndarray | None = np.zeros(len(out), dtype=np.int64)  # the row's level codes as one number, while all are categorical
             for c in group:
                 if c not in out.columns:
                     continue
                 col = out[c]
                 if _is_numeric(col) and _is_numeric(table[c]):
+                    key = None
                     ref = table[c].to_numpy(dtype=np.float64)
                     scale = np.nanstd(ref) or 1.0
-                    dist += ((_num(out, c)[:, None] - ref[None, :]) / scale) ** 2
+                    row_parts.append(_num(out, c)[:, None] / scale)
+                    ref_parts.append((ref / scale)[:, None])
                 else:
-                    dist += 4.0 * (col.astype(str).to_numpy()[:, None] != table[c].astype(str).to_numpy()[None, :])
-            best = np.argmin(dist, axis=1)
+                    levels, ref_codes = np.unique(table[c].astype(str).to_numpy(), return_inverse=True)
+                    codes = _level_codes(col, list(levels))
+                    key = None if key is None else key * (len(levels) + 1) + codes + 1
+                    onehot = np.zeros((len(out), len(levels)))
+                    seen = codes >= 0
+                    w = np.sqrt(2.0)  # two one-hot entries differ by sqrt(2) each: a mismatch adds 4
+                    onehot[np.flatnonzero(seen), codes[seen]] = w
+                    row_parts.append(onehot)
+                    ref_parts.append(w * np.eye(len(levels))[ref_codes.ravel()])
+            x = np.hstack(row_parts)
+            r = np.hstack(ref_parts)
+            missing = ~np.isfinite(x).all(axis=1)
+            x[missing] = 0.0
+            if key is not None:  # categorical members only: few distinct rows, each solved once
+                _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+                best = _nearest(x[first], r)[inverse.ravel()]
+            else:
+                best = _nearest(x, r)
+            best[missing] = 0
             for c in free:
-                values = table[c].to_numpy()[best]
-                out[c] = _cast(values, out[c].dtype)
+                out[c] = _take(table[c], best, out[c].dtype)
         return out
 
     def enforce(self, frame: pd.DataFrame, keep: frozenset[str] | set[str] = frozenset()) -> pd.DataFrame:
@@ -260,16 +327,27 @@ class Structure:
                 out[flag] = (_num(out, t) != 0).astype(out[flag].dtype)
             elif t not in keep:  # a pinned flag: no product, no amount
                 out[t] = np.where(_num(out, flag) == 0, 0, out[t]).astype(out[t].dtype)
+        for r in self.implies:
+            t = r["target"]
+            if t in keep or t not in out or r["by"] not in out:
+                continue
+            names = list(r["rules"])
+            level_of = _level_codes(out[r["by"]], names)
+            if (level_of >= 0).any():
+                fixed = np.asarray(list(r["rules"].values()), dtype=np.float64)[np.maximum(level_of, 0)]
+                y = np.where(level_of >= 0, fixed, _num(out, t))
+                out[t] = y.astype(out[t].dtype) if pd.api.types.is_integer_dtype(out[t].dtype) else y
         for r in self.products:
             if r["target"] not in keep and {r["a"], r["b"]} <= set(out.columns):
                 out[r["target"]] = np.round(_num(out, r["a"]) * _num(out, r["b"]), r["decimals"])
         for r in self.equalities:
             if r["target"] in keep or r["by"] not in out:
                 continue
-            levels = out[r["by"]].astype(str).to_numpy()
+            names = list(r["rules"])
+            level_of = _level_codes(out[r["by"]], names)
             y = _num(out, r["target"]).copy()
-            for level, rule in r["rules"].items():
-                rows = levels == level
+            for i, (level, rule) in enumerate(r["rules"].items()):
+                rows = level_of == i
                 if rows.any() and set(rule["inputs"]) <= set(out.columns):
                     x = np.column_stack([_num(out, a)[rows] for a in rule["inputs"]])
                     y[rows] = np.round(x @ np.asarray(rule["coef"]), r["decimals"])
@@ -283,13 +361,14 @@ class Structure:
 
     def to_dict(self) -> dict:
         return {"groups": self.groups, "group_levels": self.group_levels, "sums": self.sums, "products": self.products,
-                "equalities": self.equalities, "zero_with": self.zero_with}
+                "equalities": self.equalities, "zero_with": self.zero_with, "implies": self.implies}
 
     @classmethod
     def from_dict(cls, d: dict | None) -> Structure:
         d = d or {}
         return cls(list(d.get("groups", [])), list(d.get("group_levels", [])), list(d.get("sums", [])),
-                   list(d.get("products", [])), list(d.get("equalities", [])), list(d.get("zero_with", [])))
+                   list(d.get("products", [])), list(d.get("equalities", [])), list(d.get("zero_with", [])),
+                   list(d.get("implies", [])))
 
     def describe(self) -> list[str]:
         lines = [f"modelled together: {', '.join(g)} ({len(lv)} combinations)" for g, lv in zip(self.groups, self.group_levels,
@@ -299,11 +378,44 @@ class Structure:
         lines += [f"{r['target']} from {', '.join(sorted({a for x in r['rules'].values() for a in x['inputs']}))} by {r['by']}"
                   for r in self.equalities]
         lines += [f"{r['target']} is 0 where {r['flag']} is 0" for r in self.zero_with]
+        lines += [f"{r['target']} fixed by {r['by']} ({', '.join(f'{k}: {v}' for k, v in r['rules'].items())})" for r in self.implies]
         return lines
 
 
 def _py(v):
     return v.item() if isinstance(v, np.generic) else v
+
+
+def _nearest(x: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """For each row of ``x``, the index of the nearest row of ``r`` (squared Euclidean)."""
+    rr, rt = (r * r).sum(axis=1), np.ascontiguousarray(-2.0 * r.T)
+    best = np.empty(len(x), dtype=np.int64)
+    for s0 in range(0, len(x), SNAP_BLOCK):
+        d = x[s0:s0 + SNAP_BLOCK] @ rt
+        d += rr
+        best[s0:s0 + SNAP_BLOCK] = d.argmin(axis=1)
+    return best
+
+
+def _level_codes(col: pd.Series, levels: list[str]) -> np.ndarray:
+    """Each row's position in ``levels`` (compared as strings), -1 where absent: one lookup per distinct value."""
+    lookup = pd.Index(levels)
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        codes = col.cat.codes.to_numpy()
+        per_cat = lookup.get_indexer(col.cat.categories.astype(str))
+        return np.where(codes >= 0, per_cat[codes], lookup.get_indexer(["nan"])[0])
+    codes, uniques = pd.factorize(col, use_na_sentinel=False)
+    return lookup.get_indexer(pd.Index(uniques).astype(str))[codes]
+
+
+def _take(values: pd.Series, rows: np.ndarray, dtype) -> object:
+    """``values[rows]`` in ``dtype`` (categoricals by code, never through an object array)."""
+    if isinstance(dtype, pd.CategoricalDtype):
+        cats = pd.Index(dtype.categories)
+        codes = cats.get_indexer(values.to_numpy(dtype=object))
+        if (codes >= 0).all():
+            return pd.Categorical.from_codes(codes[rows], dtype=dtype)
+    return _cast(values.to_numpy()[rows], dtype)
 
 
 def _cast(values: np.ndarray, dtype) -> object:

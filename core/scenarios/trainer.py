@@ -77,9 +77,28 @@ def holdout_rows(n: int, valid_share: float, seed: int) -> np.ndarray:
     return np.sort(split_rows(n, valid_share, torch.Generator().manual_seed(seed))[0].numpy())
 
 
+def learning_rate(step: int, total: int, lr: float, schedule: str = "cosine", warmup: float = 0.0,
+                  floor: float = 0.05) -> float:
+    """The learning rate at optimiser step ``step`` of ``total``.
+
+    ``cosine``: an optional linear warm-up over the first ``warmup`` share of the steps, then a cosine
+    decay to ``floor`` x ``lr`` at the last planned step (large steps early, fine ones late: the same
+    loss in fewer steps than a constant rate). No warm-up by default: on small data (German credit)
+    early stopping then judged a model still warming up (detection 0.80 against 0.72).
+    ``constant``: ``lr`` throughout.
+    """
+    if schedule == "constant":
+        return lr
+    warm = int(warmup * total)
+    if step < warm:
+        return lr * (step + 1) / warm
+    done = min(1.0, (step - warm) / max(1, total - warm))
+    return lr * (floor + (1.0 - floor) * 0.5 * (1.0 + math.cos(math.pi * done)))
+
+
 def train_vae(model: ConditionalVAE, numeric: np.ndarray, codes: np.ndarray, drivers: list[int], *,
               epochs: int, batch_size: int, lr: float, patience: int, valid_share: float,
-              p_unconditional: float, seed: int, device: str = "cpu",
+              p_unconditional: float, seed: int, device: str = "cpu", lr_schedule: str = "cosine",
               progress: Progress | None = None, cancel: CancelToken | None = None) -> TrainHistory:
     """Fit ``model`` in place; raises :class:`TrainingDivergedError` if the loss stops being finite."""
     t0 = time.perf_counter()
@@ -117,6 +136,9 @@ def train_vae(model: ConditionalVAE, numeric: np.ndarray, codes: np.ndarray, dri
         # the loss stays on the device during the epoch: one host sync per epoch, not one per step
         losses = torch.empty(steps, device=device)
         for s in range(steps):
+            rate = learning_rate((epoch - 1) * steps + s, epochs * steps, lr, lr_schedule)
+            for group in opt.param_groups:
+                group["lr"] = rate
             idx = order[s * batch_size:(s + 1) * batch_size]
             out = model(tr_num[idx], tr_cod[idx], masks[idx], noise[idx])
             loss = out["loss"].mean()

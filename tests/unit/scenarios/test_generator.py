@@ -133,3 +133,60 @@ def test_anomaly_scores_rank_an_odd_row_first(tiny_vae, frame):
     assert np.allclose(a.score, a.recon + a.kl, rtol=1e-5)
     assert a.score[-1] > np.quantile(a.score[:-1], 0.9)
     assert a.column_excess.shape == (len(rows), len(tiny_vae.columns))
+
+
+def test_learning_rate_decays_to_its_floor_after_an_optional_warm_up():
+    from core.scenarios.trainer import learning_rate
+
+    warm = [learning_rate(s, 1000, 4e-3, warmup=0.03) for s in range(1000)]
+    assert warm[0] < warm[29] == pytest.approx(4e-3)  # a 3% warm-up when asked for
+    rates = [learning_rate(s, 1000, 4e-3) for s in range(1000)]
+    assert rates[0] == pytest.approx(4e-3)  # none by default
+    assert all(b <= a for a, b in zip(rates, rates[1:], strict=False))
+    assert rates[-1] == pytest.approx(4e-3 * 0.05, rel=1e-3)
+    assert learning_rate(500, 1000, 4e-3, "constant") == 4e-3
+
+
+def test_snap_moves_rows_to_the_nearest_observed_combination():
+    """Against a direct computation: squared scaled numeric gaps plus 4 per categorical mismatch."""
+    from core.scenarios.structure import Structure
+
+    rng = np.random.default_rng(0)
+    combos = [[float(u), str(r)] for u, r in zip(rng.normal(5, 1, 12).round(1), rng.choice(list("abc"), 12), strict=True)]
+    s = Structure(groups=[["u", "r"]], group_levels=[combos])
+    rows = pd.DataFrame({"u": rng.normal(5, 1.5, 300), "r": pd.Categorical(rng.choice(list("abcd"), 300))})
+    out = s.snap(rows.copy(), set())
+    ref = np.array([c[0] for c in combos])
+    scale = ref.std()
+    for i in range(len(rows)):
+        d = [((rows.u[i] - c[0]) / scale) ** 2 + 4.0 * (str(rows.r[i]) != c[1]) for c in combos]
+        best = combos[int(np.argmin(d))]
+        assert (out.u[i], str(out.r[i])) == (best[0], best[1])
+    kept = s.snap(rows.copy(), {"r"})  # a pinned member stays as given
+    assert kept.r.equals(rows.r)
+
+
+def test_a_level_that_fixes_a_column_is_found_and_enforced():
+    """A card product always has the card flag and no loan amount: generated rows follow, pinned ones stay."""
+    from core.scenarios.structure import Structure
+
+    rng = np.random.default_rng(1)
+    n = 2000
+    product = rng.choice(["card", "loan", "auto"], n)
+    flag = np.where(product == "card", 1, rng.integers(0, 2, n)).astype(np.int8)
+    amount = np.where(product == "card", 0.0, rng.lognormal(9, 0.5, n).round())
+    real = pd.DataFrame({"product": pd.Categorical(product), "flag": flag, "amount": amount, "x": rng.normal(size=n)})
+    s = Structure.discover(real, {"product"})
+    rules = {r["target"]: r["rules"] for r in s.implies}
+    assert rules.get("flag") == {"card": 1}
+    assert "x" not in rules  # the amount may be held by this rule or by a per-level equality: enforced either way
+    assert Structure.from_dict(s.to_dict()).implies == s.implies
+    broken = real.copy()
+    broken["flag"] = np.int8(0)
+    broken["amount"] = 5.0
+    fixed = s.enforce(broken.copy())
+    card = product == "card"
+    assert (fixed.flag[card] == 1).all() and (fixed.amount[card] == 0).all() and (fixed.amount[~card] == 5.0).all()
+    assert fixed.flag.dtype == np.int8
+    pinned = s.enforce(broken.copy(), keep={"flag"})
+    assert (pinned.flag == 0).all()
