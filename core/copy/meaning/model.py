@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from core.copy.meaning.features import features, uses_embedding
+from core.copy.meaning.features import features, hashed, uses_embedding
 from core.errors import ModelLoadError
 
 LANGUAGES = ("en", "zh")
@@ -35,6 +35,21 @@ class Head:
 
 
 @dataclass(frozen=True)
+class Screen:
+    """The n-gram-only softmax of one language and the P(compliant) above which it passes a claim."""
+
+    weights: np.ndarray
+    intercepts: np.ndarray
+    pass_above: float
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    logits = logits - logits.max(axis=1, keepdims=True)
+    e = np.exp(logits)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+@dataclass(frozen=True)
 class MeaningModel:
     """Label probabilities for claims; immutable once built."""
 
@@ -43,6 +58,7 @@ class MeaningModel:
     heads: dict[str, Head]
     seed: int
     metrics: dict[str, Any] = field(default_factory=dict)  # cross-validated figures per language
+    screens: dict[str, Screen] = field(default_factory=dict)  # language -> screen before the encoder
 
     @property
     def classes(self) -> tuple[str, ...]:
@@ -54,11 +70,22 @@ class MeaningModel:
         if not claims:
             return np.zeros((0, len(self.labels)), dtype=np.float32)
         head = self.heads[lang]
-        emb = encoder.encode(claims) if uses_embedding(lang) else None
-        logits = np.asarray(features(claims, lang, emb) @ head.weights.T) + head.intercepts  # (N, K)
-        logits -= logits.max(axis=1, keepdims=True)
-        e = np.exp(logits)
-        return (e / e.sum(axis=1, keepdims=True)).astype(np.float32)
+        if not uses_embedding(lang):
+            return _softmax(np.asarray(features(claims, lang) @ head.weights.T) + head.intercepts).astype(np.float32)
+        grams = hashed(claims, lang)
+        out = np.zeros((len(claims), len(self.labels)), dtype=np.float64)
+        todo = np.arange(len(claims))
+        screen = self.screens.get(lang)
+        if screen is not None:
+            ps = _softmax(np.asarray(grams @ screen.weights.T) + screen.intercepts)
+            passed = ps[:, 0] >= screen.pass_above
+            out[passed] = ps[passed]
+            todo = np.flatnonzero(~passed)
+        if len(todo):
+            emb = encoder.encode([claims[i] for i in todo])
+            x = features([claims[i] for i in todo], lang, emb, grams[todo])
+            out[todo] = _softmax(np.asarray(x @ head.weights.T) + head.intercepts)
+        return out.astype(np.float32)
 
     def flag_below(self, language: str) -> float:
         return float(self.heads["zh" if language == "zh" else "en"].flag_below)
@@ -68,9 +95,13 @@ class MeaningModel:
         for lang, head in self.heads.items():
             arrays[f"{lang}_weights"] = head.weights.astype(np.float32)
             arrays[f"{lang}_intercepts"] = head.intercepts.astype(np.float32)
+        for lang, sc in self.screens.items():
+            arrays[f"{lang}_screen_weights"] = sc.weights.astype(np.float32)
+            arrays[f"{lang}_screen_intercepts"] = sc.intercepts.astype(np.float32)
         np.savez_compressed(folder / "heads.npz", **arrays)  # type: ignore[arg-type]
         meta = {"fingerprint": self.fingerprint, "labels": list(self.labels), "seed": self.seed,
-                "flag_below": {lang: h.flag_below for lang, h in self.heads.items()}, "metrics": self.metrics}
+                "flag_below": {lang: h.flag_below for lang, h in self.heads.items()},
+                "screen_pass_above": {lang: sc.pass_above for lang, sc in self.screens.items()}, "metrics": self.metrics}
         (folder / "meaning.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
         return {"labels": list(self.labels), "metrics": self.metrics}
 
@@ -81,8 +112,10 @@ class MeaningModel:
             with np.load(folder / "heads.npz", allow_pickle=False) as data:
                 heads = {lang: Head(data[f"{lang}_weights"], data[f"{lang}_intercepts"], float(t))
                          for lang, t in meta["flag_below"].items()}
+                screens = {lang: Screen(data[f"{lang}_screen_weights"], data[f"{lang}_screen_intercepts"], float(t))
+                           for lang, t in (meta.get("screen_pass_above") or {}).items()}
         except (OSError, KeyError, ValueError) as exc:
             raise ModelLoadError(f"The meaning model in {folder} cannot be read: {exc}",
                                  "It is moved aside and retrained.") from exc
         return cls(fingerprint=str(meta["fingerprint"]), labels=tuple(meta["labels"]), heads=heads,
-                   seed=int(meta["seed"]), metrics=dict(meta.get("metrics") or {}))
+                   seed=int(meta["seed"]), metrics=dict(meta.get("metrics") or {}), screens=screens)

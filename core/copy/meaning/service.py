@@ -1,7 +1,9 @@
 """The one place the meaning model is trained (once, seeded) and loaded after.
 
-The model is a workspace artifact (``copy-meaning/<fingerprint>``): the fine-tuned sentence
-encoder (``encoder/``, safetensors + tokenizer) and the heads (``heads.npz``, ``meaning.json``).
+The model is a workspace artifact (``copy-meaning/<fingerprint>``): the heads (``heads.npz``,
+``meaning.json``) and either the fine-tuned sentence encoder (``encoder/``, safetensors +
+tokenizer) or, when the encoder is the packaged one left frozen, ``encoder.json`` naming it and
+whether its Linear layers run in int8 (the heads are trained on the very embeddings they see).
 Its fingerprint covers the training corpus, the training parameters and the encoder, so editing
 ``assets/copy/corpus/train.jsonl`` retrains it on the next check. The held-out corpus never enters.
 """
@@ -26,7 +28,7 @@ if TYPE_CHECKING:
     from core.auth import User
 
 ARTIFACT_NAME = "copy-meaning"
-VERSION = 2
+VERSION = 3  # 3: the n-gram screen before the encoder; the int8 frozen encoder
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,9 @@ class MeaningParams:
     pairs_per_text: int = 0
     epochs: int = 1
     template_negatives: int = 240  # compliant claims written by the template backend, as extra negatives
+    # int8 Linear layers for the frozen encoder on the CPU: 1.6x the claims/s at cosine 0.96 to the float
+    # embeddings, so the heads are trained on the int8 embeddings (a fine-tuned encoder stays float)
+    quantize: bool = True
 
     def fingerprint(self) -> str:
         payload = json.dumps({"v": VERSION, "encoder": ENCODER_NAME, "corpus": corpus_fingerprint("train"),
@@ -97,7 +102,7 @@ def fit_scorer(params: MeaningParams, progress: Progress | None = None,
     from core.copy.meaning.train import fit_meaning_model
 
     examples = load_corpus("train")
-    base = SentenceEncoder.load(device)
+    base = SentenceEncoder.load(device, quantize=_quantized(params, device))
     en = [e for e in examples if e.language == "en" and not e.label.startswith(("number_", "unsupported_"))]
     encoder = base
     if params.pairs_per_text > 0:
@@ -113,8 +118,16 @@ def fit_scorer(params: MeaningParams, progress: Progress | None = None,
     return MeaningScorer(model, encoder)
 
 
+def _quantized(params: MeaningParams, device: str) -> bool:
+    return params.quantize and params.pairs_per_text == 0 and device == "cpu"
+
+
 def write_scorer(scorer: MeaningScorer, folder: Path) -> dict:
     meta = scorer.model.save(folder)
+    if scorer.encoder.packaged:
+        (folder / "encoder.json").write_text(json.dumps({"packaged": ENCODER_NAME, "quantized": scorer.encoder.quantized}),
+                                             encoding="utf-8")
+        return meta
     (folder / "encoder").mkdir(exist_ok=True)
     scorer.encoder.model.save_pretrained(folder / "encoder")
     scorer.encoder.tokenizer.save_pretrained(folder / "encoder")
@@ -124,7 +137,20 @@ def write_scorer(scorer: MeaningScorer, folder: Path) -> dict:
 def load_scorer(folder: Path, device: str = "cpu") -> MeaningScorer:
     from transformers import AutoModel, AutoTokenizer
 
+    from core.errors import ModelLoadError
+
     model = MeaningModel.load(folder)
+    marker = folder / "encoder.json"
+    if marker.exists():
+        try:
+            spec = json.loads(marker.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ModelLoadError(f"The meaning model's encoder note in {folder} cannot be read: {exc}",
+                                 "It is moved aside and retrained.") from exc
+        if spec.get("packaged") != ENCODER_NAME:
+            raise ModelLoadError(f"The meaning model in {folder} was trained on the encoder {spec.get('packaged')!r}, "
+                                 f"not the installed {ENCODER_NAME}.", "It is moved aside and retrained.")
+        return MeaningScorer(model, SentenceEncoder.load(device, quantize=bool(spec.get("quantized"))))
     enc_dir = folder / "encoder"
     encoder = SentenceEncoder(AutoModel.from_pretrained(str(enc_dir)).eval().to(device),
                               AutoTokenizer.from_pretrained(str(enc_dir)), device)

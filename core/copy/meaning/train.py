@@ -7,6 +7,12 @@ added as more negatives. The flag threshold on P(compliant) is chosen on out-of-
 probabilities of a seeded 5-fold cross-validation of the training corpus: the highest recall of
 violations with at most ``MAX_FALSE_FLAGS`` of compliant sentences flagged. The held-out corpus is
 not seen here.
+
+English also gets the screen (:class:`~core.copy.meaning.model.Screen`): the same softmax on the
+hashed n-grams alone. Its pass threshold is the highest out-of-fold P(compliant) it gives any
+violating training sentence, plus ``SCREEN_MARGIN`` (and never below the flag threshold), so in
+cross-validation it passes no violation; the metrics report the share of compliant sentences it
+passes without the encoder.
 """
 
 from __future__ import annotations
@@ -18,13 +24,14 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
 from core.copy.corpus import MEANING_CLASSES, Example
-from core.copy.meaning.features import features, uses_embedding
-from core.copy.meaning.model import COMPLIANT, LANGUAGES, Head, MeaningModel
+from core.copy.meaning.features import features, hashed, uses_embedding
+from core.copy.meaning.model import COMPLIANT, LANGUAGES, Head, MeaningModel, Screen
 from core.progress import Progress
 
 C_REG = 8.0
 FOLDS = 5
 MAX_FALSE_FLAGS = 0.08
+SCREEN_MARGIN = 0.02
 LABELS = (COMPLIANT, *MEANING_CLASSES)
 
 
@@ -67,6 +74,7 @@ def fit_meaning_model(examples: list[Example], encoder: Any, *, fingerprint: str
     """The softmax of every language, fitted on ``examples`` (the training split)."""
     extra_negatives = extra_negatives or {}
     heads: dict[str, Head] = {}
+    screens: dict[str, Screen] = {}
     metrics: dict[str, Any] = {}
     for li, lang in enumerate(LANGUAGES):
         if progress:
@@ -76,10 +84,13 @@ def fit_meaning_model(examples: list[Example], encoder: Any, *, fingerprint: str
         y = np.array([LABELS.index(e.label) for e in rows] + [0] * len(extra_negatives.get(lang, [])))
         emb = encoder.encode(texts) if uses_embedding(lang) else None
         x = features(texts, lang, emb)
+        folds = list(StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=seed).split(np.zeros(len(y)), y))
         oof = np.zeros((len(y), len(LABELS)))
-        for tr, te in StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=seed).split(np.zeros(len(y)), y):
+        for tr, te in folds:
             oof[te] = _full_probs(_fit(x[tr], y[tr], seed), x[te])
         flag_below, m = _flag_threshold(oof, y)
+        if uses_embedding(lang):
+            screens[lang], m["screen"] = _screen(hashed(texts, lang), y, folds, flag_below, seed)
         clf = _fit(x, y, seed)
         w = np.zeros((len(LABELS), x.shape[1]), dtype=np.float32)
         b = np.zeros(len(LABELS), dtype=np.float32)
@@ -90,4 +101,23 @@ def fit_meaning_model(examples: list[Example], encoder: Any, *, fingerprint: str
         metrics[lang] = {**m, "sentences": int(len(y)), "violations": int(np.sum(y != 0))}
     if progress:
         progress(1.0, "Meaning classifiers trained")
-    return MeaningModel(fingerprint=fingerprint, labels=LABELS, heads=heads, seed=seed, metrics=metrics)
+    return MeaningModel(fingerprint=fingerprint, labels=LABELS, heads=heads, seed=seed, metrics=metrics,
+                        screens=screens)
+
+
+def _screen(x: Any, y: np.ndarray, folds: list, flag_below: float, seed: int) -> tuple[Screen, dict]:
+    """The n-gram screen: passes a claim without the encoder only above every violation's out-of-fold score."""
+    oof = np.zeros((len(y), len(LABELS)))
+    for tr, te in folds:
+        oof[te] = _full_probs(_fit(x[tr], y[tr], seed), x[te])
+    viol = y != 0
+    top_violation = float(oof[viol, 0].max()) if viol.any() else 0.0
+    pass_above = max(flag_below, min(1.0, top_violation + SCREEN_MARGIN))
+    clf = _fit(x, y, seed)
+    w = np.zeros((len(LABELS), x.shape[1]), dtype=np.float32)
+    b = np.full(len(LABELS), -1e4, dtype=np.float32)
+    w[clf.classes_], b[clf.classes_] = clf.coef_, clf.intercept_
+    passed = oof[:, 0] >= pass_above
+    return Screen(w, b, pass_above), {"pass_above": round(pass_above, 4),
+                                      "cv_compliant_passed": round(float(passed[~viol].mean()), 4) if (~viol).any() else 0.0,
+                                      "cv_violations_passed": round(float(passed[viol].mean()), 4) if viol.any() else 0.0}

@@ -59,3 +59,37 @@ def test_the_corpus_is_balanced_and_the_held_out_part_is_disjoint():
     assert {e.product for e in held} >= {"cash_rewards_card", "travel_card", "personal_loan", "auto_loan",
                                          "mortgage_30_fixed", "heloc", "high_yield_savings", "cd_12_month",
                                          "everyday_checking", "managed_portfolio"}
+
+
+class _CountingEncoder:
+    """The engine's own encoder, counting the claims it is asked to embed."""
+
+    def __init__(self, inner):
+        self.inner, self.texts = inner, []
+
+    def encode(self, texts):
+        self.texts += list(texts)
+        return self.inner.encode(texts)
+
+
+def test_the_screen_passes_plain_template_claims_without_the_encoder_and_never_a_violation(engine):
+    from core.copy.backends.template import TemplateBackend
+    from core.copy.claims import split_claims
+
+    model = engine.meaning.model
+    screen = model.screens["en"]
+    assert engine.meaning.flag_below("en") <= screen.pass_above < 1.0
+    assert model.metrics["en"]["screen"]["cv_violations_passed"] == 0.0
+    counting = _CountingEncoder(engine.meaning.encoder)
+    ctx = {"product": engine.catalogue.product("cash_rewards_card"), "channel": "email_body", "tone": "friendly",
+           "language": "en", "theme": "general"}
+    claims = list(dict.fromkeys(c.text for i in range(20)
+                                for c in split_claims(TemplateBackend().render_one(ctx, i, 3), "en")))
+    probs = model.predict(claims, "en", counting)
+    assert len(counting.texts) < len(claims)  # some template claims never reach the encoder
+    assert (probs[:, 0] >= engine.meaning.flag_below("en")).mean() > 0.9
+    violations = [t for t, _, lang in ISSUE_EXAMPLES[:4] if lang == "en"]
+    counting.texts.clear()
+    probs = model.predict(violations, "en", counting)
+    assert counting.texts == violations  # the screen passes none of them: all go through the full model
+    assert (probs[:, 0] < engine.meaning.flag_below("en")).all()
