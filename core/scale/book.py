@@ -175,7 +175,7 @@ def _segments(total: BookPartial, spec: BookSpec, inp: Input, sample: pd.DataFra
 
         nn = int(book.count[0, 0])
         for j in range(len(numeric)):
-            s2 = sum((total.scaled_sq.exact(0, 3 * j + k) for k in range(3)), Fraction(0))
+            s2 = total.scaled_sq.exact(0, j)
             std_all[j] = np.sqrt(exact_variance(book.exact(0, j), s2, nn))
     cats = {c: t.reindex(present).fillna(0).set_axis(seg_ids, axis=0) for c, t in total.categories.items()}
     holdings = pd.DataFrame()

@@ -8,9 +8,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from core.scale.adapters import data as D
-from core.scale.partitions import Partition, Source, read_rows
+from core.scale.partitions import Partition, Source, read_arrow, read_rows
 
 PROBE_ROWS = 20_000
 SAMPLE_ROWS = 100_000  # target size of the hashed sample models and profiles are fitted on
@@ -49,10 +50,12 @@ def sample_task(part: Partition, source: Source, columns: Sequence[str], id_colu
                 salt: int) -> pd.DataFrame:
     """The rows of one partition that the hashed sample keeps (with their global row number)."""
     cols = list(dict.fromkeys([*([id_column] if id_column else []), *columns]))
-    frame = read_rows(source, part.start, part.stop, cols)
-    keep = D.hash_sample_mask(row_ids(frame, id_column, part.start), rate, salt)
-    out = frame.loc[keep].copy()
-    out["_row"] = np.flatnonzero(keep) + part.start
+    table = read_arrow(source, part.start, part.stop, cols)
+    ids = table.column(id_column).to_pandas() if id_column else np.arange(part.start, part.stop)
+    keep = D.hash_sample_mask(ids, rate, salt)
+    rows = np.flatnonzero(keep)
+    out = table.take(pa.array(rows)).to_pandas()  # only the kept rows become pandas objects
+    out["_row"] = rows + part.start
     return out
 
 

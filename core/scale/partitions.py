@@ -126,6 +126,11 @@ def plan(source: Source, partitions: int | None = None, rows_per_partition: int 
 
 def read_rows(source: Source, start: int, stop: int, columns: Sequence[str] | None = None) -> pd.DataFrame:
     """Global rows ``[start, stop)`` as a frame with a fresh 0-based index (only the row groups needed are read)."""
+    return read_arrow(source, start, stop, columns).to_pandas().reset_index(drop=True)
+
+
+def read_arrow(source: Source, start: int, stop: int, columns: Sequence[str] | None = None) -> pa.Table:
+    """Global rows ``[start, stop)`` as an Arrow table (columns are converted to pandas only where needed)."""
     cols = list(columns) if columns is not None else list(source.columns)
     pieces = []
     for f, offset, n in zip(source.files, source.offsets, source.rows, strict=True):
@@ -145,8 +150,24 @@ def read_rows(source: Source, start: int, stop: int, columns: Sequence[str] | No
         pieces.append(table.slice(begin, hi - lo))
     if not pieces:
         raise InputError(f"Rows {start:,}..{stop:,} are outside the input ({source.n_rows:,} rows).")
-    table = pa.concat_tables(pieces, promote_options="permissive") if len(pieces) > 1 else pieces[0]
-    return table.to_pandas().reset_index(drop=True)
+    return pa.concat_tables(pieces, promote_options="permissive") if len(pieces) > 1 else pieces[0]
+
+
+def read_head(source: Source, rows: int, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """The first ``rows`` rows (of ``columns``), decoded batch by batch: a quick sample never decodes whole row groups."""
+    cols = list(columns) if columns is not None else list(source.columns)
+    pieces, left = [], int(rows)
+    for f in source.files:
+        for batch in pq.ParquetFile(f).iter_batches(batch_size=min(max(left, 1), 65_536), columns=cols):
+            pieces.append(batch.slice(0, left))
+            left -= min(left, batch.num_rows)
+            if left <= 0:
+                break
+        if left <= 0:
+            break
+    if not pieces:
+        return pd.DataFrame(columns=cols)
+    return pa.Table.from_batches(pieces).to_pandas().reset_index(drop=True)
 
 
 def iter_chunks(source: Source, rows: int, columns: Sequence[str] | None = None) -> Iterator[tuple[int, pd.DataFrame]]:
@@ -163,6 +184,24 @@ def write_parquet(frame: pd.DataFrame, path: Path) -> Path:
     os.close(fd)
     try:
         frame.to_parquet(tmp, index=False, row_group_size=ROW_GROUP)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def write_arrow(table: pa.Table, path: Path, dictionary: Sequence[str] = ()) -> Path:
+    """Write an Arrow table to ``path`` atomically (the fast path of the per-partition results).
+
+    Only the ``dictionary`` columns (few distinct values) are dictionary-encoded: ids and floats
+    are nearly all distinct, and trying a dictionary on them costs most of the write.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix=".parquet.tmp", dir=path.parent, prefix=".")
+    os.close(fd)
+    try:
+        pq.write_table(table, tmp, row_group_size=ROW_GROUP, use_dictionary=[c for c in dictionary if c in table.column_names])
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

@@ -15,13 +15,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from core.scale.adapters import credit as C
 from core.scale.adapters import scenarios as S
 from core.scale.adapters import segmentation as G
-from core.scale.common import Input, row_ids
-from core.scale.exact import ExactSums, square_parts
-from core.scale.partitions import Partition, part_path, read_rows, write_parquet
+from core.scale.common import Input
+from core.scale.exact import ExactSums
+from core.scale.partitions import Partition, part_path, read_arrow, write_arrow, write_parquet
 
 PD_BINS = 50
 
@@ -49,16 +50,20 @@ class BookSpec:
         """Reduction groups: one per segment plus one for outliers (NOISE), or one for the whole book."""
         return len(self.segmentation.segments) + 1 if self.segmentation is not None else 1
 
-    def columns(self, available: tuple[str, ...]) -> list[str]:
-        cols = [self.id_column] if self.id_column else []
+    def reads(self) -> set[str]:
+        """Columns the product's objects read (the id column aside)."""
+        return set(self.columns(None, ids=False))
+
+    def columns(self, available: tuple[str, ...] | None, ids: bool = True) -> list[str]:
+        cols = [self.id_column] if self.id_column and ids else []
         if self.model is not None:
             cols += C.features(self.model)
             if self.el:
                 cols += [c for c in (self.schema.semantics.get(k) for k in ("ead", "collateral", "product_type")) if c]
-                cols += [c for c in ("product_type", "exposure_type", "loan_term_months") if c in available]
+                cols += [c for c in ("product_type", "exposure_type", "loan_term_months") if available is None or c in available]
         if self.segmentation is not None:
             cols += self.segmentation.columns + [c for _, c in self.products]
-        return [c for c in dict.fromkeys(cols) if c in available]
+        return [c for c in dict.fromkeys(cols) if available is None or c in available]
 
 
 @dataclass
@@ -71,7 +76,7 @@ class BookPartial:
     group_rows: np.ndarray  # rows per group
     raw: ExactSums | None = None  # per group: the segmentation's numeric features (raw)
     scaled: ExactSums | None = None  # per group: the scaled numeric features
-    scaled_sq: ExactSums | None = None  # book: squares of the scaled numeric features (3 parts each)
+    scaled_sq: ExactSums | None = None  # book: sums of squares of the scaled numeric features
     holdings: ExactSums | None = None
     products: list[str] = field(default_factory=list)
     categories: dict[str, pd.DataFrame] = field(default_factory=dict)
@@ -101,9 +106,13 @@ def _group_index(labels: np.ndarray, groups: int) -> np.ndarray:
 
 def book_task(part: Partition, inp: Input, spec: BookSpec, staging: str) -> BookPartial:
     """Everything the book pass does for one partition; writes its rows, returns its reductions."""
-    frame = read_rows(inp.source, part.start, part.stop, spec.columns(inp.source.columns))
-    n = len(frame)
-    out = pd.DataFrame({inp.id_column or "row": row_ids(frame, inp.id_column, part.start)})
+    table = read_arrow(inp.source, part.start, part.stop, spec.columns(inp.source.columns))
+    n = table.num_rows
+    idc = inp.id_column
+    ids = table.column(idc) if idc else pa.array(np.arange(part.start, part.stop))
+    # ids stay Arrow (they go straight to the output); only the columns the product's objects read become pandas
+    frame = table.drop_columns([idc]).to_pandas() if idc and idc not in spec.reads() else table.to_pandas()
+    out: dict[str, Any] = {idc or "row": ids}
     G_ = spec.groups
     group = np.zeros(n, dtype=np.int64)
     partial = BookPartial(n, ExactSums.empty(G_, 5), np.zeros(PD_BINS, dtype=np.int64), np.zeros(G_, dtype=np.int64))
@@ -113,17 +122,17 @@ def book_task(part: Partition, inp: Input, spec: BookSpec, staging: str) -> Book
         group = _group_index(labels, G_)
         partial.group_rows = np.bincount(group, None, G_).astype(np.int64)
         numeric = list(spec.segmentation.numeric)
-        raw = frame[numeric].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float64) if numeric else np.zeros((n, 0))
+        raw = _numbers(frame, numeric)
         xs = np.asarray(X[:, :len(numeric)], dtype=np.float64)
         partial.raw = ExactSums.of(raw, group, G_)
         partial.scaled = ExactSums.of(xs, group, G_)
-        partial.scaled_sq = ExactSums.of(square_parts(xs).reshape(n, -1))
+        partial.scaled_sq = ExactSums.of(xs, squares=True)
         partial.products = [p for p, _ in spec.products]
         if spec.products:
-            partial.holdings = ExactSums.of(G.holdings(frame, spec.schema, partial.products), group, G_)
+            flags = frame[[c for _, c in spec.products]]  # the holding columns only: nothing else is a flag
+            partial.holdings = ExactSums.of(G.holdings(flags, spec.schema, partial.products), group, G_)
         for c in spec.segmentation.categorical:
-            s = frame[c].astype("object").where(frame[c].notna(), "missing").astype(str)
-            partial.categories[c] = pd.crosstab(pd.Series(group, name="group"), s.rename(c)).astype(np.int64)
+            partial.categories[c] = _crosstab(group, frame[c], G_)
     else:
         partial.group_rows = np.array([n], dtype=np.int64)
     if spec.model is not None:
@@ -138,30 +147,64 @@ def book_task(part: Partition, inp: Input, spec: BookSpec, staging: str) -> Book
         partial.money = ExactSums.of(np.column_stack([m, p, declined.astype(np.float64), ead, el]), group, G_)
         partial.pd_hist = np.histogram(p, bins=PD_BINS, range=(0.0, 1.0))[0].astype(np.int64)
         if spec.shap:
-            _shap(partial, spec, frame, out, m, declined, group, part, staging)
+            _shap(partial, spec, frame, ids, m, p, declined, group, part, staging)
     path = part_path(staging, "scores", part.index)
-    write_parquet(out, path)
+    write_arrow(pa.table(out), path, dictionary=("segment", "declined"))
     partial.files["scores"] = str(path)
     return partial
 
 
-def _shap(partial: BookPartial, spec: BookSpec, frame: pd.DataFrame, out: pd.DataFrame, m: np.ndarray,
+def _numbers(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """(n, p) float64 of ``columns``: ``pd.to_numeric(errors="coerce")`` per column, without it where already numeric."""
+    out = np.empty((len(frame), len(columns)), dtype=np.float64)
+    for j, c in enumerate(columns):
+        s = frame[c]
+        if pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s):
+            s = pd.to_numeric(s, errors="coerce")
+        out[:, j] = s.to_numpy(dtype=np.float64, na_value=np.nan)
+    return out
+
+
+def _crosstab(group: np.ndarray, col: pd.Series, groups: int) -> pd.DataFrame:
+    """Group x level counts of one categorical column (missing as 'missing'), as ``pd.crosstab`` gives them.
+
+    A categorical column is counted on its codes (one bincount); other columns go through ``pd.crosstab``.
+    """
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        levels = [str(v) for v in col.cat.categories]
+        if len(set(levels)) == len(levels) and "missing" not in levels:
+            codes = col.cat.codes.to_numpy().astype(np.int64)
+            k = len(levels) + 1
+            codes = np.where(codes < 0, k - 1, codes)
+            table = np.bincount(group * k + codes, None, groups * k).reshape(groups, k).astype(np.int64)
+            names = np.array([*levels, "missing"], dtype=object)
+            rows, cols = table.sum(axis=1) > 0, table.sum(axis=0) > 0
+            order = np.argsort(names[cols], kind="stable")
+            return pd.DataFrame(table[rows][:, cols][:, order], index=pd.Index(np.flatnonzero(rows), name="group"),
+                                columns=pd.Index(names[cols][order], name=col.name))
+    s = col.astype("object").where(col.notna(), "missing").astype(str)
+    return pd.crosstab(pd.Series(group, name="group"), s.rename(col.name)).astype(np.int64)
+
+
+def _shap(partial: BookPartial, spec: BookSpec, frame: pd.DataFrame, ids: Any, m: np.ndarray, pd_: np.ndarray,
           declined: np.ndarray, group: np.ndarray, part: Partition, staging: str) -> None:
     s = C.shap(spec.model, frame)
     partial.additivity = float(np.max(np.abs(s.base + s.values.sum(axis=1) - m))) if len(m) else 0.0
     partial.shap_abs = ExactSums.of(np.abs(s.values))
     partial.shap_group = ExactSums.of(s.values, group, spec.groups)
+    id_name = spec.id_column or "row"
     if spec.write_shap:
-        table = pd.DataFrame(s.values, columns=[f"shap_{c}" for c in s.names])
-        table.insert(0, out.columns[0], out.iloc[:, 0].to_numpy())
+        table: dict[str, Any] = {id_name: ids}
+        table.update({f"shap_{c}": s.values[:, j] for j, c in enumerate(s.names)})
         table["shap_base"] = s.base
-        write_parquet(table, part_path(staging, "shap", part.index))
+        write_arrow(pa.table(table), part_path(staging, "shap", part.index))
     if spec.reasons and spec.reference is not None:
         rows = np.flatnonzero(declined)
         found = C.reasons(spec.model, s, rows, spec.reference, spec.top, spec.reason_rules)
+        row_id = ids.take(pa.array(rows)).to_pylist()
         recs = []
-        for i, rs in zip(rows, found, strict=True):
-            rec: dict[str, Any] = {out.columns[0]: out.iloc[i, 0], "pd": float(out["pd"].iloc[i])}
+        for i, rid, rs in zip(rows, row_id, found, strict=True):
+            rec: dict[str, Any] = {id_name: rid, "pd": float(pd_[i])}
             for k in range(spec.top):
                 r = rs[k] if k < len(rs) else None
                 rec[f"reason_{k + 1}_code"] = r["code"] if r else ""

@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from kneed import KneeLocator
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score, calinski_harabasz_score, davies_bouldin_score, silhouette_score
 from sklearn.mixture import GaussianMixture
@@ -152,6 +151,8 @@ def find_knee(table: pd.DataFrame, method: str) -> int | None:
     t = table.dropna(subset=[col])
     if len(t) < 3:
         return None
+    from kneed import KneeLocator  # imported here: kneed pulls in matplotlib (seconds), wanted only for a sweep
+
     try:
         knee = KneeLocator(t["k"].to_list(), t[col].to_list(), curve="convex", direction="decreasing",
                            online=True).knee

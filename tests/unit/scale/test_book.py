@@ -108,3 +108,12 @@ def test_bad_cutoff_and_missing_model_are_plain_errors(book, tmp_path):
     with pytest.raises(InputError, match="cutoff"):
         run_book(book["layouts"][1], tmp_path / "y", model=book["model"], params=BookParams(cutoff=1.5))
     assert not (tmp_path / "y").exists()
+
+
+def test_large_batches_score_as_predict_margin(book):
+    """Past the small-batch size the adapter predicts in place: the margins are still predict_margin's, bit for bit."""
+    from core.scale.adapters import credit as C
+
+    frame = pd.concat([book["frame"]] * 2, ignore_index=True)
+    assert len(frame) > C._SMALL
+    assert np.array_equal(C.margin(book["model"], frame), book["model"].predict_margin(frame))

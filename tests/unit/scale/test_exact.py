@@ -57,3 +57,33 @@ def test_variance_from_exact_sums(rng):
 def test_bad_group_labels_are_refused():
     with pytest.raises(ValueError):
         ExactSums.of(np.ones(3), np.array([0, 1, 5]), 2)
+
+
+@pytest.mark.parametrize("groups", [1, 5, 300])  # sorted blocks (few groups) and bincount (many)
+def test_sums_are_exact_over_the_whole_float_range(rng, groups):
+    from fractions import Fraction
+
+    n = 400
+    x = np.ldexp(rng.standard_normal((n, 3)), rng.integers(-1074, 1000, (n, 3)))
+    x[:7, 0] = [1.7e308, -1.7e308, 5e-324, -0.0, np.nan, np.inf, 1e-320]
+    g = rng.integers(0, groups, n)
+    s = ExactSums.of(x, g, groups)
+    for gi in range(min(groups, 6)):
+        for j in range(3):
+            v = x[g == gi, j]
+            v = v[np.isfinite(v)]
+            assert s.exact(gi, j) == sum((Fraction(a) for a in v), Fraction(0))
+            assert s.count[gi, j] == v.size
+
+
+def test_sums_of_squares_are_exact(rng):
+    from fractions import Fraction
+
+    x = np.column_stack([rng.standard_normal(3_000) * 1e3, rng.standard_normal(3_000).astype(np.float32)])
+    g = rng.integers(0, 4, 3_000)
+    sq = ExactSums.of(x, g, 4, squares=True)
+    for gi in range(4):
+        for j in range(2):
+            assert sq.exact(gi, j) == sum((Fraction(a) ** 2 for a in x[g == gi, j]), Fraction(0))
+    with pytest.raises(ValueError):
+        ExactSums.of(np.array([1e300]), squares=True)
