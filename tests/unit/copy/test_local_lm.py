@@ -113,3 +113,34 @@ def test_batched_sampling_gives_n_candidates_and_is_reproducible(tiny_lm):
     assert len(a) == 4 and [c.index for c in a] == [0, 1, 2, 3]
     assert [c.text for c in a] == [c.text for c in b]
     assert all(0 < c.tokens <= 8 for c in a)
+
+
+def test_on_the_cpu_the_model_runs_int8_unless_settings_say_float(tiny_lm, tmp_path):
+    import torch
+
+    from core.runtime import registry
+
+    folder = tmp_path / "tiny-int8"
+    tiny_lm.model.save_pretrained(folder)
+    tiny_lm.tokenizer.save_pretrained(folder)
+    registry._reset_for_tests()
+    lm = load_lm(str(folder), device="cpu", int8=True)
+    linears = [m for m in lm.model.modules() if isinstance(m, torch.nn.Linear)]
+    quantised = [m for m in lm.model.modules() if type(m).__module__.startswith("torch.ao.nn.quantized")]
+    assert lm.int8 and quantised and not linears
+    assert LocalLMBackend(lm).describe()["int8"] is True
+    out = LocalLMBackend(lm).generate(PROMPT, 2, seed=0, max_new_tokens=6)
+    assert len(out) == 2 and all(c.tokens > 0 for c in out)
+    registry._reset_for_tests()
+    plain = load_lm(str(folder), device="cpu", int8=False)
+    assert not plain.int8 and any(isinstance(m, torch.nn.Linear) for m in plain.model.modules())
+    registry._reset_for_tests()
+
+
+def test_the_prompt_cache_changes_no_candidate(tiny_lm):
+    """Candidates continue from a copy of the prompt's cache: the same text as reading the prompt each time."""
+    backend = LocalLMBackend(tiny_lm)
+    cached = backend.generate(PROMPT, 3, seed=11, max_new_tokens=10)
+    backend._prompt_cache = lambda enc: None  # the path without a reusable cache
+    fresh = backend.generate(PROMPT, 3, seed=11, max_new_tokens=10)
+    assert [c.text for c in cached] == [c.text for c in fresh]
