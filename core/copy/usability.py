@@ -25,7 +25,8 @@ from core.copy.catalogue import Product
 from core.copy.plan import Plan
 from core.copy.ranking import readability
 
-_FIRST_PERSON = {"en": re.compile(r"\b(?:I|I'm|I've|I'd|I'll|me|my|mine|myself)\b"),
+# case-sensitive on purpose ("ME" is Maine in the bank's address), so the capitalised forms are listed too
+_FIRST_PERSON = {"en": re.compile(r"\b(?:I|I'm|I've|I'd|I'll|me|my|mine|myself|Me|My|Mine|Myself)\b"),
                  "zh": re.compile(r"我(?!们)")}
 _NEGATIVE_USE = re.compile(r"\b(?:don't|do not|never|avoid|stop)\b[^.!?]{0,30}\b(?:take out|open|apply|borrow|use|get|"
                            r"invest|save|loans?|cards?|accounts?)\b", re.IGNORECASE)

@@ -226,3 +226,14 @@ def test_cancel_stops_between_candidates(segment):
     batch = generate_copy(CopyRequest("personal_loan", "sms", segment, "friendly", "en", 10, 1), ViolatingBackend(),
                           should_stop=stop)
     assert batch.stats["candidates"] < 15
+
+
+def test_first_person_is_unusable_also_capitalised_but_not_the_state_abbreviation(catalogue):
+    from core.copy.usability import assess
+
+    product = catalogue.product("personal_loan")
+    first = assess("Lakeside Bank: My personal loan is here for you today.", product, None, "en", check_trait=False)
+    assert any(r.startswith("first person") for r in first.reasons)
+    address = assess("Visit Lakeside Bank, 100 Harbor Street, Portland, ME 04101, for a personal loan.", product, None,
+                     "en", check_trait=False)
+    assert not any(r.startswith("first person") for r in address.reasons)

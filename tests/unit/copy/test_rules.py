@@ -289,3 +289,37 @@ def test_disclosures_join_as_sentences_without_repeats():
 def test_email_body_does_not_repeat_a_disclosure_sentence(engine):
     v = engine.check("Draw what you need with a line of credit from 6.99% intro APR.", "heloc", "email_body")
     assert v.final_text.count("NMLS #400123.") == 1 and "Equal Housing Lender." in v.final_text
+
+
+# ---- what the embedded model's quality run let through (stop 18) -----------------------------------
+@pytest.mark.parametrize("text,product", [
+    ("Your card will be issued within hours of your initial application.", "travel_card"),
+    ("Get approved and funded the same day.", "personal_loan"),
+    ("Same-day decisions on your auto loan.", "auto_loan"),
+    ("当天放款，申请无忧。", "personal_loan"),
+])
+def test_a_promised_speed_of_credit_needs_review(engine, text, product):
+    language = "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in text) else "en"
+    v = engine.check(text, product, "email_body", language)
+    assert "U4c" in ids(v, "review") and v.outcome in ("review", "block")
+
+
+@pytest.mark.parametrize("text,product", [
+    ("Buy a mortgage pays attention to the young.", "mortgage_30_fixed"),
+    ("A personal loan made for young couples.", "personal_loan"),
+    ("Retirees: a HELOC for the years ahead.", "heloc"),
+])
+def test_age_or_family_words_in_credit_copy_need_review(engine, text, product):
+    v = engine.check(text, product, "email_body")
+    assert "H2" in ids(v, "review") and v.outcome in ("review", "block")
+
+
+def test_age_words_are_fine_outside_credit_and_plain_credit_copy_has_no_age_finding(engine):
+    assert "H2" not in ids(engine.check("Savings tips for young savers.", "high_yield_savings", "email_body"))
+    assert not {"H2", "U4c"} & ids(engine.check("Apply online in minutes and get a decision soon.", "personal_loan",
+                                                "email_body"))
+
+
+def test_a_discount_the_catalogue_never_mentions_is_unsupported(engine):
+    v = engine.check("Earn 2x points on travel and dine at a discount with the Voyager Travel Card.", "travel_card", "sms")
+    assert v.outcome in ("review", "block") and any(f.rule_id == "G4" and "discounts" in f.message() for f in v.findings)
