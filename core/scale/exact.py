@@ -26,6 +26,7 @@ import numpy as np
 
 _BLOCK = 16_384  # rows per block (temporaries stay in cache; fewer rows per sum allow wider limbs)
 _FEW_GROUPS = 64  # above this many groups, sums per group come from bincount instead of sorted blocks
+_SQUARE_LIMIT = 1e150  # squares are summed exactly below this magnitude (x * x stays finite, with room)
 _TINY = -1074  # every float64 is an integer multiple of 2**-1074
 _SPLIT = 134217729.0  # 2**27 + 1: the Veltkamp splitter of float64
 
@@ -178,11 +179,11 @@ class _Acc:
 def _parts(x: np.ndarray, squares: bool) -> tuple[np.ndarray, ...]:
     if not squares:
         return (x,)
+    if x.size and float(np.abs(x).max()) > _SQUARE_LIMIT:  # x * x (and Dekker's split) would overflow
+        raise ValueError("squares of values beyond 1e150 cannot be summed exactly")
     c = _SPLIT * x
     xh = c - (c - x)
     xl = x - xh
-    if not np.isfinite(c).all():
-        raise ValueError("squares of values beyond 1e150 cannot be summed exactly")
     if not xl.any():  # at most 26 significant bits (float32 data): x * x is exact
         return (np.multiply(x, x, out=c),)
     return xh * xh, 2.0 * xh * xl, np.multiply(xl, xl, out=c)
@@ -207,6 +208,8 @@ def _top(r: np.ndarray) -> np.ndarray:
 def _block_limbs(r: np.ndarray, width: int, gi: int, acc: _Acc) -> None:
     """Add the exact row sums of the finite block ``r`` (p, rows) to group ``gi`` (``r`` is overwritten)."""
     top = _top(r)
+    if not np.isfinite(top).all():  # callers zero the non-finite cells; an overflowing product must not loop
+        raise ValueError("a block to sum exactly holds a value beyond the float range")
     q = np.empty_like(r)
     while top.any():
         b = np.maximum(np.frexp(top)[1] - width, _TINY)  # |r| < 2**(b + width) per column
