@@ -43,8 +43,10 @@ class MeaningParams:
     epochs: int = 1
     template_negatives: int = 240  # compliant claims written by the template backend, as extra negatives
     # int8 Linear layers for the frozen encoder on the CPU: 1.6x the claims/s at cosine 0.96 to the float
-    # embeddings, so the heads are trained on the int8 embeddings (a fine-tuned encoder stays float)
-    quantize: bool = True
+    # embeddings (the heads are then trained on the int8 ones). Off: dynamic quantisation scales the
+    # activations per batch, so a claim's embedding, and its verdict, would depend on the claims batched
+    # with it (a cluster batch and the same batch in memory scored differently)
+    quantize: bool = False
 
     def fingerprint(self) -> str:
         payload = json.dumps({"v": VERSION, "encoder": ENCODER_NAME, "corpus": corpus_fingerprint("train"),
