@@ -120,3 +120,18 @@ def _reset_for_tests() -> None:
     with _lock:
         _state["device"] = None
         _state["warnings"] = []
+
+
+def int8_linear(model: Any) -> Any:
+    """``model`` with its Linear layers in int8 for the CPU (dynamic quantisation: int8 weights, float activations).
+
+    The one place models are quantised. Activations are scaled per batch, so a model whose outputs must
+    not depend on what is batched with them should not use it.
+    """
+    import warnings
+
+    import torch
+
+    with warnings.catch_warnings():  # torch's notice that its quantized tensor API will move
+        warnings.simplefilter("ignore", UserWarning)
+        return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)

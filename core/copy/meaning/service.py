@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from core.auth import User
 
 ARTIFACT_NAME = "copy-meaning"
-VERSION = 3  # 3: the n-gram screen before the encoder; the int8 frozen encoder
+VERSION = 3  # 3: the n-gram screen before the encoder; encoder.json for the packaged frozen encoder
 
 
 @dataclass(frozen=True)
