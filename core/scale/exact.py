@@ -19,6 +19,7 @@ square split into three exact parts, Veltkamp/Dekker, all added into the same ce
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -189,15 +190,17 @@ def _parts(x: np.ndarray, squares: bool) -> tuple[np.ndarray, ...]:
     return xh * xh, 2.0 * xh * xl, np.multiply(xl, xl, out=c)
 
 
-_last_sort: list = []  # (labels, groups, order, edges) of the last grouping: a partition reduces several blocks by it
+_last_sort = threading.local()  # per thread: (labels, groups, order, edges) of its last grouping
 
 
 def _sorted(g: np.ndarray, groups: int) -> tuple[np.ndarray, np.ndarray]:
-    if _last_sort and _last_sort[0] is not None and _last_sort[1] == groups and np.array_equal(_last_sort[0], g):
-        return _last_sort[2], _last_sort[3]
+    """Rows sorted by group and the group edges; a partition reduces several blocks by the same labels."""
+    last = getattr(_last_sort, "value", None)
+    if last is not None and last[1] == groups and np.array_equal(last[0], g):
+        return last[2], last[3]
     order = np.argsort(g, kind="stable")
     edges = np.searchsorted(g[order], np.arange(groups + 1))
-    _last_sort[:] = [g.copy(), groups, order, edges]
+    _last_sort.value = (g.copy(), groups, order, edges)  # one tuple: another thread never sees half of it
     return order, edges
 
 
