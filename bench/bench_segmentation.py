@@ -170,6 +170,7 @@ def _raw_tokens(columns: list[str]) -> set[str]:
     for p in vocab.phrases(vocab.meanings(columns)):
         said |= set(re.split(r"[\s\-]+", p.text.lower()))
     for c in vocab.concepts:
+        said |= set(re.split(r"[\s\-]+", c.label.lower())) - {""}  # graded names join a rank to the label
         for w in (c.high, c.low, *c.levels.values()):
             for t in (w.get("adj"), w.get("noun")):
                 if t:

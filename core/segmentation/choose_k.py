@@ -10,6 +10,12 @@ candidate. Each piece of evidence votes for one candidate:
   reproducible as the best" is the reading of Ben-Hur, Elisseeff & Guyon (2002);
 * **the elbow** of inertia (K-means, Kneedle) or the lowest **BIC** (Gaussian mixture): one vote.
 
+Calinski-Harabasz and Davies-Bouldin do not vote when their best is the largest k tried and they
+improved at each of the last three candidate ks: on one or two continuous features (income alone) they improve with almost every further slice of a
+continuum, so a best at the end of the range says "finer slices fit", not where the book splits
+(on a loan book segmented on income alone they carried k = 12 against silhouette and stability).
+The sentence says so.
+
 The k with the most votes wins; a tie goes to the k with the best mean rank on silhouette,
 Calinski-Harabasz, Davies-Bouldin and stability, then to the smaller k. When no two pieces of
 evidence agree at all, the median of their choices is taken (the k that disagrees least with every
@@ -59,15 +65,25 @@ def _value(table: pd.DataFrame, k: int, col: str) -> float:
     return float(v.iloc[0]) if len(v) and pd.notna(v.iloc[0]) else float("nan")
 
 
-def votes(table: pd.DataFrame, knee: int | None, method: str = "kmeans") -> tuple[dict[str, int], pd.DataFrame]:
-    """Each piece of evidence's preferred k among the candidates, and the candidate table."""
+def votes(table: pd.DataFrame, knee: int | None, method: str = "kmeans",
+          at_edge: list[str] | None = None) -> tuple[dict[str, int], pd.DataFrame]:
+    """Each piece of evidence's preferred k among the candidates, and the candidate table.
+
+    ``at_edge`` (when given) receives the scores left out for being best at the largest k tried.
+    """
     stable = table[table["stability_ari"] >= STABLE_ARI]
     pool = stable if not stable.empty else table
     out: dict[str, int] = {}
+    k_max = int(table["k"].max())
     for col, best in (("silhouette", "max"), ("calinski_harabasz", "max"), ("davies_bouldin", "min")):
         s = pool[col].dropna()
         if not s.empty:
-            out[col] = int(pool.loc[s.idxmax() if best == "max" else s.idxmin(), "k"])
+            k = int(pool.loc[s.idxmax() if best == "max" else s.idxmin(), "k"])
+            if col != "silhouette" and k == k_max and _still_improving(pool, col, best):
+                if at_edge is not None:
+                    at_edge.append(col)
+                continue
+            out[col] = k
     st = pool["stability_ari"].dropna()
     if not st.empty:
         sd = pool.loc[st.idxmax(), "stability_sd"] if "stability_sd" in pool else np.nan
@@ -81,6 +97,15 @@ def votes(table: pd.DataFrame, knee: int | None, method: str = "kmeans") -> tupl
     return out, pool
 
 
+def _still_improving(pool: pd.DataFrame, col: str, best: str, steps: int = 3) -> bool:
+    """The score got better at each of the last ``steps`` candidate ks (a trend, not a peak)."""
+    s = pool.sort_values("k")[col].dropna().to_numpy(dtype=float)
+    if len(s) < steps + 1:
+        return False
+    d = np.diff(s[-(steps + 1):])
+    return bool(np.all(d > 0) if best == "max" else np.all(d < 0))
+
+
 def choose_k(table: pd.DataFrame, knee: int | None = None, method: str = "kmeans") -> KChoice:
     """The consensus k of a sweep table.
 
@@ -88,7 +113,8 @@ def choose_k(table: pd.DataFrame, knee: int | None = None, method: str = "kmeans
     inertia or bic.
     """
     t = table.reset_index(drop=True)
-    v, pool = votes(t, knee, method)
+    edge: list[str] = []
+    v, pool = votes(t, knee, method, edge)
     sil = t["silhouette"].dropna()
     best_sil = float(sil.max()) if not sil.empty else None
     if not v:
@@ -116,6 +142,11 @@ def choose_k(table: pd.DataFrame, knee: int | None = None, method: str = "kmeans
     else:
         k = min(tally, key=lambda c: (-tally[c], mean_rank.get(c, np.inf), c))
         reason = _sentence(t, k, v, tally)
+    if edge:
+        names = " and ".join(METRIC_LABELS[m] for m in edge)
+        reason += (f" {names} {'keeps' if len(edge) == 1 else 'keep'} improving up to the largest k tried "
+                   f"(k = {int(t['k'].max())}), which says finer slices fit, not where the book splits: "
+                   f"{'it does' if len(edge) == 1 else 'they do'} not vote.")
     stable_k = _value(t, k, "stability_ari") >= STABLE_ARI
     warning, weak = "", False
     if best_sil is not None and best_sil < WEAK_SILHOUETTE:

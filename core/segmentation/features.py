@@ -3,19 +3,31 @@
 Default features are what a customer *does* and *holds*: columns tagged behaviour, balance,
 income, relationship or product, plus untagged categorical columns with a few levels (customer
 attributes such as occupation); on a file whose columns carry no tag at all, every untagged
-column. Never by default:
+column.
+
+A file with no behaviour or balance column at all is a loan book or an application file: there
+the loan *is* what the customer holds, so its terms (amount, rate, term, purpose: exposure and
+application tags), its grade (credit history), the collateral and the untagged numeric attributes
+(employment length) join the defaults as well. Keeping only the income would segment a loan book
+on one column (it did: ``studio segment`` on a bank's loan book chose five income bands).
+
+Never by default:
 
 * ids, PII, the target, dates (roles), and any numeric column whose every value is a distinct
   whole number: a customer number the schema did not recognise, which would otherwise split the
-  book on an arbitrary code;
+  book on an arbitrary code. The target (a loan status, a default flag) is the outcome: segments
+  built on it only split payers from defaulters, which every segment's profile already shows
+  through its bad rate or mean PD;
 * calendar fields: a categorical column whose levels are month or weekday names (the month of a
   campaign's last call). It says when something happened to the customer, not what the customer
   does or holds, and in a campaign file it splits the book on the call schedule;
 * protected attributes and their proxies (a segmentation feeds offers, and offers must not be
   steered by a prohibited basis), geography and macro conditions (where a customer lives is not
   what they do), and anything known only after the outcome;
-* bureau history, exposure, collateral and application terms unless the column also carries one
-  of the default tags (a product type is a holding as well as a term of the request).
+* in a customer file, bureau history, exposure, collateral and application terms unless the column
+  also carries one of the default tags (a product type is a holding as well as a term of the request).
+
+:func:`why_not_default` is the one decision; :func:`default_features` and :func:`left_out` read it.
 
 Columns left out are still offered to the analyst (except ids, PII, the target and id-like
 numbers), and protected attributes are profiled as descriptive columns so that every segment's
@@ -64,21 +76,56 @@ def usable_features(dataset: Dataset) -> list[str]:
     return [c for c in dataset.schema.features() if not looks_like_id(frame[c])]
 
 
+LOAN_BOOK_TAGS = (Tag.EXPOSURE, Tag.APPLICATION, Tag.HISTORY, Tag.COLLATERAL)
+
+
+def is_loan_book(dataset: Dataset) -> bool:
+    """No column describes behaviour or balances: the file records loans (or applications), not accounts."""
+    return not dataset.schema.tagged(Tag.BEHAVIOUR, Tag.BALANCE)
+
+
+def why_not_default(dataset: Dataset, column: str, loan_book: bool | None = None) -> str | None:
+    """Why a column is not a default feature (``None``: it is one), see the module docstring.
+
+    ``loan_book`` is :func:`is_loan_book` (passed in when called per column).
+    """
+    schema, s = dataset.schema, dataset.frame[column]
+    role, tags = schema.roles.get(column), schema.tags_of(column)
+    if role == Role.TARGET:
+        return "it is the target (the outcome): each segment's profile shows it instead"
+    if role not in (Role.NUMERIC, Role.CATEGORICAL):
+        return f"its role is '{role.value if role else 'unknown'}'"
+    if looks_like_id(s):
+        return "every value is a distinct whole number, like a customer number"
+    if tags & {Tag.PROTECTED, Tag.PROXY}:
+        return "it is a protected attribute or a proxy for one (profiled, never a default feature)"
+    if tags & {Tag.GEOGRAPHIC, Tag.MACRO}:
+        return "it describes where the customer lives or the economy, not what the customer does"
+    if Tag.POST_OUTCOME in tags:
+        return "it is known only after the outcome"
+    if role == Role.CATEGORICAL and is_calendar_field(s):
+        return "it is a calendar field (a month or weekday: when something happened, not what the customer does)"
+    if tags & set(DEFAULT_TAGS):
+        return None
+    loan_book = is_loan_book(dataset) if loan_book is None else loan_book
+    if tags & set(LOAN_BOOK_TAGS):
+        return None if loan_book else ("it describes the credit (history, exposure, collateral or terms), "
+                                       "not what the customer does or holds")
+    if tags:
+        return "its meaning is not one segments are built on"
+    if role == Role.CATEGORICAL:
+        n = s.nunique(dropna=True)
+        return None if 2 <= n <= MAX_ATTRIBUTE_LEVELS else f"it has {n} levels (a default takes at most {MAX_ATTRIBUTE_LEVELS})"
+    if loan_book or not any(schema.tags_of(c) for c in schema.features()):
+        return None
+    return "it carries no tag saying what it measures (pick it if it describes the customer)"
+
+
 def default_features(dataset: Dataset) -> list[str]:
     """The default features of ``dataset`` (see the module docstring)."""
     schema, frame = dataset.schema, dataset.frame
-    out = []
-    for c in usable_features(dataset):
-        tags = schema.tags_of(c)
-        if tags & set(NEVER_DEFAULT):
-            continue
-        if schema.roles.get(c) == Role.CATEGORICAL and is_calendar_field(frame[c]):
-            continue
-        if tags & set(DEFAULT_TAGS):
-            out.append(c)
-        elif not tags and schema.roles.get(c) == Role.CATEGORICAL and \
-                2 <= frame[c].nunique(dropna=True) <= MAX_ATTRIBUTE_LEVELS:
-            out.append(c)
+    loan_book = is_loan_book(dataset)
+    out = [c for c in usable_features(dataset) if why_not_default(dataset, c, loan_book) is None]
     if not out:  # a file the schema knows nothing about: every untagged column, the analyst narrows it down
         out = [c for c in usable_features(dataset) if not schema.tags_of(c)
                and not (schema.roles.get(c) == Role.CATEGORICAL and is_calendar_field(frame[c]))]
@@ -86,23 +133,17 @@ def default_features(dataset: Dataset) -> list[str]:
 
 
 def left_out(dataset: Dataset, features: list[str]) -> dict[str, str]:
-    """Why each usable column is not among ``features`` (for the page's note), keyed by column."""
+    """Why each usable column (and the target) is not among ``features``, keyed by column (the page's note)."""
     schema = dataset.schema
+    loan_book = is_loan_book(dataset)
+    cols = [*schema.features(), *([schema.target] if schema.target else [])]
     why = {}
-    for c in schema.features():
+    for c in cols:
         if c in features:
             continue
-        tags = schema.tags_of(c)
-        if looks_like_id(dataset.frame[c]):
-            why[c] = "every value is a distinct whole number, like a customer number"
-        elif tags & {Tag.PROTECTED, Tag.PROXY}:
-            why[c] = "it is a protected attribute or a proxy for one (profiled, never a default feature)"
-        elif tags & {Tag.GEOGRAPHIC, Tag.MACRO}:
-            why[c] = "it describes where the customer lives or the economy, not what the customer does"
-        elif Tag.POST_OUTCOME in tags:
-            why[c] = "it is known only after the outcome"
-        elif schema.roles.get(c) == Role.CATEGORICAL and is_calendar_field(dataset.frame[c]):
-            why[c] = "it is a calendar field (a month or weekday: when something happened, not what the customer does)"
+        reason = why_not_default(dataset, c, loan_book)
+        if reason:
+            why[c] = reason
     return why
 
 

@@ -3,7 +3,9 @@
 :func:`check_name` finds the vocabulary's phrases in a name (longest first, so "low-savings" is not
 read as "savings"), resolves each to the column its concept reads in this dataset, and reads the
 claim against the segment (:func:`core.segmentation.claims.claim`). A rename such as "Low-risk big
-spenders" on a segment that spends less than the book is reported as a contradiction.
+spenders" on a segment that spends less than the book is reported as a contradiction. Graded words
+("Second-highest-income", :mod:`core.segmentation.grades`) are read first and checked against the
+segment's rank among the run's segments.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.segmentation.claims import SegmentFacts, claim, very
+from core.segmentation.grades import check_grade, find_grades
 from core.segmentation.vocabulary import HIGH, LOW, Meaning, Phrase, Vocabulary, default_vocabulary, phrase_pattern
 
 
@@ -27,13 +30,17 @@ class NameFinding:
     message: str
 
 
-def read_name(name: str, vocab: Vocabulary, meanings: dict[str, Meaning]) -> list[tuple[str, Phrase]]:
+def read_name(name: str, vocab: Vocabulary, meanings: dict[str, Meaning],
+              skip: tuple[tuple[int, int], ...] = ()) -> list[tuple[str, Phrase]]:
     """The claim-carrying phrases in a name, as (phrase as written, Phrase), left to right.
 
-    A phrase written after "very" is returned with it ("very high-balance").
+    A phrase written after "very" is returned with it ("very high-balance"); ``skip`` holds spans
+    already read (graded words).
     """
     text = str(name)
     taken = np.zeros(len(text), dtype=bool)
+    for a, b in skip:
+        taken[a:b] = True
     found: list[tuple[int, str, Phrase]] = []
     for p in vocab.phrases(meanings):
         for m in phrase_pattern(p.text, p.noun).finditer(text):
@@ -53,8 +60,16 @@ def check_name(name: str, facts: SegmentFacts, segment: int, vocab: Vocabulary |
     meanings = meanings if meanings is not None else vocab.meanings(list(facts.means.columns) + list(facts.shares),
                                                                     facts.semantics)
     by_column = {m.column: m for m in meanings.values()}
+    grades = find_grades(name, facts, meanings)
     out = []
-    for written, p in read_name(name, vocab, meanings):
+    for g in grades:
+        ok, why = check_grade(facts, segment, g)
+        verdict = "unchecked" if ok is None else ("ok" if ok else "contradicts")
+        say = (f"“{g.written}”: {_label(g.column)} {why}." if ok else
+               f"“{g.written}” cannot be checked: {why}." if ok is None else
+               f"“{g.written}” says the segment ranks {g.word.replace('-', ' ')} on {_label(g.column)}, but {why}.")
+        out.append(NameFinding(g.written, "grade", g.column, verdict, say))
+    for written, p in read_name(name, vocab, meanings, tuple((g.start, g.end) for g in grades)):
         if p.column is None:
             out.append(NameFinding(written, p.concept, None, "unchecked",
                                    f"“{written}” cannot be checked: this data has no column it describes."))

@@ -14,7 +14,10 @@ vocabulary and says which claims the profile contradicts, so a rename such as "L
 spenders" on a segment that spends less than the book is flagged.
 
 Names are made unique by adding the word that sets a segment apart from the ones it collides
-with; only when no true word is left does a number follow. :func:`match_segments` pairs the
+with. Segments that differ on one axis only (income bands) are then graded on the column that sets
+them apart most: "Lowest-income", "Second-lowest-income", "Mid-income", ..., "Highest-income", their
+rank among the run's segments (:mod:`core.segmentation.grades`; the check reads those words too).
+A number follows only for segments that no labelled numeric feature tells apart. :func:`match_segments` pairs the
 segments of two runs by overlap so that a group that stays the same across k keeps its name.
 """
 
@@ -27,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from core.segmentation.claims import LEVEL_LIFT, LEVEL_SHARE, NOISE, SegmentFacts, claim, very
+from core.segmentation.grades import grade_text, grading_column
 from core.segmentation.name_check import NameFinding, check_name, name_is_true
 from core.segmentation.vocabulary import HIGH, LOW, Meaning, Vocabulary, default_vocabulary, level_key
 
@@ -167,7 +171,8 @@ def build_names(facts: SegmentFacts, vocab: Vocabulary | None = None, inherit: d
         strong = [w for w in cands[s] if w.score >= NAME_Z]
         names[s], used[s] = (_compose(strong, n_adj, [], vocab.fallback_noun) if strong
                              else (vocab.mainstream, []))
-    _make_unique(names, used, cands, vocab, fixed=set(names) - set(used), n_adj=n_adj, facts=facts)
+    _make_unique(names, used, cands, vocab, fixed=set(names) - set(used), n_adj=n_adj, facts=facts,
+                 meanings=meanings)
     if NOISE in facts.z.index:
         names[NOISE] = NOISE_NAME
     return names
@@ -232,13 +237,11 @@ def name_key(name: str) -> frozenset[str]:
 
 
 def _make_unique(names: dict[int, str], used: dict[int, list[Word]], cands: dict[int, list[Word]], vocab: Vocabulary,
-                 fixed: set[int], n_adj: int, facts: SegmentFacts | None = None) -> None:
-    """Add the word that sets each colliding segment apart; number what no true word can separate."""
+                 fixed: set[int], n_adj: int, facts: SegmentFacts | None = None,
+                 meanings: dict[str, Meaning] | None = None) -> None:
+    """Add the word that sets each colliding segment apart, then grade; number only exact ties."""
     for _ in range(8):
-        groups: dict[frozenset[str], list[int]] = {}
-        for s, n in names.items():
-            groups.setdefault(name_key(n), []).append(s)
-        clashes = [g for g in groups.values() if len(g) > 1]
+        clashes = _clashes(names)
         if not clashes:
             return
         changed = False
@@ -250,12 +253,47 @@ def _make_unique(names: dict[int, str], used: dict[int, list[Word]], cands: dict
                     break
         if not changed:
             break
+    if facts is not None:
+        _grade(names, used, fixed, facts, meanings or {}, vocab.fallback_noun)
     seen: dict[frozenset[str], int] = {}
     for s in sorted(names):
         key = name_key(names[s])
         seen[key] = seen.get(key, 0) + 1
         if seen[key] > 1:
             names[s] = f"{names[s]} ({seen[key]})"
+
+
+def _clashes(names: dict[int, str]) -> list[list[int]]:
+    groups: dict[frozenset[str], list[int]] = {}
+    for s, n in names.items():
+        groups.setdefault(name_key(n), []).append(s)
+    return [g for g in groups.values() if len(g) > 1]
+
+
+def _grade(names: dict[int, str], used: dict[int, list[Word]], fixed: set[int], facts: SegmentFacts,
+           meanings: dict[str, Meaning], fallback_noun: str) -> None:
+    """Rank each colliding segment on the column that sets its group apart most ("Second-highest-income")."""
+    for _ in range(3):  # a group whose members still tie after one column is graded on the next
+        changed = False
+        for group in _clashes(names):
+            movers = [s for s in group if s not in fixed]
+            col = grading_column(facts, group, meanings)
+            if col is None or not movers:
+                continue
+            concept = meanings[col].concept.key if col in meanings else f"column:{col}"
+            for s in movers:
+                text = grade_text(facts, s, col, meanings)
+                if text is None:
+                    continue
+                keep = [w for w in used.get(s, []) if w.concept != concept and w.column != col]
+                grade = Word(text, "adj", f"grade:{col}", col, "grade", float("inf"))
+                adjs = [grade, *(w for w in keep if w.part == "adj")]
+                noun = [w for w in keep if w.part == "noun"]
+                names[s] = _sentence([a.text for a in adjs] + [noun[0].text if noun else fallback_noun])
+                used[s] = [*adjs, *noun]
+                changed = True
+        if not changed:
+            return
 
 
 # ---- the same group across runs -------------------------------------------------------------------
