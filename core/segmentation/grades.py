@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.formatting import humanize
+from core.formatting import humanize, number
 from core.segmentation.claims import SegmentFacts
 from core.segmentation.vocabulary import Meaning
 
@@ -127,7 +127,7 @@ def check_grade(facts: SegmentFacts, segment: int, grade: Grade) -> tuple[bool |
         return None, "its rank among the segments cannot be read (a tie or a missing value)"
     n = len(facts.segments)
     mean = float(facts.means.loc[segment, grade.column])
-    why = f"its mean {mean:,.4g} ranks {actual.replace('-', ' ')} of the {n} segments"
+    why = f"its mean {number(mean, 0 if abs(mean) >= 100 else 2)} ranks {actual.replace('-', ' ')} of the {n} segments"
     return _same_rank(grade.word, actual), why
 
 
