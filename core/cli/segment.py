@@ -4,8 +4,9 @@
 [--response-product P] [--targets PRODUCT [--share S] --out FILE]`` reads the file as the Home
 upload does, runs :func:`core.segmentation.service.run_segmentation` (the page's steps) and prints
 
-``{"k", "reason", "features", "segments": [{"id", "name", "size", "share", ...}], "warning", "votes",
-"method", "seed", "silhouette", "sweep": [...], ...}``.
+``{"k", "reason", "suggested_k", "features", "segments": [{"id", "name", "size", "share", ...}], "warning", "votes",
+"method", "seed", "silhouette", "sweep": [...], ...}``. With ``--k`` set to another k than the
+sweep's, ``reason`` says so before the evidence's sentence (which argues for ``suggested_k``).
 
 ``--offers`` adds the per-customer next-best offer's holdout evaluation (the page's *Offers* tab);
 ``--targets`` writes that product's target list (pseudonymised ids) to ``--out``.
@@ -64,7 +65,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     res = run_segmentation(ds, params, sweep=True)
     sw = res.sweep
     out: dict[str, Any] = {
-        "k": res.k, "reason": sw.reason if sw else "", "features": list(res.params.features),
+        "k": res.k, "reason": sw.reason_for(res.k) if sw else "",
+        "suggested_k": sw.suggested_k if sw else None, "features": list(res.params.features),
         "segments": _segments(res), "warning": res.warning, "votes": dict(sw.choice.votes) if sw and sw.choice else {},
         "method": res.params.method, "seed": res.params.seed, "silhouette": res.metrics.get("silhouette"),
         "sweep": sw.table.to_dict(orient="records") if sw else [], "notes": res.notes,

@@ -195,7 +195,8 @@ def generate_copy(
         if verdict.softened:
             fixes.append("softened: " + ", ".join(f.rule_id for f in verdict.softened))
         score, parts = score_variant(verdict, product, request.channel, request.language, chan)
-        use = assess(verdict.body, product, plan, request.language, encoder, check_trait=backend.name != "template")
+        use = assess(verdict.body, product, plan, request.language, encoder, check_trait=backend.name != "template",
+                     catalogue=catalogue)
         parts["sense"] = use.score
         score = round(0.7 * score + 0.3 * use.score + _winner_bonus(verdict.body, winners, encoder), 4)
         raw_ok = verdict.outcome == "pass" and not verdict.softened and verdict.body.strip() == (cand.text or "").strip()

@@ -218,6 +218,14 @@ def _role_label(role: str) -> str:
     return role.replace("_", " ").replace("period ", "period in ").replace("apr", "APR").replace("apy", "APY")
 
 
+# a deposit yield is paid on the balance: one tied to spending ("4.10% APY on every dollar you spend") is a
+# number bound to the wrong fact, unless the catalogue itself ties it so
+_SPENDING = {"en": re.compile(r"\b(?:spend|spends|spending|spent|purchases?|buy|buying|shop|shopping|swipe)\b",
+                              re.IGNORECASE),
+             "zh": re.compile(r"消费|购物|刷卡|花费")}
+_BALANCE_ONLY = ("apy",)
+
+
 def check_numbers(claim: str, product: Product, language: str) -> list[GroundingIssue]:
     """G1 and G3 for one claim."""
     facts = product_facts(product)
@@ -234,6 +242,12 @@ def check_numbers(claim: str, product: Product, language: str) -> list[Grounding
         values = facts.values(b.role, n.kind)
         if not values:
             continue  # the catalogue states no such fact in this form: the value check above is all we can do
+        lang = "zh" if language == "zh" else "en"
+        if (b.role in _BALANCE_ONLY and _SPENDING[lang].search(claim)
+                and not any(_SPENDING[lang].search(t) for t in _catalogue_texts(product)[lang])):
+            issues.append(GroundingIssue("G3", claim, n.text, f"{n.text} {_role_label(b.role)} is paid on the "
+                                         "balance, not on spending: the catalogue never ties it to purchases."))
+            continue
         if n.value not in values:
             said = ", ".join(_fmt(v, n) for v in values)
             issues.append(GroundingIssue("G3", claim, n.text, f"{n.text} is given as the {_role_label(b.role)}, "

@@ -3,7 +3,8 @@
 It rejects, before ranking:
 
 - **first person**: the bank speaks as "we", never "I" ("I don't have any personal loans...");
-- **off-product**: copy about another product kind, or that never names this product or a benefit;
+- **off-product**: copy about another product kind, about a sibling product of the same kind (a travel
+  card's points in copy for the cash-back card), or that never names this product or a benefit;
 - **incoherent**: too short, cut off, repeating itself, or telling the reader not to use the product
   ("If you want more info on a line of credit, don't take out any loans");
 - **trait-blind**: copy that ignores the segment trait it was planned for.
@@ -21,7 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from core.copy.catalogue import Product
+from core.copy.catalogue import Catalogue, Product
+from core.copy.grounding import catalogue_strings
 from core.copy.plan import Plan
 from core.copy.ranking import readability
 
@@ -84,8 +86,44 @@ def _other_kinds(text: str, product: Product) -> list[str]:
     return out
 
 
+_SIBLING_CUES: dict[tuple[str, str, str], tuple[tuple[str, str], ...]] = {}
+
+
+def sibling_cues(product: Product, catalogue: Catalogue, language: str) -> tuple[tuple[str, str], ...]:
+    """(cue, sibling's name) for each catalogue product of the same kind: what copy for ``product`` must not say.
+
+    A cue is a word of the sibling's name that no other product's name holds (the bank's "Everyday" names
+    a card and an account, so it points at neither) or one of the sibling's benefit keywords, kept only
+    when none of ``product``'s own catalogue texts say it.
+    """
+    key = (catalogue.fingerprint, product.id, language)
+    if key not in _SIBLING_CUES:
+        own = " ".join(catalogue_strings(product)).lower()
+        names = {p.id: set(re.findall(r"\w{3,}", p.label(language).lower())) for p in catalogue.products.values()}
+        cues: list[tuple[str, str]] = []
+        for q in catalogue.products.values():
+            if q.id == product.id or q.kind != product.kind:
+                continue
+            elsewhere = set().union(*(w for pid, w in names.items() if pid != q.id))
+            words = (names[q.id] - elsewhere) | {k.lower() for b in q.benefits for k in b.get("keywords", [])
+                                                 if k and (language == "zh") == bool(re.search(r"[\u4e00-\u9fff]", k))}
+            cues += [(w, q.label(language)) for w in sorted(words) if w not in own]
+        _SIBLING_CUES[key] = tuple(cues)
+    return _SIBLING_CUES[key]
+
+
+def _siblings_named(text: str, cues: tuple[tuple[str, str], ...], language: str) -> list[str]:
+    low = text.lower()
+    found: dict[str, None] = {}
+    for cue, name in cues:
+        hit = cue in low if language == "zh" else re.search(r"\b" + re.escape(cue) + r"\b", low)
+        if hit:
+            found[f"the {name} ('{cue}')" if language != "zh" else f"{name}（{cue}）"] = None
+    return list(found)
+
+
 def assess(text: str, product: Product, plan: Plan | None, language: str, encoder: Any = None,
-           check_trait: bool = True) -> Usability:
+           check_trait: bool = True, catalogue: Catalogue | None = None) -> Usability:
     """The usability verdict on one candidate (``check_trait`` off for template copy, which speaks to themes)."""
     reasons: list[str] = []
     words = re.findall(r"\w+", text)
@@ -105,6 +143,9 @@ def assess(text: str, product: Product, plan: Plan | None, language: str, encode
     others = _other_kinds(text, product) if language == "en" else []
     if others:
         reasons.append("off-product: it talks about " + ", ".join(k.replace("_", " ") for k in others))
+    siblings = _siblings_named(text, sibling_cues(product, catalogue, language), language) if catalogue else []
+    if siblings:
+        reasons.append("off-product: it speaks of " + ", ".join(siblings))
     plan_sim = trait_sim = 0.0
     if encoder is not None and plan is not None:
         refs = [plan.say] + ([plan.trait] if plan.trait else [])

@@ -88,7 +88,7 @@ def render_report(result: SegmentationResult, title: str | None = None, max_feat
         run_id=result.run_id or "not saved", n_customers=F.count(prof.sizes["size"].sum()),
         features=[F.humanize(c) for c in feats], all_features=[F.humanize(c) for c in result.params.features],
         segments=segs, book=book, products=[F.humanize(str(p)) for p in result.penetration.columns] if pen else [],
-        penetration=pen, sweep=sweep_rows, sweep_reason=result.sweep.reason if result.sweep else "",
+        penetration=pen, sweep=sweep_rows, sweep_reason=result.sweep.reason_for(result.k) if result.sweep else "",
         warning=result.warning,
         metrics={"silhouette": F.number(m.get("silhouette"), 3), "calinski_harabasz": F.number(m.get("calinski_harabasz"), 0),
                  "davies_bouldin": F.number(m.get("davies_bouldin"), 2)},

@@ -39,10 +39,13 @@ def _rule_matrix(frame: pd.DataFrame, numeric: list[str], categorical: list[str]
         meta[c] = ("num", c, is_share(c, x), integral)
     for c in categorical:
         s = frame[c].astype("object").where(frame[c].notna(), "missing").astype(str)
-        for lv in s.value_counts().index[:8]:
+        counts = s.value_counts()
+        for lv in counts.index[:8]:
             key = f"{c}={lv}"
             parts[key] = (s == lv).astype(float)
-            meta[key] = ("cat", c, lv)
+            # a two-level column (yes/no, own/rent) says "is not no" as "is yes"
+            other = next((str(o) for o in counts.index if o != lv), None) if len(counts) == 2 else None
+            meta[key] = ("cat", c, lv, other)
     return pd.DataFrame(parts, index=frame.index), meta
 
 
@@ -82,7 +85,10 @@ def _condition_text(cols: list[str], meta: dict, conds: list[tuple[int, str, flo
         b = bounds[name]
         if kind[0] == "cat":
             label = column_label(kind[1])
-            texts.append(f"{label} is {kind[2]}" if ">" in b else f"{label} is not {kind[2]}")
+            if ">" in b:
+                texts.append(f"{label} is {kind[2]}")
+            else:
+                texts.append(f"{label} is {kind[3]}" if kind[3] is not None else f"{label} is not {kind[2]}")
             continue
         share = kind[2]
         label = column_label(name)
@@ -103,7 +109,7 @@ def _condition_text(cols: list[str], meta: dict, conds: list[tuple[int, str, flo
             texts.append(f"{label} > {fmt_value(b['>'], share)}")
         else:
             texts.append(f"{label} ≤ {fmt_value(b['<='], share)}")
-    return " and ".join(texts)
+    return " and ".join(dict.fromkeys(texts))  # "is yes" read from both of a two-level column's indicators: once
 
 
 def segment_rules(frame: pd.DataFrame, labels: np.ndarray, numeric: list[str], categorical: list[str],

@@ -56,6 +56,12 @@ class SweepResult:
     def warning(self) -> str:
         return self.choice.warning if self.choice else ""
 
+    def reason_for(self, k: int) -> str:
+        """Why this k: the evidence's sentence, prefixed, when the analyst set another k, by what they set."""
+        if k == self.suggested_k:
+            return self.reason
+        return f"k = {k} was set by hand; the evidence suggests k = {self.suggested_k}: {self.reason}"
+
     def to_dict(self) -> dict:
         return {"method": self.method, "knee_k": self.knee_k, "suggested_k": self.suggested_k, "reason": self.reason,
                 "sample_rows": self.sample_rows, "seed": self.seed,

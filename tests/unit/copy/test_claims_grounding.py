@@ -64,3 +64,17 @@ def test_features_the_product_lacks_are_unsupported(catalogue):
     assert [i.rule_id for i in check_features("储蓄账户消费也能享受现金回馈。", savings, "zh")] == ["G4"]
     card = catalogue.product("cash_rewards_card")
     assert check_features("Earn cash back on every purchase.", card, "en") == []
+
+
+@pytest.mark.parametrize("text, language", [("Earn 4.10% APY on every $ amount you spend.", "en"),
+                                            ("Swipe your card and earn 4.10% APY on your purchases.", "en"),
+                                            ("每一美元消费享4.10%的年收益率", "zh")])
+def test_a_deposit_yield_tied_to_spending_is_bound_to_the_wrong_fact(catalogue, text, language):
+    issues = check_numbers(text, catalogue.product("high_yield_savings"), language)
+    assert [i.rule_id for i in issues] == ["G3"] and "not on spending" in issues[0].message
+
+
+def test_a_deposit_yield_on_the_balance_passes(catalogue):
+    p = catalogue.product("high_yield_savings")
+    for text in ("Earn 4.10% APY on every dollar you save.", "4.10% APY on every dollar"):
+        assert check_numbers(text, p, "en") == []

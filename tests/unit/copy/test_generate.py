@@ -237,3 +237,29 @@ def test_first_person_is_unusable_also_capitalised_but_not_the_state_abbreviatio
     address = assess("Visit Lakeside Bank, 100 Harbor Street, Portland, ME 04101, for a personal loan.", product, None,
                      "en", check_trait=False)
     assert not any(r.startswith("first person") for r in address.reasons)
+
+
+def test_copy_about_a_sibling_product_of_the_same_kind_is_off_product(catalogue):
+    """Copy for the cash-back card that sells travel points (the model's "A travel card that keeps up with you")."""
+    from core.copy.usability import assess, sibling_cues
+
+    cash, travel = catalogue.product("cash_rewards_card"), catalogue.product("travel_card")
+    assert dict(sibling_cues(cash, catalogue, "en")).get("travel") == travel.label("en")
+    wrong = assess("A travel card that keeps up with you", cash, None, "en", check_trait=False, catalogue=catalogue)
+    assert any(r.startswith("off-product: it speaks of the Voyager Travel Card") for r in wrong.reasons), wrong.reasons
+    right = assess("Earn 1.5% cash back on every purchase with the Everyday Cash Rewards Card.", cash, None, "en",
+                   check_trait=False, catalogue=catalogue)
+    assert right.usable, right.reasons
+    # a word both products' catalogue texts use is no cue, and the bank's own brand word in two names points at neither
+    cues = {c for c, _ in sibling_cues(travel, catalogue, "en")}
+    assert "everyday" not in cues and "cash back" in cues
+    zh = assess("旅行者信用卡，积分翻倍。", cash, None, "zh", check_trait=False, catalogue=catalogue)
+    assert any(r.startswith("off-product: it speaks of") for r in zh.reasons), zh.reasons
+
+
+def test_no_template_variant_is_off_product_against_its_siblings(catalogue, segment):
+    for pid in ("cash_rewards_card", "travel_card"):
+        for channel in catalogue.channels:
+            batch = generate_copy(CopyRequest(pid, channel, segment, "friendly", "en", 6, 3), TemplateBackend())
+            for v in batch.variants + batch.blocked:
+                assert not any("speaks of" in r for r in v.usability.get("reasons", [])), (pid, channel, v.body)

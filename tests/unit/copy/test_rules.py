@@ -323,3 +323,22 @@ def test_age_words_are_fine_outside_credit_and_plain_credit_copy_has_no_age_find
 def test_a_discount_the_catalogue_never_mentions_is_unsupported(engine):
     v = engine.check("Earn 2x points on travel and dine at a discount with the Voyager Travel Card.", "travel_card", "sms")
     assert v.outcome in ("review", "block") and any(f.rule_id == "G4" and "discounts" in f.message() for f in v.findings)
+
+
+@pytest.mark.parametrize("text,product", [
+    ("Everyday Cash Rewards Card has a lower interest rate than your typical monthly card fees.", "cash_rewards_card"),
+    ("Pay less interest than on your current card.", "personal_loan"),
+    ("Our savings account beats other banks.", "high_yield_savings"),
+    ("比其他银行更划算的信用卡。", "cash_rewards_card"),
+])
+def test_a_comparison_with_other_products_or_the_readers_costs_needs_review(engine, text, product):
+    language = "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in text) else "en"
+    v = engine.check(text, product, "email_body", language)
+    assert "U5b" in ids(v, "review") and v.outcome in ("review", "block")
+
+
+def test_plain_claims_and_time_comparisons_are_no_comparison(engine):
+    for text, product in (("Get 1.5% cash back on every purchase.", "cash_rewards_card"),
+                          ("Spend more time with family, less time on paperwork.", "personal_loan"),
+                          ("Your savings, working harder than before.", "high_yield_savings")):
+        assert "U5b" not in ids(engine.check(text, product, "email_body")), text

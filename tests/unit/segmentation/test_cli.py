@@ -35,6 +35,10 @@ def test_segment_prints_the_contract_and_additive_fields(book_csv):
     assert abs(sum(s["share"] for s in res["segments"]) - 1) < 1e-9
     assert "customer_id" not in res["features"] and "age" not in res["features"]
     assert [r["k"] for r in res["sweep"]] == list(range(2, 13))
+    # a k set by hand is said to be so: the evidence's sentence argues for the sweep's k, not for this one
+    assert isinstance(res["suggested_k"], int)
+    if res["suggested_k"] != 4:
+        assert res["reason"].startswith(f"k = 4 was set by hand; the evidence suggests k = {res['suggested_k']}: ")
 
 
 def test_segment_with_offers_and_a_target_list(book_csv, tmp_path):

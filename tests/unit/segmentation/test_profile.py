@@ -85,3 +85,15 @@ def test_rules_on_whole_numbers_use_whole_bounds():
     texts = [r.text for r in segment_rules(frame, seg, list(frame.columns), []).values()]
     assert texts and all(".5" not in t for t in texts), texts
     assert any("≥" in t or "=" in t or "≤" in t for t in texts)
+
+
+def test_rules_on_a_two_level_column_name_the_level_held():
+    rng = np.random.default_rng(2)
+    seg = rng.integers(0, 2, 2000)
+    housing = np.where(seg == 0, "yes", "no")
+    flip = rng.random(2000) < 0.03
+    housing = np.where(flip, np.where(housing == "yes", "no", "yes"), housing)
+    frame = pd.DataFrame({"housing": housing, "balance": rng.lognormal(7, 1, 2000)})
+    texts = [r.text for r in segment_rules(frame, seg, ["balance"], ["housing"]).values()]
+    assert any("Housing is yes" in t for t in texts) and any("Housing is no" in t for t in texts), texts
+    assert not any("is not" in t for t in texts), texts
