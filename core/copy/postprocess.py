@@ -24,6 +24,8 @@ _SELF_DISCLOSURES = [
     )
 ]
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s*")
+# a control token the model wrote as text ("...start using them with<start_of_image"): the copy ends there
+_LEAKED_TOKEN = re.compile(r"</?(?:start_of_|end_of_|bos|eos|pad|unk|mask|image|s>|\|)[^\s]*", re.IGNORECASE)
 
 
 def postprocess(candidate: Candidate, channel: str, language: str) -> tuple[str, list[str]]:
@@ -35,6 +37,10 @@ def postprocess(candidate: Candidate, channel: str, language: str) -> tuple[str,
         if first != text.strip():
             fixes.append("kept the first line")
         text = first
+        leak = _LEAKED_TOKEN.search(text)
+        if leak:
+            text = text[:leak.start()]
+            fixes.append("cut a control token the model wrote as text")
         text = _LABEL.sub("", text)
         stripped = text.strip().strip('"“”\'`').strip()
         if stripped != text.strip():

@@ -5,7 +5,8 @@ It rejects, before ranking:
 - **first person**: the bank speaks as "we", never "I" ("I don't have any personal loans...");
 - **off-product**: copy about another product kind, about a sibling product of the same kind (a travel
   card's points in copy for the cash-back card), or that never names this product or a benefit;
-- **incoherent**: too short, cut off, repeating itself, or telling the reader not to use the product
+- **incoherent**: too short, cut off, repeating itself, a currency sign with no amount ("more than $$"), or
+  telling the reader not to use the product
   ("If you want more info on a line of credit, don't take out any loans");
 - **trait-blind**: copy that ignores the segment trait it was planned for.
 
@@ -136,6 +137,8 @@ def assess(text: str, product: Product, plan: Plan | None, language: str, encode
     lw = [w.lower() for w in words]
     if len(lw) >= 6 and len(set(lw)) / len(lw) < 0.5:
         reasons.append("incoherent: it repeats itself")
+    if re.search(r"[$£€¥](?!\s?\d)", text):
+        reasons.append("incoherent: a currency sign without an amount")
     if language == "en" and _NEGATIVE_USE.search(text):
         reasons.append("incoherent: it tells the reader not to use the product")
     if not _mentions_product(text, product, language):

@@ -257,9 +257,29 @@ def test_copy_about_a_sibling_product_of_the_same_kind_is_off_product(catalogue)
     assert any(r.startswith("off-product: it speaks of") for r in zh.reasons), zh.reasons
 
 
-def test_no_template_variant_is_off_product_against_its_siblings(catalogue, segment):
-    for pid in ("cash_rewards_card", "travel_card"):
+def test_no_template_variant_trips_the_sibling_or_currency_checks(catalogue, segment):
+    for pid in catalogue.products:
         for channel in catalogue.channels:
             batch = generate_copy(CopyRequest(pid, channel, segment, "friendly", "en", 6, 3), TemplateBackend())
             for v in batch.variants + batch.blocked:
-                assert not any("speaks of" in r for r in v.usability.get("reasons", [])), (pid, channel, v.body)
+                reasons = v.usability.get("reasons", [])
+                assert not any("speaks of" in r or "currency sign" in r for r in reasons), (pid, channel, v.body)
+
+
+def test_a_currency_sign_without_an_amount_is_incoherent(catalogue):
+    from core.copy.usability import assess
+
+    p = catalogue.product("auto_loan")
+    assert any("currency sign" in r for r in assess("auto loans are more than $$", p, None, "en").reasons)
+    assert not any("currency sign" in r for r in assess("Auto loans from $5,000 for new and used cars.", p, None,
+                                                          "en").reasons)
+
+
+def test_a_control_token_written_as_text_ends_the_copy():
+    from core.copy.postprocess import postprocess
+
+    cand = Candidate("Your monthly mortgage payments, and start using them with<start_of_image>", 0, "local", 1,
+                     finish_reason="stop")
+    text, fixes = postprocess(cand, "email_body", "en")
+    assert text == "Your monthly mortgage payments, and start using them with" and "<" not in text
+    assert "cut a control token the model wrote as text" in fixes
