@@ -147,6 +147,7 @@ def book_task(part: Partition, inp: Input, spec: BookSpec, staging: str) -> Book
         p = out["pd"]
         partial.pd_hist = np.histogram(p, bins=PD_BINS, range=(0.0, 1.0))[0].astype(np.int64)
         if spec.shap:
+            assert chunks[0].frame is not None  # one chunk, kept whole for SHAP
             _shap(partial, spec, chunks[0].frame, ids, out["margin"], p, out["declined"], group, part, staging)
     path = part_path(staging, "scores", part.index)
     write_arrow(pa.table(out), path, dictionary=("segment", "declined"))
@@ -159,9 +160,9 @@ CHUNK_ROWS = 65_536  # rows per step of the book pass (its (rows, columns) matri
 
 @dataclass
 class _Chunk:
-    """One chunk's per-row results (in output column order) and exact sums."""
+    """One chunk's per-row results (in output column order) and exact sums (and its rows when SHAP needs them)."""
 
-    frame: pd.DataFrame
+    frame: pd.DataFrame | None
     group: np.ndarray
     rows: dict[str, np.ndarray]
     money: ExactSums
@@ -182,7 +183,7 @@ def _book_chunk(frame: pd.DataFrame, spec: BookSpec) -> _Chunk:
     G_ = spec.groups
     group = np.zeros(n, dtype=np.int64)
     rows: dict[str, np.ndarray] = {}
-    chunk = _Chunk(frame, group, rows, ExactSums.empty(G_, 5))
+    chunk = _Chunk(frame if spec.shap else None, group, rows, ExactSums.empty(G_, 5))
     if spec.segmentation is not None:
         labels, X = G.assign(spec.segmentation, frame)
         rows["segment"] = labels
