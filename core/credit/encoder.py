@@ -118,17 +118,25 @@ class FeatureEncoder:
         codes = cats.get_indexer(pd.Index(np.where(missing, "", values).astype(str)))
         return np.where(missing, -1, codes)
 
-    def native_matrix(self, frame: pd.DataFrame) -> np.ndarray:
-        """(n, p) float64: numerics as numbers, categoricals as category codes (NaN when missing or unseen)."""
+    def _native_columns(self, frame: pd.DataFrame) -> np.ndarray:
+        """(p, n) float64, one feature per row: :meth:`native_matrix` transposed.
+
+        Filled one contiguous row per feature (writing a column of an (n, p) array strides through
+        memory and costs several times the conversions themselves).
+        """
         self.check_columns(frame)
-        out = np.empty((len(frame), len(self.features)), dtype=np.float64)
+        out = np.empty((len(self.features), len(frame)), dtype=np.float64)
         for j, c in enumerate(self.features):
             if c in self.categories:
                 codes = self._codes(c, frame[c])
-                out[:, j] = np.where(codes >= 0, codes, np.nan)
+                out[j] = np.where(codes >= 0, codes, np.nan)
             else:
-                out[:, j] = as_number(frame[c])
+                out[j] = as_number(frame[c])
         return out
+
+    def native_matrix(self, frame: pd.DataFrame) -> np.ndarray:
+        """(n, p) float64: numerics as numbers, categoricals as category codes (NaN when missing or unseen)."""
+        return np.ascontiguousarray(self._native_columns(frame).T)
 
     def raw(self, frame: pd.DataFrame) -> pd.DataFrame:
         """The original features, typed: numeric as float, categoricals with the training categories."""
@@ -151,7 +159,13 @@ class FeatureEncoder:
         return ["q"] * len(self.columns)
 
     def transform(self, frame: pd.DataFrame) -> np.ndarray:
-        """The booster's input as float32: category codes (native) or indicator columns (one-hot)."""
+        """The booster's input as float32: category codes (native) or indicator columns (one-hot).
+
+        Native: the float64 columns cast to a C-ordered float32 matrix in one transposing copy (the same
+        values as ``matrix_to_input(native_matrix(frame))``, without the float64 (n, p) matrix between).
+        """
+        if self.encoding == "native":
+            return self._native_columns(frame).T.astype(np.float32, order="C")
         return self.matrix_to_input(self.native_matrix(frame))
 
     def matrix_to_input(self, x: np.ndarray) -> np.ndarray:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass
-from fractions import Fraction
 from functools import reduce
 from pathlib import Path
 from typing import Any

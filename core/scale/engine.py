@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 GPU = "GPU"  # the worker resource GPU workers advertise
 DEFAULT_WORKER_MEMORY_GIB = 3.0
+# allocator settings of local workers (set before they start): below 32 MiB from the heap, which is trimmed above 256 MiB
+WORKER_MALLOC = {"MALLOC_MMAP_THRESHOLD_": str(32 * 2**20), "MALLOC_TRIM_THRESHOLD_": str(256 * 2**20)}
 
 _lock = threading.Lock()
 _state: dict[str, Any] = {"client": None, "cluster": None, "address": None}
@@ -139,7 +141,12 @@ def _start_local(n_workers: int | None, memory_gib: float | None, gpus: int | No
         if logging.getLogger(name).getEffectiveLevel() < logging.ERROR:
             logging.getLogger(name).setLevel(logging.ERROR)
     # ":0": the scheduler's HTTP endpoint on a free port (several studios may share a machine)
-    with script_free_main():
+    import dask
+
+    # glibc keeps freed memory for reuse instead of unmapping arrays above 128 KiB and trimming the heap at 64 KiB
+    # (Dask's default for workers): a partition's many few-MB arrays then cost page faults, not fresh pages each time
+    spawn_env = {**dask.config.get("distributed.nanny.pre-spawn-environ", {}), **WORKER_MALLOC}
+    with script_free_main(), dask.config.set({"distributed.nanny.pre-spawn-environ": spawn_env}):
         cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, memory_limit=f"{mem}GiB",
                                dashboard_address=":0", silence_logs=logging.ERROR, env=env)
     client = Client(cluster, set_as_default=False)

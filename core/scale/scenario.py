@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from core.errors import InputError
 from core.progress import CancelToken, Progress, no_progress, scaled
@@ -28,7 +30,7 @@ from core.scale.adapters import data as D
 from core.scale.adapters import scenarios as S
 from core.scale.common import Input, hashed_sample, probe, row_ids
 from core.scale.exact import ExactSums
-from core.scale.partitions import Partition, Source, open_source, part_path, plan, read_rows, write_parquet
+from core.scale.partitions import Partition, Source, open_source, part_path, plan, read_rows, write_arrow
 from core.scale.runner import Staging, executor, log_batch, source_fingerprint
 
 NOISE_CHUNK = 16_384  # rows per stress block: the unit the generator's response is computed on
@@ -67,24 +69,21 @@ def _hist(p: np.ndarray, cls: np.ndarray) -> np.ndarray:
 
 
 def stress_task(part: Partition, inp: Input, spec: S.StressSpec, staging: str, chunk_rows: int) -> dict:
+    if part.start % chunk_rows:
+        raise ValueError("a partition does not start on a stress-block boundary")
     cols = list(dict.fromkeys([*([inp.id_column] if inp.id_column else []), *spec.columns(inp.source.columns)]))
     frame = read_rows(inp.source, part.start, part.stop, cols)
-    pieces = []
-    for a in range(part.start, part.stop, chunk_rows):
-        if a % chunk_rows:
-            raise ValueError("a partition does not start on a stress-block boundary")
-        sub = frame.iloc[a - part.start:min(part.stop, a + chunk_rows) - part.start].reset_index(drop=True)
-        pieces.append(pd.DataFrame(S.stress(spec, sub)))
-    rows = pd.concat(pieces, ignore_index=True)
-    rows.insert(0, inp.id_column or "row", row_ids(frame, inp.id_column, part.start).to_numpy())
-    write_parquet(rows, part_path(staging, "scenario", part.index))
-    cls = rows["class"].to_numpy()
+    res = S.stress(spec, frame, chunk_rows)  # stressed block by block, scored in one pass
+    rows = {inp.id_column or "row": row_ids(frame, inp.id_column, part.start).to_numpy(), **res}
+    write_arrow(pa.Table.from_pandas(pd.DataFrame(rows), preserve_index=False), part_path(staging, "scenario", part.index),
+                dictionary=("class",))
+    cls = res["class"].astype(np.int64)
     k = len(S.classes())
     money = {}
     for side in SIDES:
-        p, lgd, ead = rows[f"pd_{side}"].to_numpy(), rows[f"lgd_{side}"].to_numpy(), rows["ead"].to_numpy()
-        money[side] = ExactSums.of(np.column_stack([p, lgd * ead, p * lgd * ead, ead, p * ead]), cls.astype(np.int64), k)
-    return {"rows": len(rows), "hist": {s: _hist(rows[f"pd_{s}"].to_numpy(), cls) for s in SIDES}, "money": money}
+        p, lgd, ead = res[f"pd_{side}"], res[f"lgd_{side}"], res["ead"]
+        money[side] = ExactSums.of(np.column_stack([p, lgd * ead, p * lgd * ead, ead, p * ead]), cls, k)
+    return {"rows": len(frame), "hist": {s: _hist(res[f"pd_{s}"], res["class"]) for s in SIDES}, "money": money}
 
 
 def edges_from(hist: np.ndarray, n_buckets: int) -> list[np.ndarray]:
@@ -103,13 +102,15 @@ def edges_from(hist: np.ndarray, n_buckets: int) -> list[np.ndarray]:
 
 
 def bucket_task(part: Partition, staging: str, edges: dict[str, list[np.ndarray]], n_buckets: int) -> dict:
-    rows = pd.read_parquet(part_path(staging, "scenario", part.index))
-    cls = rows["class"].to_numpy().astype(np.int64)
+    table = pq.read_table(part_path(staging, "scenario", part.index),
+                          columns=["class", "ead", *(f"{c}_{s}" for s in SIDES for c in ("pd", "lgd"))])
+    rows = {c: table.column(c).to_numpy() for c in table.column_names}
+    cls = rows["class"].astype(np.int64)
     k = len(S.classes())
     out = {}
     for side in SIDES:
-        p = np.clip(rows[f"pd_{side}"].to_numpy(), 1e-8, 1 - 1e-8)
-        w = rows[f"lgd_{side}"].to_numpy() * rows["ead"].to_numpy()
+        p = np.clip(rows[f"pd_{side}"], 1e-8, 1 - 1e-8)
+        w = rows[f"lgd_{side}"] * rows["ead"]
         bucket = np.zeros(len(p), dtype=np.int64)
         for c in range(k):
             sel = cls == c

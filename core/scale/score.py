@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import reduce
 from typing import Any
 
 import numpy as np
@@ -105,64 +106,118 @@ def _group_index(labels: np.ndarray, groups: int) -> np.ndarray:
 
 
 def book_task(part: Partition, inp: Input, spec: BookSpec, staging: str) -> BookPartial:
-    """Everything the book pass does for one partition; writes its rows, returns its reductions."""
+    """Everything the book pass does for one partition; writes its rows, returns its reductions.
+
+    The rows go through the per-row steps (assignment, margins, EL, the exact sums) in chunks of
+    :data:`CHUNK_ROWS`: every array a step allocates stays small enough for the allocator to reuse
+    (a whole partition's matrices are fresh pages each time, and faulting them in cost as much as the
+    arithmetic). Each step is per row and the sums are exact, so the chunking changes no number.
+    With SHAP the partition is one chunk (the explanations and reasons need the whole frame).
+    """
     table = read_arrow(inp.source, part.start, part.stop, spec.columns(inp.source.columns))
     n = table.num_rows
     idc = inp.id_column
     ids = table.column(idc) if idc else pa.array(np.arange(part.start, part.stop))
     # ids stay Arrow (they go straight to the output); only the columns the product's objects read become pandas
-    frame = table.drop_columns([idc]).to_pandas() if idc and idc not in spec.reads() else table.to_pandas()
-    out: dict[str, Any] = {idc or "row": ids}
+    data = table.drop_columns([idc]) if idc and idc not in spec.reads() else table
     G_ = spec.groups
-    group = np.zeros(n, dtype=np.int64)
-    partial = BookPartial(n, ExactSums.empty(G_, 5), np.zeros(PD_BINS, dtype=np.int64), np.zeros(G_, dtype=np.int64))
+    step = max(n, 1) if spec.shap else CHUNK_ROWS
+    chunks = [_book_chunk(data.slice(a, step).to_pandas(), spec) for a in range(0, max(n, 1), step)]
+    out: dict[str, Any] = {idc or "row": ids}
+    for name in chunks[0].rows:
+        out[name] = np.concatenate([c.rows[name] for c in chunks])
+    group = np.concatenate([c.group for c in chunks])
+    partial = BookPartial(n, _merged([c.money for c in chunks]), np.zeros(PD_BINS, dtype=np.int64), np.zeros(G_, dtype=np.int64))
     if spec.segmentation is not None:
-        labels, X = G.assign(spec.segmentation, frame)
-        out["segment"] = labels
-        group = _group_index(labels, G_)
         partial.group_rows = np.bincount(group, None, G_).astype(np.int64)
-        numeric = list(spec.segmentation.numeric)
-        raw = _numbers(frame, numeric)
-        xs = np.asarray(X[:, :len(numeric)], dtype=np.float64)
-        partial.raw = ExactSums.of(raw, group, G_)
-        partial.scaled = ExactSums.of(xs, group, G_)
-        partial.scaled_sq = ExactSums.of(xs, squares=True)
+        partial.raw = _merged([c.raw for c in chunks])
+        partial.scaled = _merged([c.scaled for c in chunks])
+        partial.scaled_sq = _merged([c.scaled_sq for c in chunks])
         partial.products = [p for p, _ in spec.products]
         if spec.products:
-            flags = frame[[c for _, c in spec.products]]  # the holding columns only: nothing else is a flag
-            partial.holdings = ExactSums.of(G.holdings(flags, spec.schema, partial.products), group, G_)
-        for c in spec.segmentation.categorical:
-            partial.categories[c] = _crosstab(group, frame[c], G_)
+            partial.holdings = _merged([c.holdings for c in chunks])
+        cats = list(spec.segmentation.categorical)
+        if cats:
+            frame_cats = data.select(cats).to_pandas()
+            for c in cats:
+                partial.categories[c] = _crosstab(group, frame_cats[c], G_)
     else:
         partial.group_rows = np.array([n], dtype=np.int64)
     if spec.model is not None:
-        m = C.margin(spec.model, frame)
-        p = C.pd_from_margin(spec.model, m)
-        declined = p >= spec.cutoff
-        out["margin"], out["pd"], out["declined"] = m, p, declined
-        ead = el = np.zeros(n)
-        if spec.el:
-            ead, el = S.baseline_el(frame, spec.schema, p)
-            out["ead"], out["el"] = ead, el
-        partial.money = ExactSums.of(np.column_stack([m, p, declined.astype(np.float64), ead, el]), group, G_)
+        p = out["pd"]
         partial.pd_hist = np.histogram(p, bins=PD_BINS, range=(0.0, 1.0))[0].astype(np.int64)
         if spec.shap:
-            _shap(partial, spec, frame, ids, m, p, declined, group, part, staging)
+            assert chunks[0].frame is not None  # one chunk, kept whole for SHAP
+            _shap(partial, spec, chunks[0].frame, ids, out["margin"], p, out["declined"], group, part, staging)
     path = part_path(staging, "scores", part.index)
     write_arrow(pa.table(out), path, dictionary=("segment", "declined"))
     partial.files["scores"] = str(path)
     return partial
 
 
+CHUNK_ROWS = 65_536  # rows per step of the book pass (its (rows, columns) matrices stay a few MB)
+
+
+@dataclass
+class _Chunk:
+    """One chunk's per-row results (in output column order) and exact sums (and its rows when SHAP needs them)."""
+
+    frame: pd.DataFrame | None
+    group: np.ndarray
+    rows: dict[str, np.ndarray]
+    money: ExactSums
+    raw: ExactSums | None = None
+    scaled: ExactSums | None = None
+    scaled_sq: ExactSums | None = None
+    holdings: ExactSums | None = None
+
+
+def _merged(sums: list[ExactSums | None]) -> Any:
+    present = [s for s in sums if s is not None]
+    return reduce(lambda a, b: a.merge(b), present) if present else None
+
+
+def _book_chunk(frame: pd.DataFrame, spec: BookSpec) -> _Chunk:
+    """Segment, score and EL of one chunk of rows, with their exact sums."""
+    n = len(frame)
+    G_ = spec.groups
+    group = np.zeros(n, dtype=np.int64)
+    rows: dict[str, np.ndarray] = {}
+    chunk = _Chunk(frame if spec.shap else None, group, rows, ExactSums.empty(G_, 5))
+    if spec.segmentation is not None:
+        labels, X = G.assign(spec.segmentation, frame)
+        rows["segment"] = labels
+        group = chunk.group = _group_index(labels, G_)
+        numeric = list(spec.segmentation.numeric)
+        xs = np.asarray(X[:, :len(numeric)], dtype=np.float64)
+        chunk.raw = ExactSums.of(_numbers(frame, numeric), group, G_)
+        chunk.scaled = ExactSums.of(xs, group, G_)
+        chunk.scaled_sq = ExactSums.of(xs, squares=True)
+        if spec.products:
+            flags = frame[[c for _, c in spec.products]]  # the holding columns only: nothing else is a flag
+            chunk.holdings = ExactSums.of(G.holdings(flags, spec.schema, [p for p, _ in spec.products]), group, G_)
+    if spec.model is not None:
+        m = C.margin(spec.model, frame)
+        p = C.pd_from_margin(spec.model, m)
+        declined = p >= spec.cutoff
+        rows["margin"], rows["pd"], rows["declined"] = m, p, declined
+        ead = el = np.zeros(n)
+        if spec.el:
+            ead, el = S.baseline_el(frame, spec.schema, p)
+            rows["ead"], rows["el"] = ead, el
+        chunk.money = ExactSums.of(np.column_stack([m, p, declined.astype(np.float64), ead, el]), group, G_)
+    return chunk
+
+
 def _numbers(frame: pd.DataFrame, columns: list[str]) -> np.ndarray:
     """(n, p) float64 of ``columns``: ``pd.to_numeric(errors="coerce")`` per column, without it where already numeric."""
-    out = np.empty((len(frame), len(columns)), dtype=np.float64)
+    out = np.empty((len(columns), len(frame)), dtype=np.float64)  # one contiguous row per column, then one transposing copy
     for j, c in enumerate(columns):
         s = frame[c]
         if pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s):
             s = pd.to_numeric(s, errors="coerce")
-        out[:, j] = s.to_numpy(dtype=np.float64, na_value=np.nan)
-    return out
+        out[j] = s.to_numpy(dtype=np.float64, na_value=np.nan)
+    return np.ascontiguousarray(out.T)
 
 
 def _crosstab(group: np.ndarray, col: pd.Series, groups: int) -> pd.DataFrame:

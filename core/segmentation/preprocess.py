@@ -146,27 +146,28 @@ class Preprocessor:
 
     def transform(self, frame: pd.DataFrame) -> np.ndarray:
         n = len(frame)
-        out = np.empty((n, len(self.feature_names_out_)), dtype=np.float32)
+        # filled one output column per row of a (columns, n) array, then transposed once: writing columns
+        # of an (n, columns) array strides through memory and costs more than the arithmetic
+        out = np.empty((len(self.feature_names_out_), n), dtype=np.float32)
         j = 0
         for s in self.numeric_steps_:
             x = pd.to_numeric(frame[s.column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
             x = np.where(np.isfinite(x), x, s.impute)
             if s.log:
                 x = np.log1p(np.maximum(x, 0.0) / s.log_scale)
-            out[:, j] = np.clip((x - s.center) / s.scale, -self.clip, self.clip)
+            out[j] = np.clip((x - s.center) / s.scale, -self.clip, self.clip)
             j += 1
         for s in self.categorical_steps_:
-            v = frame[s.column].astype("object").where(frame[s.column].notna(), MISSING).astype(str).to_numpy()
             cats = [*s.levels, *([OTHER] if s.pooled else [])]
-            codes = pd.Categorical(v, categories=s.levels).codes  # -1 for unseen / pooled levels
-            block = np.zeros((n, len(cats)), dtype=np.float32)
+            codes = _level_codes(frame[s.column], s.levels)  # -1 for unseen / pooled levels
+            block = out[j:j + len(cats)]
+            block[:] = 0.0
             known = codes >= 0
-            block[np.flatnonzero(known), codes[known]] = s.weight
+            block[codes[known], np.flatnonzero(known)] = s.weight
             if s.pooled:
-                block[~known, -1] = s.weight
-            out[:, j:j + len(cats)] = block
+                block[-1, ~known] = s.weight
             j += len(cats)
-        return out
+        return np.ascontiguousarray(out.T)
 
     def fit_transform(self, frame: pd.DataFrame) -> np.ndarray:
         return self.fit(frame).transform(frame)
@@ -186,3 +187,19 @@ class Preprocessor:
             "dropped": dict(self.dropped_),
             "notes": list(self.notes_),
         }
+
+
+def _level_codes(col: pd.Series, levels: list[str]) -> np.ndarray:
+    """Position of each value's text in ``levels`` (missing as :data:`MISSING`); -1 where it is not a level.
+
+    A categorical column is looked up once per category (the same text as ``astype(str)`` of each value);
+    any other column value by value.
+    """
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        where = {lv: i for i, lv in enumerate(levels)}
+        texts = [str(v) for v in col.cat.categories.astype("object")]
+        lookup = np.array([where.get(t, -1) for t in texts] + [where.get(MISSING, -1)], dtype=np.int64)
+        cat = col.cat.codes.to_numpy()
+        return lookup[np.where(cat < 0, len(texts), cat)]
+    v = col.astype("object").where(col.notna(), MISSING).astype(str).to_numpy()
+    return np.asarray(pd.Categorical(v, categories=levels).codes, dtype=np.int64)

@@ -52,8 +52,7 @@ def margin(model: Any, frame: pd.DataFrame) -> np.ndarray:
     encoder, booster = getattr(model, "encoder", None), getattr(model, "booster", None)
     if encoder is None or booster is None or not hasattr(booster, "inplace_predict") or len(frame) <= _SMALL:
         return np.asarray(model.predict_margin(frame), dtype=np.float64)
-    encoder.check_columns(frame)
-    x = encoder.matrix_to_input(encoder.native_matrix(frame))
+    x = encoder.transform(frame)  # checks the columns; C-ordered float32, as matrix_to_input(native_matrix(frame))
     return np.asarray(booster.inplace_predict(x, predict_type="margin", validate_features=False), dtype=np.float64)
 
 
@@ -62,6 +61,19 @@ _SMALL = 4096  # up to this many rows the model's own single-thread path is used
 
 def pd_from_margin(model: Any, m: np.ndarray) -> np.ndarray:
     return np.asarray(model.pd_from_margin(m), dtype=np.float64)
+
+
+def predict_pd(scorer: Any, frame: pd.DataFrame) -> np.ndarray:
+    """``scorer.predict_pd(frame)``; for the credit model through :func:`margin`.
+
+    The credit model's ``predict_pd`` is ``pd_from_margin(predict_margin(frame))``: the same PDs bit for bit,
+    without a DMatrix per call.
+    """
+    from core.credit.model import CreditModel
+
+    if isinstance(scorer, CreditModel) and type(scorer).predict_pd is CreditModel.predict_pd:
+        return pd_from_margin(scorer, margin(scorer, frame))
+    return np.asarray(scorer.predict_pd(frame), dtype=np.float64)
 
 
 @dataclass(frozen=True)

@@ -52,5 +52,6 @@ def generate_chunk(n: int, seed: int, chunk: int, id_offset: int, id_width: int)
 def hash_sample_mask(ids: pd.Series | np.ndarray | Sequence[Any], rate: float, salt: int = 0) -> np.ndarray:
     """Rows kept in a sample of about ``rate``, chosen by hashing their ids: the same rows whatever the split."""
     s = pd.Series(np.asarray(ids))
-    h = pd.util.hash_pandas_object(s.astype(str) + f"#{int(salt)}", index=False).to_numpy(dtype=np.uint64)
+    # categorize=False: the same hashes (the texts are never missing), without factorizing ids that are all distinct
+    h = pd.util.hash_pandas_object(s.astype(str) + f"#{int(salt)}", index=False, categorize=False).to_numpy(dtype=np.uint64)
     return (h >> np.uint64(11)).astype(np.float64) / float(1 << 53) < float(rate)

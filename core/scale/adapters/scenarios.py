@@ -128,34 +128,71 @@ def prepare(scn: Any, sample: Any, model: Any, generator: Any = None, dependents
     return StressSpec(scn, _Shipped(engine), tuple(deps), int(seed))
 
 
-def _side(engine: Any, rows: pd.DataFrame, model_rows: pd.DataFrame, log_odds: np.ndarray, products: np.ndarray,
+def _side(engine: Any, rows: pd.DataFrame, model_rows: pd.DataFrame, log_odds: list[np.ndarray], products: np.ndarray,
           addon: float) -> dict[str, np.ndarray]:
-    """The engine's ``_side`` without its Monte Carlo (that runs on reduced bucket sums)."""
+    """The engine's ``_side`` without its Monte Carlo (that runs on reduced bucket sums), over consecutive blocks.
+
+    ``log_odds`` holds each block's added log-odds, in row order: a block whose log-odds are all zero keeps the
+    model's PD as it is, as the engine's own ``_side`` does for the block alone. The PD of the credit model, the
+    exposure and the LGD are per row, so they are computed once for all the blocks.
+    """
+    from core.scale.adapters import credit as C
     from core.scenarios import loss as L
     from core.scenarios.transmission import apply_log_odds
 
-    pd_model = np.asarray(engine.scorer.predict_pd(model_rows[engine.features]), dtype=np.float64)
-    p = apply_log_odds(pd_model, log_odds) if np.any(log_odds != 0) else pd_model
+    pd_model = C.predict_pd(engine.scorer, model_rows[engine.features])
+    p = pd_model
+    at = 0
+    for lo in log_odds:
+        k = len(lo)
+        if np.any(lo != 0):
+            p = pd_model.copy() if p is pd_model else p
+            p[at:at + k] = apply_log_odds(pd_model[at:at + k], lo)
+        at += k
     ead, _ = L.exposure(rows, engine.dataset.schema)
     lgd = L.lgd(products, ead, L.collateral(rows, engine.dataset.schema), engine.presets.lgd["products"], addon)
     return {"pd": p, "lgd": lgd, "ead": ead}
 
 
-def stress(spec: StressSpec, frame: pd.DataFrame) -> dict[str, np.ndarray]:
+SCORE_ROWS = 65_536  # rows scored together (whole blocks): the model's input matrices stay a few MB
+
+
+def stress(spec: StressSpec, frame: pd.DataFrame, block_rows: int | None = None) -> dict[str, np.ndarray]:
     """Baseline and stressed PD, LGD and EAD per row of ``frame``, as the scenario page's run computes them.
 
-    The engine's ``stressed_rows`` and ``_outside_model``, scored by the engine's credit model.
+    The engine's ``stressed_rows`` and ``_outside_model`` on each block of ``block_rows`` consecutive rows
+    (the unit the generator's response is computed on; default: all the rows as one block); the rows of
+    consecutive blocks (about :data:`SCORE_ROWS`) are then scored by the engine's credit model, with their
+    LGD and exposure, in one pass (all per row: the same numbers as block by block).
     """
     e = spec.engine
     base = frame.reset_index(drop=True)
+    n = len(base)
+    step = int(block_rows or max(n, 1))
+    group = step * max(1, SCORE_ROWS // step)
     products = product_class(base, e.dataset.schema)
-    rows, model_rows, sh = e.stressed_rows(spec.scenario, base, products, list(spec.dependents))
-    log_odds, _channels = e._outside_model(spec.scenario, sh, base, products)
-    b = _side(e, base, base, np.zeros(len(base)), products, 0.0)
-    s = _side(e, rows, model_rows, log_odds, products, spec.scenario.lgd_downturn_addon)
+    parts: list[dict[str, np.ndarray]] = []
+    for g in range(0, max(n, 1), group):
+        gbase = base.iloc[g:g + group].reset_index(drop=True) if group < n else base
+        gprod = products[g:g + group]
+        blocks, model_blocks, odds = [], [], []
+        for a in range(0, max(len(gbase), 1), step):
+            sub = gbase.iloc[a:a + step].reset_index(drop=True) if step < len(gbase) else gbase
+            prod = gprod[a:a + step]
+            rows, model_rows, sh = e.stressed_rows(spec.scenario, sub, prod, list(spec.dependents))
+            log_odds, _channels = e._outside_model(spec.scenario, sh, sub, prod)
+            blocks.append(rows)
+            model_blocks.append(model_rows[e.features])
+            odds.append(np.asarray(log_odds, dtype=np.float64))
+        rows = blocks[0] if len(blocks) == 1 else pd.concat(blocks, ignore_index=True)
+        model_rows = model_blocks[0] if len(model_blocks) == 1 else pd.concat(model_blocks, ignore_index=True)
+        b = _side(e, gbase, gbase, [np.zeros(len(gbase))], gprod, 0.0)
+        s = _side(e, rows, model_rows, odds, gprod, spec.scenario.lgd_downturn_addon)
+        parts.append({"pd_base": b["pd"], "lgd_base": b["lgd"], "ead": s["ead"], "pd_stress": s["pd"], "lgd_stress": s["lgd"]})
     codes = pd.Categorical(products, categories=list(classes())).codes.astype(np.int8)
-    return {"class": np.where(codes < 0, len(classes()) - 1, codes).astype(np.int8),
-            "pd_base": b["pd"], "lgd_base": b["lgd"], "ead": s["ead"], "pd_stress": s["pd"], "lgd_stress": s["lgd"]}
+    out = {"class": np.where(codes < 0, len(classes()) - 1, codes).astype(np.int8)}
+    out.update({k: np.concatenate([p[k] for p in parts]) for k in parts[0]})
+    return out
 
 
 def correlation(cls: np.ndarray, p: np.ndarray, settings: dict | None = None) -> np.ndarray:

@@ -83,7 +83,9 @@ def holdings(frame: pd.DataFrame, schema: Any, products: list[str]) -> np.ndarra
     from core.segmentation.offers.catalogue import holdings as area_holdings
 
     view: Any = SimpleNamespace(schema=schema, frame=frame)
-    return area_holdings(view).reindex(columns=products).fillna(0.0).to_numpy(dtype=np.float64)
+    held = area_holdings(view)
+    x = (held if list(held.columns) == list(products) else held.reindex(columns=products)).to_numpy(dtype=np.float64)
+    return np.where(np.isnan(x), 0.0, x)  # fillna(0.0) of the matrix
 
 
 @dataclass

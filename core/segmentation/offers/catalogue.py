@@ -11,7 +11,6 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import numpy as np
 import pandas as pd
 
 from core.assets import read_json
@@ -82,8 +81,8 @@ def _as_flag(s: pd.Series) -> pd.Series | None:
         return s.astype(float)
     if pd.api.types.is_numeric_dtype(s):
         x = pd.to_numeric(s, errors="coerce")
-        vals = set(np.unique(x.dropna().to_numpy()))
-        return x.fillna(0).astype(float) if vals <= {0.0, 1.0} and vals else None
+        v = x.dropna().to_numpy()  # a flag: some value, and every value 0 or 1 (no sort of the column to find them)
+        return x.fillna(0).astype(float) if v.size and bool(((v == 0) | (v == 1)).all()) else None
     text = s.astype("object").where(s.notna(), "").astype(str).str.strip().str.lower()
     levels = set(text.unique()) - {""}
     if levels and levels <= (_YES | _NO) and levels & _YES:
