@@ -272,7 +272,7 @@ class TabularVAE:
         if pinned and len(set(pinned)) >= len(self.columns):
             # nothing left to generate: the pinned rows are the answer
             return self._assemble(pd.DataFrame(index=range(n)), observed, pinned)
-        numeric, codes, mask = self._observed_arrays(observed, pinned)
+        numeric, codes, mask = self._observed_arrays(observed if pinned else observed.iloc[:0], pinned)  # read only when pinned
         dev = next(model.parameters()).device
         gen = torch.Generator().manual_seed(int(seed))
         values = np.empty((len(t.numeric_), n), dtype=np.float64)  # one row per column, filled block by block
