@@ -272,15 +272,15 @@ class TabularVAE:
         if pinned and len(set(pinned)) >= len(self.columns):
             # nothing left to generate: the pinned rows are the answer
             return self._assemble(pd.DataFrame(index=range(n)), observed, pinned)
-        numeric, codes, mask = self._observed_arrays(observed, pinned)
+        numeric, codes, mask = self._observed_arrays(observed if pinned else observed.iloc[:0], pinned)  # read only when pinned
         dev = next(model.parameters()).device
         gen = torch.Generator().manual_seed(int(seed))
-        out_num = np.empty((n, len(t.numeric_)), dtype=np.float32)
-        out_cod = np.empty((n, len(t.categorical_)), dtype=np.int64)
+        values = np.empty((len(t.numeric_), n), dtype=np.float64)  # one row per column, filled block by block
+        out_cod = np.empty((len(t.categorical_), n), dtype=np.int32)
         sigma = model.log_sigma.exp() * temperature
         n_num = len(t.numeric_)
         has_cat = bool(t.categorical_)
-        head = model.folded_head(temperature) if has_cat else None
+        decode = model.flat_decoder(model.folded_head(temperature) if has_cat else None)  # laid out once for every block
         const = None
         for start in range(0, n, CHUNK):
             stop = min(n, start + CHUNK)
@@ -292,6 +292,7 @@ class TabularVAE:
             u_mix = torch.rand((b,), generator=gen) if not pinned and self.prior_ is not None else None
             for s0 in range(0, b, BLOCK):
                 s1 = min(b, s0 + BLOCK)
+                z: torch.Tensor | None = None
                 if not pinned:  # the prior and the decoder's conditioning are one constant row
                     if const is None:
                         x0 = torch.zeros((1, self.config_.n_dims), device=dev)
@@ -299,7 +300,7 @@ class TabularVAE:
                         const = (*model.prior_params(x0, m0), model.cond_bias(x0, m0))
                     mu, logvar, bias = const
                     if self.prior_ is not None and u_mix is not None:  # the learned mixture prior (fitted to the training rows' latents)
-                        mu, logvar = self.prior_.params(u_mix[s0:s1], dev)
+                        z = torch.addcmul(*self.prior_.params_std(u_mix[s0:s1], dev), eps_z[s0:s1], value=temperature)
                 else:
                     num = torch.as_tensor(numeric[start + s0:start + s1], device=dev)
                     cod = torch.as_tensor(codes[start + s0:start + s1], device=dev)
@@ -308,15 +309,16 @@ class TabularVAE:
                     with self._autocast(dev):
                         mu, logvar = model.prior_params(x_obs, m)
                         bias = model.cond_bias(x_obs, m)
-                z = mu.float() + (0.5 * logvar.float()).exp() * eps_z[s0:s1] * temperature
+                if z is None:
+                    z = mu.float() + (0.5 * logvar.float()).exp() * eps_z[s0:s1] * temperature
                 with self._autocast(dev):
-                    out = model.decode_flat(z, bias, head)
+                    out = model.decode_flat(z, bias, plan=decode)
                 num_out = torch.addcmul(out[:, :n_num].float(), sigma, eps_x[s0:s1])
-                out_num[start + s0:start + s1] = num_out.cpu().numpy()
+                t.inverse_values(num_out.cpu().numpy(), out=values[:, start + s0:start + s1])
                 if has_cat:
                     cod_out = model.sample_centred(out[:, n_num:], u_cat[s0:s1])
-                    out_cod[start + s0:start + s1] = cod_out.cpu().numpy()
-        generated = t.inverse(out_num, out_cod)
+                    out_cod[:, start + s0:start + s1] = cod_out.cpu().numpy().T
+        generated = t.frame_of(values, out_cod)
         return self._assemble(generated, observed, pinned)
 
     def _assemble(self, generated: pd.DataFrame, observed: pd.DataFrame, pinned: list[str]) -> pd.DataFrame:
@@ -327,7 +329,7 @@ class TabularVAE:
                 cols[c] = _exact_column(observed[c], generated[c] if c in generated else None)
             else:
                 cols[c] = generated[c]
-        return self.structure_.enforce(pd.DataFrame(cols), keep=set(pinned))
+        return self.structure_.enforce(pd.DataFrame(cols, copy=False), keep=set(pinned))
 
     def _autocast(self, dev: torch.device):
         """bfloat16 matmuls on a CPU with AMX tiles, float32 elsewhere.

@@ -32,11 +32,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from core.scenarios.structure_rows import LevelCodes, level_codes, nearest, take
+
 MAX_GROUP_LEVELS = 256
 MAX_LEVELS_DISCRETE = 128
 SAMPLE = 5000
 PRODUCT_SCREEN_ROWS = 64  # rows a candidate product must fit before the full check
-SNAP_BLOCK = 2048  # rows per distance block in snap (the block stays in cache)
 
 
 def _num(frame: pd.DataFrame, c: str) -> np.ndarray:
@@ -86,8 +87,8 @@ class Structure:
             kept = []
             for r in getattr(self, kind):
                 c = r["target"]
-                alone = Structure(**{kind: [r]})  # this rule only, on the real inputs
-                a, b = _num(frame, c), _num(alone.enforce(frame[[x for x in frame.columns]].copy()), c)
+                alone = Structure(**{kind: [r]})  # this rule only, on the real inputs (only the columns it reads or writes)
+                a, b = _num(frame, c), _num(alone.enforce(frame[[x for x in frame.columns if x in _rule_columns(r)]].copy()), c)
                 scale = 10.0 ** -_decimals(a) + 1e-6
                 if kind == "products":
                     xa, xb = _num(frame, r["a"]), _num(frame, r["b"])
@@ -269,10 +270,11 @@ class Structure:
         """Move each row's unpinned group members to the nearest observed combination.
 
         The distance is the sum of squared scaled differences over numeric members plus 4 per
-        categorical member that differs: each row and each combination become one vector (scaled
-        numbers, then a one-hot block of sqrt(2) per categorical member, built from integer level
-        codes, never string comparisons), and the nearest combination is an argmin over
-        ``|r|^2 - 2 x.r`` in cache-sized blocks of rows.
+        categorical member that differs. Up to a per-row constant it is ``|r|^2 - 2 x.r`` over the
+        numeric members (one small matmul) minus 4 for each categorical member the combination
+        matches (a row of a (levels, combinations) table looked up by the row's integer level
+        code, never a string comparison nor a one-hot matrix); the argmin runs on cache-sized
+        blocks of rows.
         """
         out = frame
         for group, combos in zip(self.groups, self.group_levels, strict=True):
@@ -280,7 +282,10 @@ class Structure:
             if not free or len(out) == 0:
                 continue
             table = pd.DataFrame(combos, columns=group)
-            row_parts, ref_parts = [], []
+            n_ref = len(table)
+            rr = np.zeros(n_ref)
+            rows, refs = [], []  # numeric members: scaled row values (n,), scaled combination values (R,)
+            matches = []  # categorical members: (row level codes (n,), (levels + 1, R) table of -4 per match)
             key: np.ndarray | None = np.zeros(len(out), dtype=np.int64)  # the row's level codes as one number, while all are categorical
             for c in group:
                 if c not in out.columns:
@@ -290,30 +295,31 @@ class Structure:
                     key = None
                     ref = table[c].to_numpy(dtype=np.float64)
                     scale = np.nanstd(ref) or 1.0
-                    row_parts.append(_num(out, c)[:, None] / scale)
-                    ref_parts.append((ref / scale)[:, None])
+                    rows.append(_num(out, c) / scale)
+                    refs.append(ref / scale)
+                    rr += (ref / scale) ** 2
                 else:
                     levels, ref_codes = np.unique(table[c].astype(str).to_numpy(), return_inverse=True)
-                    codes = _level_codes(col, list(levels))
+                    codes = level_codes(col, list(levels))
                     key = None if key is None else key * (len(levels) + 1) + codes + 1
-                    onehot = np.zeros((len(out), len(levels)))
-                    seen = codes >= 0
-                    w = np.sqrt(2.0)  # two one-hot entries differ by sqrt(2) each: a mismatch adds 4
-                    onehot[np.flatnonzero(seen), codes[seen]] = w
-                    row_parts.append(onehot)
-                    ref_parts.append(w * np.eye(len(levels))[ref_codes.ravel()])
-            x = np.hstack(row_parts)
-            r = np.hstack(ref_parts)
+                    match = np.zeros((len(levels) + 1, n_ref), dtype=np.float32)  # the last row (code -1, a level no combination has) matches none
+                    match[ref_codes.ravel(), np.arange(n_ref)] = -4.0
+                    rr += 2.0
+                    matches.append((codes, match))
+            # float32 distances: half the memory traffic of the (rows, combinations) blocks; only exact ties can differ
+            x = np.column_stack(rows).astype(np.float32) if rows else np.zeros((len(out), 0), dtype=np.float32)
             missing = ~np.isfinite(x).all(axis=1)
             x[missing] = 0.0
+            rt = (-2.0 * np.stack(refs)).astype(np.float32) if refs else np.zeros((0, n_ref), dtype=np.float32)
+            rr = rr.astype(np.float32)
             if key is not None:  # categorical members only: few distinct rows, each solved once
                 _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-                best = _nearest(x[first], r)[inverse.ravel()]
+                best = nearest(x[first], rt, rr, [(codes[first], m) for codes, m in matches])[inverse.ravel()]
             else:
-                best = _nearest(x, r)
+                best = nearest(x, rt, rr, matches)
             best[missing] = 0
             for c in free:
-                out[c] = _take(table[c], best, out[c].dtype)
+                out[c] = take(table[c], best, out[c].dtype)
         return out
 
     def enforce(self, frame: pd.DataFrame, keep: frozenset[str] | set[str] = frozenset()) -> pd.DataFrame:
@@ -327,24 +333,27 @@ class Structure:
                 out[flag] = (_num(out, t) != 0).astype(out[flag].dtype)
             elif t not in keep:  # a pinned flag: no product, no amount
                 out[t] = np.where(_num(out, flag) == 0, 0, out[t]).astype(out[t].dtype)
+        levels = LevelCodes(out)  # each by-column's level codes, once (rules below never write a by-column they read)
         for r in self.implies:
             t = r["target"]
             if t in keep or t not in out or r["by"] not in out:
                 continue
-            names = list(r["rules"])
-            level_of = _level_codes(out[r["by"]], names)
-            if (level_of >= 0).any():
-                fixed = np.asarray(list(r["rules"].values()), dtype=np.float64)[np.maximum(level_of, 0)]
-                y = np.where(level_of >= 0, fixed, _num(out, t))
-                out[t] = y.astype(out[t].dtype) if pd.api.types.is_integer_dtype(out[t].dtype) else y
+            level_of = levels.of(r["by"], list(r["rules"]))
+            hit = level_of >= 0
+            if hit.any():
+                integer = pd.api.types.is_integer_dtype(out[t].dtype)
+                fixed = np.asarray(list(r["rules"].values()), dtype=np.float64)
+                y = out[t].to_numpy(dtype=out[t].dtype if integer else np.float64, copy=True)
+                y[hit] = fixed.astype(y.dtype)[level_of[hit]]
+                out[t] = y
+                levels.changed(t)
         for r in self.products:
             if r["target"] not in keep and {r["a"], r["b"]} <= set(out.columns):
                 out[r["target"]] = np.round(_num(out, r["a"]) * _num(out, r["b"]), r["decimals"])
         for r in self.equalities:
             if r["target"] in keep or r["by"] not in out:
                 continue
-            names = list(r["rules"])
-            level_of = _level_codes(out[r["by"]], names)
+            level_of = levels.of(r["by"], list(r["rules"]))
             y = _num(out, r["target"]).copy()
             for i, (level, rule) in enumerate(r["rules"].items()):
                 rows = level_of == i
@@ -352,9 +361,15 @@ class Structure:
                     x = np.column_stack([_num(out, a)[rows] for a in rule["inputs"]])
                     y[rows] = np.round(x @ np.asarray(rule["coef"]), r["decimals"])
             out[r["target"]] = y
+            levels.changed(r["target"])
         for r in self.sums:
             if r["target"] not in keep and set(r["inputs"]) <= set(out.columns):
-                total = out[r["inputs"]].sum(axis=1).to_numpy()
+                parts = [out[c].to_numpy() for c in r["inputs"]]
+                exact = all(p.dtype.kind in "iub" for p in parts)  # integer flags: an integer total, as pandas' row sum gives
+                kind = np.int64 if exact else np.float64
+                total: np.ndarray = np.zeros(len(out), dtype=kind)
+                for p in parts:
+                    np.add(total, np.nan_to_num(p.astype(kind)), out=total)  # a missing input counts 0, as pandas skips it
                 out[r["target"]] = total.astype(out[r["target"]].dtype) if pd.api.types.is_integer_dtype(out[r["target"]]) \
                     else total
         return out
@@ -386,44 +401,9 @@ def _py(v):
     return v.item() if isinstance(v, np.generic) else v
 
 
-def _nearest(x: np.ndarray, r: np.ndarray) -> np.ndarray:
-    """For each row of ``x``, the index of the nearest row of ``r`` (squared Euclidean)."""
-    rr, rt = (r * r).sum(axis=1), np.ascontiguousarray(-2.0 * r.T)
-    best = np.empty(len(x), dtype=np.int64)
-    for s0 in range(0, len(x), SNAP_BLOCK):
-        d = x[s0:s0 + SNAP_BLOCK] @ rt
-        d += rr
-        best[s0:s0 + SNAP_BLOCK] = d.argmin(axis=1)
-    return best
-
-
-def _level_codes(col: pd.Series, levels: list[str]) -> np.ndarray:
-    """Each row's position in ``levels`` (compared as strings), -1 where absent: one lookup per distinct value."""
-    lookup = pd.Index(levels)
-    if isinstance(col.dtype, pd.CategoricalDtype):
-        codes = col.cat.codes.to_numpy()
-        per_cat = lookup.get_indexer(col.cat.categories.astype(str))
-        return np.where(codes >= 0, per_cat[codes], lookup.get_indexer(["nan"])[0])
-    codes, uniques = pd.factorize(col, use_na_sentinel=False)
-    return lookup.get_indexer(pd.Index(uniques).astype(str))[codes]
-
-
-def _take(values: pd.Series, rows: np.ndarray, dtype) -> object:
-    """``values[rows]`` in ``dtype`` (categoricals by code, never through an object array)."""
-    if isinstance(dtype, pd.CategoricalDtype):
-        cats = pd.Index(dtype.categories)
-        codes = cats.get_indexer(values.to_numpy(dtype=object))
-        if (codes >= 0).all():
-            return pd.Categorical.from_codes(codes[rows], dtype=dtype)
-    return _cast(values.to_numpy()[rows], dtype)
-
-
-def _cast(values: np.ndarray, dtype) -> object:
-    if dtype is None:
-        return values
-    try:
-        if isinstance(dtype, pd.CategoricalDtype):
-            return pd.Categorical(values, categories=dtype.categories)
-        return pd.Series(values).astype(dtype).to_numpy()
-    except (TypeError, ValueError):
-        return values
+def _rule_columns(r: dict) -> set[str]:
+    """Every column a sum, product, equality, zero-with or implication rule reads or writes."""
+    cols = {r["target"], *r.get("inputs", ()), *(r[k] for k in ("a", "b", "by", "flag") if k in r)}
+    if isinstance(r.get("rules"), dict):
+        cols.update(a for rule in r["rules"].values() if isinstance(rule, dict) for a in rule.get("inputs", ()))
+    return cols

@@ -96,6 +96,50 @@ def learning_rate(step: int, total: int, lr: float, schedule: str = "cosine", wa
     return lr * (floor + (1.0 - floor) * 0.5 * (1.0 + math.cos(math.pi * done)))
 
 
+class FunctionalAdam:
+    """Adam (torch's defaults: betas 0.9/0.999, eps 1e-8, no weight decay) through ``torch.optim.adam.adam``.
+
+    The same update, with the same fused kernel, as ``torch.optim.Adam(params, lr, fused=True)``; but
+    building any ``torch.optim.Optimizer`` imports ``torch._dynamo`` (some 800 modules, about a
+    CPU-second) the first time in a process, which the functional call does not: the first
+    generator a session trains does not pay for a compiler it never uses.
+    """
+
+    def __init__(self, params: list[torch.Tensor], lr: float, fused: bool | None = None) -> None:
+        self.params = [p for p in params if p.requires_grad]
+        self.lr = lr
+        self.fused = fused
+        self.exp_avg = [torch.zeros_like(p, memory_format=torch.preserve_format) for p in self.params]
+        self.exp_avg_sq = [torch.zeros_like(p, memory_format=torch.preserve_format) for p in self.params]
+        # step counters as float32 scalars, on the parameters' device for the fused kernel (else on the CPU), as
+        # torch.optim.Adam keeps them
+        self.steps = [torch.zeros((), dtype=torch.float32, device=p.device if fused else "cpu") for p in self.params]
+
+    def zero_grad(self) -> None:
+        for p in self.params:
+            p.grad = None
+
+    @torch.no_grad()
+    def step(self) -> None:
+        from torch.optim.adam import adam
+
+        params: list[torch.Tensor] = []
+        grads: list[torch.Tensor] = []
+        avg: list[torch.Tensor] = []
+        avg_sq: list[torch.Tensor] = []
+        steps: list[torch.Tensor] = []
+        for p, m, v, n in zip(self.params, self.exp_avg, self.exp_avg_sq, self.steps, strict=True):
+            if p.grad is not None:  # as torch.optim.Adam, a parameter without a gradient is left alone
+                params.append(p)
+                grads.append(p.grad)
+                avg.append(m)
+                avg_sq.append(v)
+                steps.append(n)
+        if params:
+            adam(params, grads, avg, avg_sq, [], steps, fused=self.fused, amsgrad=False, beta1=0.9, beta2=0.999, lr=self.lr,
+                 weight_decay=0.0, eps=1e-8, maximize=False)
+
+
 def train_vae(model: ConditionalVAE, numeric: np.ndarray, codes: np.ndarray, drivers: list[int], *,
               epochs: int, batch_size: int, lr: float, patience: int, valid_share: float,
               p_unconditional: float, seed: int, device: str = "cpu", lr_schedule: str = "cosine",
@@ -120,7 +164,7 @@ def train_vae(model: ConditionalVAE, numeric: np.ndarray, codes: np.ndarray, dri
     model.to(device)
     # the fused kernel updates all parameters in one pass (CPU and CUDA): ~10% of a small model's step
     fused = torch.device(device).type in ("cpu", "cuda")
-    opt = torch.optim.Adam(model.parameters(), lr=lr, fused=fused or None)
+    opt = FunctionalAdam(list(model.parameters()), lr=lr, fused=fused or None)
     history = TrainHistory(device=device)
     best_state, best = None, math.inf
     n_train = tr_num.shape[0]
@@ -133,22 +177,24 @@ def train_vae(model: ConditionalVAE, numeric: np.ndarray, codes: np.ndarray, dri
         order = torch.randperm(n_train, generator=gen).to(device)
         masks = random_masks(n_train, n_cols, drivers_t, p_unconditional, gen).to(device)
         noise = torch.randn((n_train, model.config.latent_dim), generator=gen).to(device)
+        # the epoch's rows, masks and noise shuffled once, so each step takes contiguous slices (four gathers
+        # an epoch instead of four a step; the batches are the ones indexing by ``order`` per step gives)
+        ep_num, ep_cod, ep_mask, ep_noise = tr_num[order], tr_cod[order], masks[order], noise[order]
         # the loss stays on the device during the epoch: one host sync per epoch, not one per step
         losses = torch.empty(steps, device=device)
         for s in range(steps):
             rate = learning_rate((epoch - 1) * steps + s, epochs * steps, lr, lr_schedule)
-            for group in opt.param_groups:
-                group["lr"] = rate
-            idx = order[s * batch_size:(s + 1) * batch_size]
-            out = model(tr_num[idx], tr_cod[idx], masks[idx], noise[idx])
+            opt.lr = rate
+            rows = slice(s * batch_size, min(n_train, (s + 1) * batch_size))
+            out = model(ep_num[rows], ep_cod[rows], ep_mask[rows], ep_noise[rows])
             loss = out["loss"].mean()
-            opt.zero_grad(set_to_none=True)
+            opt.zero_grad()
             loss.backward()
             # a non-finite loss gives non-finite gradients; clipping then leaves the weights non-finite
             # for the rest of the epoch, and the check below stops the run before they are kept
             torch.nn.utils.clip_grad_norm_(model.parameters(), 10.0)
             opt.step()
-            losses[s] = loss.detach() * idx.shape[0]
+            losses[s] = loss.detach() * (rows.stop - rows.start)
         train_loss = losses.sum().item() / n_train
         if not math.isfinite(train_loss):
             bad = int(torch.nonzero(~torch.isfinite(losses))[0, 0]) + 1

@@ -22,6 +22,7 @@ from scipy.special import ndtri
 N_QUANTILES = 1000
 DISCRETE_MAX_LEVELS = 15  # integer columns with at most this many values are modelled as categories
 _EPS = 1e-7
+INVERSE_BLOCK = 8_192  # rows per pass of the inverse (the block's arrays stay in cache)
 MISSING = "(missing)"
 
 
@@ -209,36 +210,60 @@ class TabularTransformer:
 
     # ---- inverse -------------------------------------------------------------------------------
     def inverse_numeric(self, z: np.ndarray) -> dict[str, np.ndarray]:
-        """Scores back to values.
+        """Scores back to values: ``{column: (n,) float64}``, each a contiguous row of one (N, n) array."""
+        values = self.inverse_values(z)
+        return {spec.name: values[j] for j, spec in enumerate(self.numeric_)}
 
-        The reference probabilities are evenly spaced, so the inverse is a direct table lookup
-        (no search), done for all columns at once.
+    def inverse_values(self, z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """(N, n) float64 values from (n, N) scores, one row per continuous column, rounded as the data was.
+
+        The reference probabilities are evenly spaced, so the inverse is a direct table lookup (no
+        search), done for all columns at once on cache-sized blocks of rows, column-major so each
+        column comes out contiguous (a frame built from the rows copies nothing). ``out``: an (N, n)
+        float64 array (or a column slice of one) to write into, as the sampler does block by block.
         """
-        out: dict[str, np.ndarray] = {}
-        if not self.numeric_:
+        n = z.shape[0]
+        if out is None:
+            out = np.empty((len(self.numeric_), n), dtype=np.float64)
+        if not self.numeric_ or n == 0:
             return out
         import torch  # the transforms stay importable without torch; sampling has it loaded already
 
-        table = self._quantile_table()  # (N, Q)
-        n_col, q = table.shape
-        zt = torch.from_numpy(np.ascontiguousarray(z, dtype=np.float32))
-        pos = torch.special.ndtr(zt).mul_(q - 1)  # float32 probabilities: cheap, and ample for a 1,000-step grid
-        i = pos.long().clamp_(0, q - 2)
-        frac = pos.sub_(i).double()
-        i += torch.arange(n_col).mul_(q)  # flat index into the table
-        flat = torch.from_numpy(table).ravel()
-        lo = flat.take(i)
-        x = lo.add_(frac.mul_(flat.take(i.add_(1)).sub_(lo)))
-        dec = torch.tensor([s.decimals for s in self.numeric_])
-        keep = dec >= 0
-        if bool(keep.any()):  # np.round(v, d) column by column, in one pass: rint(v * 10**d) / 10**d
-            scale = torch.pow(10.0, torch.where(keep, dec, 0).double())
-            rounded = torch.round(x * scale).div_(scale)
-            x = rounded if bool(keep.all()) else torch.where(keep, rounded, x)
-        xn = x.numpy()
-        for j, spec in enumerate(self.numeric_):
-            out[spec.name] = xn[:, j]
+        lo, step, offset, scale, rounded = self._inverse_tables()
+        q = lo.size // len(self.numeric_)  # grid cells per column
+        for s0 in range(0, n, INVERSE_BLOCK):
+            block = np.ascontiguousarray(z[s0:s0 + INVERSE_BLOCK].T, dtype=np.float32)  # (N, b)
+            # float32 probabilities: cheap, and ample for a 1,000-step grid
+            pos = torch.special.ndtr(torch.from_numpy(block)).mul_(q).numpy()
+            i = pos.astype(np.int32)
+            np.clip(i, 0, q - 1, out=i)
+            frac = pos - i
+            i += offset  # flat index into the (N, Q - 1) tables
+            x = out[:, s0:s0 + INVERSE_BLOCK]
+            np.multiply(step.take(i), frac, out=x)
+            x += lo.take(i)
+            if rounded.all():  # np.round(v, d) column by column, in one pass: rint(v * 10**d) / 10**d
+                x *= scale
+                np.rint(x, out=x)
+                x /= scale
+            else:
+                for j in np.flatnonzero(rounded):
+                    x[j] = np.rint(x[j] * scale[j, 0]) / scale[j, 0]
         return out
+
+    def _inverse_tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(cell starts, cell widths) as flat (N * (Q - 1),) tables, each column's row offset, 10**decimals, rounded or not."""
+        cached = getattr(self, "_inv", None)
+        if cached is None:
+            table = self._quantile_table()  # (N, Q)
+            n_col, q = table.shape
+            dec = np.array([s.decimals for s in self.numeric_])
+            rounded = dec >= 0
+            cached = (np.ascontiguousarray(table[:, :-1]).ravel(), np.diff(table, axis=1).ravel(),
+                      (np.arange(n_col, dtype=np.int32) * (q - 1))[:, None], 10.0 ** np.where(rounded, dec, 0)[:, None],
+                      rounded)
+            self._inv = cached
+        return cached
 
     def _quantile_table(self) -> np.ndarray:
         table = getattr(self, "_table", None)
@@ -250,15 +275,18 @@ class TabularTransformer:
         return table
 
     def inverse(self, z: np.ndarray, codes: np.ndarray) -> pd.DataFrame:
-        """A frame in the original column order and dtypes from scores and codes."""
-        cols: dict[str, object] = dict(self.inverse_numeric(z))
+        """A frame in the original column order and dtypes from scores (n, N) and codes (n, K)."""
+        return self.frame_of(self.inverse_values(z), np.ascontiguousarray(codes.T))
+
+    def frame_of(self, values: np.ndarray, codes: np.ndarray) -> pd.DataFrame:
+        """The frame from :meth:`inverse_values`' (N, n) values and (K, n) codes, one column per row, built once (no copies)."""
+        cols: dict[str, object] = {}
+        for j, spec in enumerate(self.numeric_):
+            x = values[j]
+            cols[spec.name] = np.rint(x).astype(spec.dtype) if spec.dtype.startswith(("int", "uint", "Int", "UInt")) else x
         for j, spec in enumerate(self.categorical_):
-            cols[spec.name] = self.decode_codes(spec, codes[:, j])
-        frame = pd.DataFrame({c: cols[c] for c in self.columns_})
-        for spec in self.numeric_:
-            if spec.dtype.startswith(("int", "uint", "Int", "UInt")):
-                frame[spec.name] = np.round(frame[spec.name]).astype(spec.dtype)
-        return frame
+            cols[spec.name] = self.decode_codes(spec, codes[j])
+        return pd.DataFrame({c: cols[c] for c in self.columns_}, copy=False)
 
     @staticmethod
     def decode_codes(spec: CategoricalSpec, codes: np.ndarray):
@@ -266,12 +294,13 @@ class TabularTransformer:
         if spec.kind == "category":
             real = [c for c in cats if c != MISSING]
             codes = np.where(codes >= len(real), -1, codes)
-            return pd.Categorical.from_codes(codes.astype(np.int64), categories=real)
+            return pd.Categorical.from_codes(codes, categories=real)
         if spec.kind == "bool":
             return np.array(cats, dtype=object)[codes].astype(bool)
-        if spec.kind != "object":  # discrete numeric: a numeric lookup, no object array
-            values = np.array([np.nan if c == MISSING else c for c in cats], dtype=np.float64)[codes]
-            return values if MISSING in cats else values.astype(spec.kind)
+        if spec.kind != "object":  # discrete numeric: a lookup in the column's own dtype, no object array
+            if MISSING in cats:
+                return np.array([np.nan if c == MISSING else c for c in cats], dtype=np.float64).take(codes)
+            return np.array(cats, dtype=np.float64).astype(spec.kind).take(codes)
         return np.array(cats, dtype=object)[codes]
 
     # ---- persistence -----------------------------------------------------------------------

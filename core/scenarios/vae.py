@@ -81,12 +81,14 @@ class ConditionalVAE(nn.Module):
 
     # non-persistent buffers (rebuilt from the config at construction, moved by ``.to(device)``)
     cat_index: torch.Tensor
+    cat_place: torch.Tensor
+    cat_pad: torch.Tensor
     cat_offset: torch.Tensor
     dim_column: torch.Tensor
     cat_block: torch.Tensor
     cat_sum: torch.Tensor
     cat_cum: torch.Tensor
-    cat_cum_total: torch.Tensor
+    cat_spread: torch.Tensor
     cat_mean: torch.Tensor
     cat_card: torch.Tensor
 
@@ -108,7 +110,15 @@ class ConditionalVAE(nn.Module):
             pad[j, :k] = torch.arange(start, start + k)
             offsets[j] = start
             start += k
-        self.register_buffer("cat_index", pad, persistent=False)  # (K, max_card); decode uses its transpose
+        self.register_buffer("cat_index", pad, persistent=False)  # (K, max_card)
+        # decode's padded logits (B, max_card, K), flattened: entry c * K + k is dim cat_index[k, c] (or a pad)
+        n_cat = max(c.n_categorical, 1)
+        place = torch.zeros((max(d - c.n_numeric, 0), max_card * n_cat))
+        flat = pad.T.reshape(-1)  # (max_card * K,) the dim behind each padded entry
+        real = flat < d
+        place[flat[real] - c.n_numeric, torch.nonzero(real).squeeze(1)] = 1.0
+        self.register_buffer("cat_place", place, persistent=False)
+        self.register_buffer("cat_pad", torch.where(real, 0.0, float("-inf")), persistent=False)
         self.register_buffer("cat_offset", offsets, persistent=False)
         dims_col = torch.cat([torch.arange(c.n_numeric)] +
                              [torch.full((k,), c.n_numeric + j) for j, k in enumerate(c.cardinalities)]).long()
@@ -123,8 +133,7 @@ class ConditionalVAE(nn.Module):
         self.register_buffer("cat_sum", onehot, persistent=False)  # (Dc, K) sums within blocks
         cum = (same & upper).float()
         self.register_buffer("cat_cum", cum, persistent=False)  # (Dc, Dc) inclusive cumsum
-        # (Dc, 2 Dc): the inclusive within-block cumsum, then the block total, as one matmul
-        self.register_buffer("cat_cum_total", torch.cat([cum, onehot @ onehot.T], dim=1).contiguous(), persistent=False)
+        self.register_buffer("cat_spread", onehot.T.contiguous(), persistent=False)  # (K, Dc) a block's value to its dims
         self.register_buffer("cat_mean", onehot / onehot.sum(0, keepdim=True).clamp(min=1), persistent=False)
         self.register_buffer("cat_card", torch.as_tensor(c.cardinalities or [1]).long(), persistent=False)
 
@@ -156,24 +165,19 @@ class ConditionalVAE(nn.Module):
         return self._gaussian(self.proposal(torch.cat([x, mask], dim=1)))
 
     def decode_flat(self, z: torch.Tensor, cond_bias: torch.Tensor,
-                    head: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
+                    head: tuple[torch.Tensor, torch.Tensor] | None = None, plan: FlatDecoder | None = None) -> torch.Tensor:
         """Decoder output (B, D) from ``z`` and the conditioning part of the first layer.
 
         The first layer is split as ``W_z z + (W_c [x_obs, m] + b)``: for unconditional sampling the
         bracket is one constant row, which spares a wide matmul and a concatenation per batch.
-        ``head`` replaces the last layer's (weight, bias) (see :meth:`folded_head`).
+        ``head`` replaces the last layer's (weight, bias) (see :meth:`folded_head`). Sampling many
+        blocks makes ``plan`` once (:meth:`flat_decoder`, the head folded in) and passes it each time.
         """
-        first = _linear(self.decoder[0])
-        lat = self.config.latent_dim
-        w = first.weight[:, :lat]
-        if cond_bias.shape[0] == 1:
-            h = F.linear(z, w, cond_bias[0])
-        else:
-            h = torch.addmm(cond_bias, z, w.T)
-        layers = list(self.decoder)[1:]
-        for layer in layers[:-1]:
-            h = layer(h)
-        return F.linear(h, *head) if head is not None else layers[-1](h)
+        return (plan or self.flat_decoder(head))(z, cond_bias)
+
+    def flat_decoder(self, head: tuple[torch.Tensor, torch.Tensor] | None = None) -> FlatDecoder:
+        """The decoder with its weights laid out for inference passes (see :class:`FlatDecoder`)."""
+        return FlatDecoder(self, head)
 
     def cond_bias(self, x_obs: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         first = _linear(self.decoder[0])
@@ -195,12 +199,16 @@ class ConditionalVAE(nn.Module):
         return (eye - self.cat_mean @ self.cat_sum.T) / max(temperature, 1e-3)
 
     def sample_centred(self, lg: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
-        """Codes (B, K) from block-centred, temperature-scaled logits (B, Dc) and uniforms (B, K)."""
-        e = lg.float().clamp_(-40.0, 40.0).exp_()
-        both = e @ self.cat_cum_total  # (B, 2 Dc): inclusive within-block cumsum, then the block total
-        dc = e.shape[1]
-        thr = both[:, dc:].mul_(u[:, self.cat_block])
-        code = (both[:, :dc] < thr).float() @ self.cat_sum
+        """Codes (B, K) from block-centred, temperature-scaled logits (B, Dc) and uniforms (B, K).
+
+        Three small matmuls, no gather: the within-block cumulative sums (block-triangular), the
+        block totals times each block's uniform, spread back over the block's dims (exact: one
+        non-zero term per sum), and the count of dims whose cumulative sum is under that threshold.
+        """
+        e = lg.float().clamp(-40.0, 40.0).exp_()
+        cum = e @ self.cat_cum
+        thr = (e @ self.cat_sum).mul_(u) @ self.cat_spread
+        code = torch.lt(cum, thr).float() @ self.cat_sum
         return torch.minimum(code.long(), self.cat_card - 1)
 
     def folded_head(self, temperature: float = 1.0) -> tuple[torch.Tensor, torch.Tensor]:
@@ -224,12 +232,21 @@ class ConditionalVAE(nn.Module):
         Categories run along dim 1 and columns along dim 2: a softmax over a middle dim of a contiguous
         tensor vectorises across columns, ~4x faster on a CPU than over a short last dim.
         """
-        out = self.decoder(torch.cat([z, x_obs, mask], dim=1))
+        # the first layer split as W_z z + (W_c [x_obs, m] + b): the backward pass then computes an input
+        # gradient for z only, not for the conditioning columns (which need none)
+        first = _linear(self.decoder[0])
+        lat = self.config.latent_dim
+        h = torch.addmm(F.linear(torch.cat([x_obs, mask], dim=1), first.weight[:, lat:], first.bias), z, first.weight[:, :lat].T)
+        for layer in list(self.decoder)[1:]:
+            h = layer(h)
+        out = h
         n = self.config.n_numeric
         if not self.config.n_categorical:
             return out[:, :n], out.new_zeros((out.shape[0], 1, 0))
-        padded = torch.cat([out, out.new_full((out.shape[0], 1), float("-inf"))], dim=1)
-        return out[:, :n], padded[:, self.cat_index.T]
+        # the padded layout as one matmul with a 0/1 placement matrix (exact: one term per entry) plus -inf
+        # pads: dense forward and backward passes instead of an advanced-index gather and its scatter
+        padded = torch.addmm(self.cat_pad, out[:, n:], self.cat_place)
+        return out[:, :n], padded.view(out.shape[0], -1, self.config.n_categorical)
 
     # ---- the bound -------------------------------------------------------------------------------
     def column_nll(self, numeric: torch.Tensor, codes: torch.Tensor, mean: torch.Tensor,
@@ -260,3 +277,30 @@ class ConditionalVAE(nn.Module):
         # VAEAC's weak prior regulariser keeps the prior network's means bounded
         reg = 1e-4 * (p_mu ** 2).sum(dim=1)
         return {"recon": recon, "kl": kl, "loss": recon + self.config.beta * kl + reg, "column_nll": nll}
+
+
+class FlatDecoder:
+    """The decoder's layers with pre-transposed, contiguous weights: ``plan(z, cond_bias)`` is ``decode_flat``.
+
+    Made once per sampling call: each block then runs ``addmm`` on ready (in, out) weights with the
+    activation applied in place, instead of slicing, transposing and allocating per layer per block.
+    """
+
+    def __init__(self, model: ConditionalVAE, head: tuple[torch.Tensor, torch.Tensor] | None = None) -> None:
+        layers = list(model.decoder)
+        first = _linear(layers[0])
+        lat = model.config.latent_dim
+        self.w_z = first.weight[:, :lat].T.contiguous()  # (L, H)
+        self.hidden = [(_linear(m).weight.T.contiguous(), _linear(m).bias) for m in layers[2:-1:2]]
+        last = _linear(layers[-1])
+        w, b = head if head is not None else (last.weight, last.bias)
+        self.w_out, self.b_out = w.T.contiguous(), b
+        self.act = F.silu if model.config.activation == "silu" else F.relu
+
+    def __call__(self, z: torch.Tensor, cond_bias: torch.Tensor) -> torch.Tensor:
+        bias = cond_bias[0] if cond_bias.shape[0] == 1 else cond_bias
+        inplace = not torch.is_grad_enabled()  # sampling runs under inference mode; a caller needing gradients gets copies
+        h = self.act(torch.addmm(bias, z, self.w_z), inplace=inplace)
+        for w, b in self.hidden:
+            h = self.act(torch.addmm(b, h, w), inplace=inplace)
+        return torch.addmm(self.b_out, h, self.w_out)

@@ -190,3 +190,69 @@ def test_a_level_that_fixes_a_column_is_found_and_enforced():
     assert fixed.flag.dtype == np.int8
     pinned = s.enforce(broken.copy(), keep={"flag"})
     assert (pinned.flag == 0).all()
+
+
+@pytest.mark.parametrize("fused", [True, None])
+def test_functional_adam_makes_torch_adams_updates(fused):
+    """The trainer's optimiser against torch.optim.Adam on the same model, data and per-step learning rates: equal weights."""
+    from core.scenarios.trainer import FunctionalAdam
+
+    def run(ours: bool) -> torch.Tensor:
+        torch.manual_seed(0)
+        net = torch.nn.Sequential(torch.nn.Linear(6, 12), torch.nn.SiLU(), torch.nn.Linear(12, 2), torch.nn.Linear(2, 2))
+        net[2].weight.requires_grad_(False)  # a frozen parameter is skipped by both
+        x = torch.randn((64, 6), generator=torch.Generator().manual_seed(1))
+        opt = FunctionalAdam(list(net.parameters()), 1e-2, fused) if ours else torch.optim.Adam(net.parameters(), 1e-2, fused=fused)
+        for step in range(25):
+            rate = 1e-2 * (1 - step / 30)
+            if ours:
+                opt.lr = rate
+            else:
+                for group in opt.param_groups:
+                    group["lr"] = rate
+            loss = (net(x) ** 2).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        return torch.cat([p.detach().ravel() for p in net.parameters()])
+
+    before = torch.cat([p.detach().ravel() for p in torch.nn.Sequential(torch.nn.Linear(6, 12)).parameters()])
+    mine, theirs = run(True), run(False)
+    assert torch.equal(mine, theirs)
+    assert not torch.equal(mine[:before.numel()], before)  # the weights moved
+
+
+def test_decode_places_logits_as_the_padded_gather_does(tiny_vae):
+    """decode's placement matmul against the direct gather: same logits per (category, column), -inf in the pads."""
+    model = tiny_vae.model_
+    c = model.config
+    g = torch.Generator().manual_seed(0)
+    z = torch.randn((50, c.latent_dim), generator=g)
+    x = torch.randn((50, c.n_dims), generator=g)
+    m = (torch.rand((50, c.n_columns), generator=g) < 0.5).float()
+    with torch.no_grad():
+        mean, logits = model.decode(z, x * model.dim_mask(m), m)
+        out = model.decoder(torch.cat([z, x * model.dim_mask(m), m], dim=1))
+    padded = torch.cat([out, out.new_full((50, 1), float("-inf"))], dim=1)[:, model.cat_index.T]
+    assert logits.shape == padded.shape == (50, max(c.cardinalities), c.n_categorical)
+    assert torch.equal(torch.isinf(logits), torch.isinf(padded))
+    assert torch.allclose(logits[~torch.isinf(logits)], padded[~torch.isinf(padded)], atol=1e-5)
+    assert torch.allclose(mean, out[:, :c.n_numeric], atol=1e-5)
+
+
+def test_latent_mixture_em_agrees_with_sklearn():
+    """The prior's own EM against sklearn's GaussianMixture (diagonal, same k-means start, tolerance and regularisation)."""
+    from sklearn.mixture import GaussianMixture
+
+    from core.scenarios.latent_prior import diagonal_mixture
+
+    rng = np.random.default_rng(4)
+    centres = rng.normal(0, 4, (4, 3))
+    x = np.concatenate([rng.normal(c, rng.uniform(0.3, 1.0, 3), (n, 3)) for c, n in zip(centres, [900, 600, 300, 200], strict=True)])
+    weights, means, variances = diagonal_mixture(x.astype(np.float32), 4, seed=0)
+    ref = GaussianMixture(4, covariance_type="diag", random_state=0, max_iter=200, reg_covar=1e-4).fit(x.astype(np.float32))
+    order, ref_order = np.argsort(means[:, 0]), np.argsort(ref.means_[:, 0])
+    assert np.allclose(weights[order], ref.weights_[ref_order], atol=1e-3)
+    assert np.allclose(means[order], ref.means_[ref_order], atol=1e-2)
+    assert np.allclose(variances[order], ref.covariances_[ref_order], rtol=1e-2, atol=1e-3)
+    assert weights.sum() == pytest.approx(1.0)
