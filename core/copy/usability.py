@@ -5,8 +5,9 @@ It rejects, before ranking:
 - **first person**: the bank speaks as "we", never "I" ("I don't have any personal loans...");
 - **off-product**: copy about another product kind, about a sibling product of the same kind (a travel
   card's points in copy for the cash-back card), or that never names this product or a benefit;
-- **incoherent**: too short, cut off, repeating itself, a currency sign with no amount ("more than $$"), or
-  telling the reader not to use the product
+- **incoherent**: too short, cut off (a sentence or a word), repeating itself, a currency sign or a
+  rate with no amount ("more than $$", "the rate starts at , and"), markup, or telling the reader not to
+  use the product
   ("If you want more info on a line of credit, don't take out any loans");
 - **trait-blind**: copy that ignores the segment trait it was planned for.
 
@@ -34,6 +35,12 @@ _FIRST_PERSON = {"en": re.compile(r"\b(?:I|I'm|I've|I'd|I'll|me|my|mine|myself|M
 _NEGATIVE_USE = re.compile(r"\b(?:don't|do not|never|avoid|stop)\b[^.!?]{0,30}\b(?:take out|open|apply|borrow|use|get|"
                            r"invest|save|loans?|cards?|accounts?)\b", re.IGNORECASE)
 _DANGLING = re.compile(r"\b(?:and|or|but|with|for|to|of|the|a|an|your|our|on|in|at|from)\s*$", re.IGNORECASE)
+# a number the sentence announces and never gives ("the interest rate starts at , and..."), a word cut at its
+# apostrophe ("because they'."), markup the model wrote ("don’ <i>li</i> t")
+_MISSING_NUMBER = re.compile(r"\b(?:starts? at|starting at|as low as|(?:rates?|aprs?|apy|fees?|payments?|bonus) "
+                             r"(?:from|of|at|up to)|up to)\s*[,.;:!?)]", re.IGNORECASE)
+_CUT_WORD = re.compile(r"\w['’]\s*[.,;:!?]|\w['’]\s*$")
+_MARKUP = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*\s*/?>")
 KIND_WORDS = {
     "credit_card": r"\bcredit cards?\b|\bcards?\b", "personal_loan": r"\bpersonal loans?\b",
     "auto_loan": r"\bauto loans?\b|\bcar loans?\b", "mortgage": r"\bmortgages?\b|\bhome loans?\b",
@@ -137,8 +144,12 @@ def assess(text: str, product: Product, plan: Plan | None, language: str, encode
     lw = [w.lower() for w in words]
     if len(lw) >= 6 and len(set(lw)) / len(lw) < 0.5:
         reasons.append("incoherent: it repeats itself")
-    if re.search(r"[$£€¥](?!\s?\d)", text):
-        reasons.append("incoherent: a currency sign without an amount")
+    if re.search(r"[$£€¥](?!\s?\d)", text) or (language == "en" and _MISSING_NUMBER.search(text)):
+        reasons.append("incoherent: a currency sign or a rate without an amount")
+    if language == "en" and _CUT_WORD.search(text):
+        reasons.append("incoherent: a word is cut off")
+    if _MARKUP.search(text):
+        reasons.append("incoherent: it holds markup")
     if language == "en" and _NEGATIVE_USE.search(text):
         reasons.append("incoherent: it tells the reader not to use the product")
     if not _mentions_product(text, product, language):
