@@ -230,6 +230,7 @@ def check_numbers(claim: str, product: Product, language: str) -> list[Grounding
     """G1 and G3 for one claim."""
     facts = product_facts(product)
     allowed = product.allowed_numbers()
+    lang = "zh" if language == "zh" else "en"
     issues: list[GroundingIssue] = []
     for b in bind_numbers(claim, language):
         n = b.number
@@ -242,7 +243,6 @@ def check_numbers(claim: str, product: Product, language: str) -> list[Grounding
         values = facts.values(b.role, n.kind)
         if not values:
             continue  # the catalogue states no such fact in this form: the value check above is all we can do
-        lang = "zh" if language == "zh" else "en"
         if (b.role in _BALANCE_ONLY and _SPENDING[lang].search(claim)
                 and not any(_SPENDING[lang].search(t) for t in _catalogue_texts(product)[lang])):
             issues.append(GroundingIssue("G3", claim, n.text, f"{n.text} {_role_label(b.role)} is paid on the "

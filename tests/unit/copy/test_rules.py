@@ -291,6 +291,12 @@ def test_email_body_does_not_repeat_a_disclosure_sentence(engine):
     assert v.final_text.count("NMLS #400123.") == 1 and "Equal Housing Lender." in v.final_text
 
 
+def _check_in_its_language(engine, text, product):
+    """The email-body verdict of ``text`` in the language it is written in (Chinese when it holds Han characters)."""
+    language = "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in text) else "en"
+    return engine.check(text, product, "email_body", language)
+
+
 # ---- what the embedded model's quality run let through (stop 18) -----------------------------------
 @pytest.mark.parametrize("text,product", [
     ("Your card will be issued within hours of your initial application.", "travel_card"),
@@ -299,8 +305,7 @@ def test_email_body_does_not_repeat_a_disclosure_sentence(engine):
     ("当天放款，申请无忧。", "personal_loan"),
 ])
 def test_a_promised_speed_of_credit_needs_review(engine, text, product):
-    language = "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in text) else "en"
-    v = engine.check(text, product, "email_body", language)
+    v = _check_in_its_language(engine, text, product)
     assert "U4c" in ids(v, "review") and v.outcome in ("review", "block")
 
 
@@ -332,8 +337,7 @@ def test_a_discount_the_catalogue_never_mentions_is_unsupported(engine):
     ("比其他银行更划算的信用卡。", "cash_rewards_card"),
 ])
 def test_a_comparison_with_other_products_or_the_readers_costs_needs_review(engine, text, product):
-    language = "zh" if any("\u4e00" <= ch <= "\u9fff" for ch in text) else "en"
-    v = engine.check(text, product, "email_body", language)
+    v = _check_in_its_language(engine, text, product)
     assert "U5b" in ids(v, "review") and v.outcome in ("review", "block")
 
 
