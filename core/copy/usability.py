@@ -35,6 +35,10 @@ _FIRST_PERSON = {"en": re.compile(r"\b(?:I|I'm|I've|I'd|I'll|me|my|mine|myself|M
 _NEGATIVE_USE = re.compile(r"\b(?:don't|do not|never|avoid|stop)\b[^.!?]{0,30}\b(?:take out|open|apply|borrow|use|get|"
                            r"invest|save|loans?|cards?|accounts?)\b", re.IGNORECASE)
 _DANGLING = re.compile(r"\b(?:and|or|but|with|for|to|of|the|a|an|your|our|on|in|at|from)\s*$", re.IGNORECASE)
+# English ends a sentence on a preposition its verb strands: "the home you've been dreaming of", "worth waiting for"
+_STRANDED = re.compile(r"\b(?:\w+ing|ask|wait|look|hope|rely|count|pay|save|qualify|sign up|care|think|dream|talk|apply|"
+                       r"wish|asked|waited|looked|hoped|paid|saved|dreamed|dreamt|forward)\s+(?:of|for|on|about|to|with|in|at)$",
+                       re.IGNORECASE)
 # a number the sentence announces and never gives ("the interest rate starts at , and..."), a word cut at its
 # apostrophe ("because they'."), markup the model wrote ("don’ <i>li</i> t")
 _MISSING_NUMBER = re.compile(r"\b(?:starts? at|starting at|as low as|(?:rates?|aprs?|apy|fees?|payments?|bonus) "
@@ -139,7 +143,8 @@ def assess(text: str, product: Product, plan: Plan | None, language: str, encode
         reasons.append("first person: the bank speaks as 'we'")
     if (language == "en" and len(words) < 4) or (language == "zh" and len(text) < 8):
         reasons.append("incoherent: too short to say anything")
-    if language == "en" and _DANGLING.search(text.rstrip(" .!?")):
+    tail = text.rstrip(" .!?")
+    if language == "en" and _DANGLING.search(tail) and not _STRANDED.search(tail):
         reasons.append("incoherent: the sentence is cut off")
     lw = [w.lower() for w in words]
     if len(lw) >= 6 and len(set(lw)) / len(lw) < 0.5:

@@ -128,17 +128,30 @@ def _compose(words: list[Word], n_adj: int, extra: list[Word], fallback_noun: st
     """Up to ``n_adj`` adjectives (plus ``extra``) and a noun, one word per concept."""
     noun = next((w for w in words if w.part == "noun"), None)
     adjs: list[Word] = []
+
+    def fits(w: Word) -> bool:  # one word per concept, and no word twice ("Big-ticket big spenders")
+        chosen = [*adjs, *([noun] if noun else [])]
+        return all(a.concept != w.concept for a in chosen) and not any(_tokens(w) & _tokens(a) for a in chosen)
+
     for w in words:
         if len(adjs) == n_adj:
             break
-        if w.part == "adj" and (noun is None or w.concept != noun.concept) and all(a.concept != w.concept for a in adjs):
+        if w.part == "adj" and fits(w):
             adjs.append(w)
     for w in extra:
-        if all(a.concept != w.concept for a in adjs) and (noun is None or noun.concept != w.concept):
+        if fits(w):
             adjs.append(w)
     used = [*adjs, *([noun] if noun else [])]
     texts = [a.text for a in adjs] + [noun.text if noun else fallback_noun]
     return _sentence(texts), used
+
+
+_FILLER = frozenset({"very", "and", "of", "the", "a", "an", "with", "in", "on"})
+
+
+def _tokens(w: Word) -> set[str]:
+    """The content words of a vocabulary word ("Big-ticket" -> {"big", "ticket"})."""
+    return {t for t in re.split(r"[\s\-/]+", w.text.lower()) if t and t not in _FILLER}
 
 
 def _sentence(texts: list[str]) -> str:

@@ -295,3 +295,14 @@ def test_a_control_token_written_as_text_ends_the_copy():
     text, fixes = postprocess(cand, "email_body", "en")
     assert text == "Your monthly mortgage payments, and start using them with" and "<" not in text
     assert "cut a control token the model wrote as text" in fixes
+
+
+def test_a_preposition_its_verb_strands_is_not_a_cut_off_sentence(catalogue):
+    from core.copy.usability import assess
+
+    p = catalogue.product("mortgage_30_fixed")
+    for fine in ("The mortgage for the home you've been dreaming of.", "A fixed rate worth waiting for.",
+                 "A mortgage you can count on."):
+        assert not any("cut off" in r for r in assess(fine, p, None, "en").reasons), fine
+    for cut in ("Buy the home you want with", "A mortgage for the", "Apply today and"):
+        assert any("cut off" in r for r in assess(cut, p, None, "en").reasons), cut

@@ -178,3 +178,15 @@ def test_a_concept_reading_several_columns_holds_when_one_of_them_does():
     facts = profile_segments(frame, seg, list(frame.columns), rules=False).facts()
     assert [f.verdict for f in check_name("Frequent card users", facts, 0)] == ["ok"]
     assert [f.verdict for f in check_name("Occasional customers", facts, 0)] == ["contradicts"]
+
+
+def test_a_name_never_says_the_same_word_twice():
+    from core.segmentation.naming import Word, _compose
+
+    words = [Word("Active", "adj", "activity", "txn_count_90d", "high", 3.0),
+             Word("Big-ticket", "adj", "ticket", "txn_amount_90d", "high", 2.5),
+             Word("Digital", "adj", "digital", "digital_share", "high", 2.0),
+             Word("big spenders", "noun", "spend", "card_balance", "high", 4.0)]
+    name, used = _compose(words, 2, [], "customers")
+    assert name == "Active digital big spenders"
+    assert [w.text for w in used] == ["Active", "Digital", "big spenders"]
