@@ -36,9 +36,8 @@ _NEGATIVE_USE = re.compile(r"\b(?:don't|do not|never|avoid|stop)\b[^.!?]{0,30}\b
                            r"invest|save|loans?|cards?|accounts?)\b", re.IGNORECASE)
 _DANGLING = re.compile(r"\b(?:and|or|but|with|for|to|of|the|a|an|your|our|on|in|at|from)\s*$", re.IGNORECASE)
 # English ends a sentence on a preposition its verb strands: "the home you've been dreaming of", "worth waiting for"
-_STRANDED = re.compile(r"\b(?:\w+ing|ask|wait|look|hope|rely|count|pay|save|qualify|sign up|care|think|dream|talk|apply|"
-                       r"wish|asked|waited|looked|hoped|paid|saved|dreamed|dreamt|forward)\s+(?:of|for|on|about|to|with|in|at)$",
-                       re.IGNORECASE)
+_STRANDED = re.compile(r"\b(?:\w+ing of|(?:wait|ask|look|hop|search)(?:ing|ed|e)? for|worth saving for|(?:count|rel(?:y|ied|ying)|depend) on|"
+                       r"look(?:ing)? forward to|(?:talk|care|think|know)(?:ing|ed)? about)$", re.IGNORECASE)
 # a number the sentence announces and never gives ("the interest rate starts at , and..."), a word cut at its
 # apostrophe ("because they'."), markup the model wrote ("don’ <i>li</i> t")
 _MISSING_NUMBER = re.compile(r"\b(?:starts? at|starting at|as low as|(?:rates?|aprs?|apy|fees?|payments?|bonus) "

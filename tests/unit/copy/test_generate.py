@@ -304,5 +304,5 @@ def test_a_preposition_its_verb_strands_is_not_a_cut_off_sentence(catalogue):
     for fine in ("The mortgage for the home you've been dreaming of.", "A fixed rate worth waiting for.",
                  "A mortgage you can count on."):
         assert not any("cut off" in r for r in assess(fine, p, None, "en").reasons), fine
-    for cut in ("Buy the home you want with", "A mortgage for the", "Apply today and"):
+    for cut in ("Buy the home you want with", "A mortgage for the", "Apply today and", "Start saving for"):
         assert any("cut off" in r for r in assess(cut, p, None, "en").reasons), cut
