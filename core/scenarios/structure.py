@@ -179,13 +179,12 @@ class Structure:
             c = num[ci]
             if c in protect or c in taken:
                 continue
-            y = values[:, ci]
             d = dec[c]
             tol = 10.0 ** -d + 1e-6  # one unit of the last decimal: rounding order differs, nothing else
             pool = [j for j, x in enumerate(num) if x != c and (x not in taken or x in products)]
             for by in by_candidates:
                 rules = {}
-                for level, (rows, corr, level_values) in corr_by[by].items():
+                for level, (_rows, corr, level_values) in corr_by[by].items():
                     order = sorted(pool, key=lambda j: -corr[ci, j])[:4]
                     yr = level_values[:, ci]
                     for k in (1, 2):
@@ -355,7 +354,7 @@ class Structure:
                 continue
             level_of = levels.of(r["by"], list(r["rules"]))
             y = _num(out, r["target"]).copy()
-            for i, (level, rule) in enumerate(r["rules"].items()):
+            for i, rule in enumerate(r["rules"].values()):
                 rows = level_of == i
                 if rows.any() and set(rule["inputs"]) <= set(out.columns):
                     x = np.column_stack([_num(out, a)[rows] for a in rule["inputs"]])

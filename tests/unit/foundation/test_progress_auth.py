@@ -1,7 +1,7 @@
 import pytest
 
 from core.auth import LOCAL_USER, PermissionDenied, Role, User, check_four_eyes, parse_roles, require
-from core.progress import CancelToken, Cancelled, scaled
+from core.progress import Cancelled, CancelToken, scaled
 
 
 def test_scaled_progress_maps_into_the_parent_range():

@@ -241,18 +241,43 @@ def test_decode_places_logits_as_the_padded_gather_does(tiny_vae):
 
 
 def test_latent_mixture_em_agrees_with_sklearn():
-    """The prior's own EM against sklearn's GaussianMixture (diagonal, same k-means start, tolerance and regularisation)."""
+    """The prior's own EM against sklearn's GaussianMixture (full covariances, same k-means start, tolerance and regularisation)."""
     from sklearn.mixture import GaussianMixture
 
-    from core.scenarios.latent_prior import diagonal_mixture
+    from core.scenarios.latent_prior import full_mixture
 
     rng = np.random.default_rng(4)
     centres = rng.normal(0, 4, (4, 3))
-    x = np.concatenate([rng.normal(c, rng.uniform(0.3, 1.0, 3), (n, 3)) for c, n in zip(centres, [900, 600, 300, 200], strict=True)])
-    weights, means, variances = diagonal_mixture(x.astype(np.float32), 4, seed=0)
-    ref = GaussianMixture(4, covariance_type="diag", random_state=0, max_iter=200, reg_covar=1e-4).fit(x.astype(np.float32))
+    parts = []
+    for c, n in zip(centres, [900, 600, 300, 200], strict=True):
+        a = rng.normal(0, 0.6, (3, 3))  # correlated within each component
+        parts.append(c + rng.normal(0, 1, (n, 3)) @ a)
+    x = np.concatenate(parts)
+    weights, means, cov = full_mixture(x, 4, seed=0)
+    ref = GaussianMixture(4, covariance_type="full", random_state=0, max_iter=100, reg_covar=1e-4).fit(x)
     order, ref_order = np.argsort(means[:, 0]), np.argsort(ref.means_[:, 0])
     assert np.allclose(weights[order], ref.weights_[ref_order], atol=1e-3)
     assert np.allclose(means[order], ref.means_[ref_order], atol=1e-2)
-    assert np.allclose(variances[order], ref.covariances_[ref_order], rtol=1e-2, atol=1e-3)
+    assert np.allclose(cov[order], ref.covariances_[ref_order], rtol=1e-2, atol=1e-3)
     assert weights.sum() == pytest.approx(1.0)
+
+
+def test_the_latent_prior_draws_from_each_components_full_covariance():
+    """Draws of one component have its covariance (the correlation too); a diagonal prior saved before still loads."""
+    import torch
+
+    from core.scenarios.latent_prior import LatentMixture
+
+    cov = np.array([[[1.0, 0.8], [0.8, 1.0]], [[0.25, 0.0], [0.0, 4.0]]])
+    mix = LatentMixture(np.array([0.5, 0.5]), np.array([[0.0, 0.0], [10.0, -10.0]]), np.linalg.cholesky(cov))
+    g = torch.Generator().manual_seed(0)
+    z = mix.draw(torch.rand(40_000, generator=g), torch.randn((40_000, 2), generator=g), 1.0, "cpu").numpy()
+    first = z[:, 0] < 5
+    assert abs(first.mean() - 0.5) < 0.02
+    assert np.allclose(np.cov(z[first].T), cov[0], atol=0.05)
+    assert np.allclose(np.cov(z[~first].T), cov[1], atol=0.1)
+    assert np.allclose(mix.variances, [[1.0, 1.0], [0.25, 4.0]])
+    old = LatentMixture.from_dict({"weights": [1.0], "means": [[0.0, 1.0]], "variances": [[4.0, 9.0]]})
+    assert np.allclose(old.chol[0], np.diag([2.0, 3.0]))
+    again = LatentMixture.from_dict(mix.to_dict())
+    assert np.allclose(again.chol, mix.chol) and np.allclose(again.means, mix.means)
