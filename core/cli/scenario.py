@@ -111,7 +111,7 @@ def fidelity(args: argparse.Namespace) -> dict[str, Any]:
             "trtr_auc": s.get("trtr_auc"), "train_seconds": round(gen.history_.seconds or wall, 2), "rows": ds.n_rows,
             "column_shapes": s["column_shapes"], "pair_trends": s["pair_trends"], "verdict": rep.verdict.text,
             "privacy": rep.privacy, "generator": gen.fingerprint, "family": args.family,
-            "checks": rep.checks.to_dict("records")}
+            "checks": rep.checks.to_dict("records"), "notes": rep.notes}
 
 
 def register(sub: Any) -> None:

@@ -20,21 +20,22 @@ import pandas as pd
 from core.data.naming import matches, snake, tokens
 
 # whole names that say "this is the outcome" (after snake-casing)
-_GENERIC = re.compile(r"^(target|label|y|class|outcome|response|result|flag|target_flag|label_flag)$")
+_GENERIC = re.compile(r"^(target|label|y|class|outcome|response|result|flag|target_flag|target_flg|target_ind|label_flag)$")
 _DOMAIN = re.compile(
-    r"^(bad|is_bad|bad_flag|bad_loan|good_bad|risk|credit_risk|default|defaulted|is_default|default_flag|"
-    r"default_ind|default_indicator|churn|churned|is_churn|exited|attrition|attrition_flag|attrited|fraud|is_fraud|"
+    r"^(bad|is_bad|bad_flag|bad_flg|bad_ind|bad_loan|good_bad|gb|gb_flag|risk|credit_risk|default|defaulted|is_default|"
+    r"default_flag|default_flg|default_ind|default_indicator|def|def_flag|def_flg|def_ind|dflt|dflt_flag|dflt_flg|"
+    r"dflt_ind|is_dflt|dft|dft_flag|dlq_flag|dlq_flg|delinq_flag|churn|churned|is_churn|exited|attrition|attrition_flag|attrited|fraud|is_fraud|"
     r"fraud_flag|loan_status|status|delinquent|is_delinquent|charged_off|chargeoff|write_off|written_off|"
     r"not_fully_paid|repaid|approved|approval)$")
 # words inside a longer name that point at the outcome
 _OUTCOME_WORD = re.compile(
-    r"(^|_)(default|defaulted|dlq|dlqin|delinq\w*|bad|churn\w*|attrit\w*|fraud|charged|chargeoff|writeoff|"
+    r"(^|_)(default|defaulted|dflt|dlq|dlqin|delinq\w*|bad|churn\w*|attrit\w*|fraud|charged|chargeoff|writeoff|"
     r"written|exited|target|label|outcome)(_|$)")
 # words that make it a history feature, not the outcome ("num_defaults_prev", "times_delinquent")
 _HISTORY_WORD = re.compile(
     r"(^|_)(num|n|no|count|cnt|times|number|total|prev|previous|prior|past|ever|history|hist|last|days|months|"
     r"amount|amt|rate|ratio|score|since|pct|percent|share)(_|$)")
-_STATUS = re.compile(r"(^|_)(status|state|flag|indicator|ind)$")
+_STATUS = re.compile(r"(^|_)(status|stat|state|flag|flg|indicator|ind)$")
 
 # value words, as lower-case phrases; "no"/"0"/"false" alone never decide which column is the target
 # value words, as lower-case phrases; strong words decide which column is the target, weak ones ("yes", "1")

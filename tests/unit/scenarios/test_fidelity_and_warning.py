@@ -85,6 +85,17 @@ def test_copula_baseline_and_recommendation(frame):
     same = fidelity_report(frame.iloc[:600], frame.iloc[600:], frame.iloc[600:], CATS, with_privacy=False)
     best, why = recommend({"copula": rep, "real rows": same})
     assert best == "real rows" and "recommended" in why
+    assert not any("pair trends are not scored" in n for n in rep.notes)
+
+
+def test_unrelated_columns_leave_pair_trends_unscored_and_say_so():
+    rng = np.random.default_rng(3)
+    real = pd.DataFrame({"age": rng.integers(18, 80, 400), "balance": rng.gamma(2.0, 900.0, 400),
+                         "income": rng.lognormal(10.5, 0.4, 400)})
+    syn = real.apply(lambda c: rng.permutation(c.to_numpy()))
+    rep = fidelity_report(real.iloc[:300], real.iloc[300:], syn, [], with_privacy=False)
+    assert np.isnan(rep.scores["pair_trends"]) and rep.scores["quality_report"] == rep.scores["column_shapes"]
+    assert any("pair trends are not scored" in n for n in rep.notes)
 
 
 @pytest.mark.slow
