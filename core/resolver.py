@@ -135,16 +135,6 @@ def credit_model(dataset: Dataset | DatasetRef) -> Any:
     return load_model(fp)
 
 
-def generator(dataset: Dataset | DatasetRef, family: str | None = None) -> Any:
-    """The current scenario generator of ``dataset`` (optionally of one family, e.g. ``"vae"``), or ``None``."""
-    fp = current(GENERATOR, dataset, family)
-    if fp is None:
-        return None
-    from core.scenarios.generators import load_generator
-
-    return load_generator(fp, family)
-
-
 def segmentation(dataset: Dataset | DatasetRef) -> str | None:
     """The run id of the current segmentation of ``dataset`` (reload it with ``core.segmentation``), or ``None``."""
     return current(SEGMENTATION, dataset)

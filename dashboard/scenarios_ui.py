@@ -21,6 +21,7 @@ from core.data import Dataset
 from core.errors import StudioError
 from core.formatting import count, money, number, pct, plain
 from core.progress import Cancelled, CancelToken
+from core.scenarios import generators
 from core.scenarios.engine import ScenarioEngine
 from core.scenarios.generator import VAEParams
 from core.scenarios.generators import load_generator, stored_generators, train_or_load_generator
@@ -170,8 +171,8 @@ def _training_status(ds: Dataset) -> None:
 
 
 def current_generator(ds: Dataset):
-    """The dataset's current generator (:func:`core.resolver.generator`), or ``None``."""
-    return resolver.generator(ds)
+    """The dataset's current generator (:func:`core.scenarios.generators.current_generator`), or ``None``."""
+    return generators.current_generator(ds)
 
 
 def generator_panel(ds: Dataset, gen):

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import resolver
 from core.data import Dataset
 from core.errors import StudioError
 from core.export import csv_bytes
 from core.formatting import count, humanize, money, number, pct, plain, ratio
 from core.scenarios.engine import ScenarioEngine
+from core.scenarios.generators import current_generator
 from core.scenarios.results import ScenarioResult
 from dashboard import scenarios_charts as charts
 from dashboard import scenarios_ui as ui
@@ -42,7 +42,7 @@ def fidelity_tab(ds: Dataset, gen) -> None:
     for fam in ("vae", "gan"):
         if fam not in gens:
             try:
-                other = resolver.generator(ds, fam)
+                other = current_generator(ds, fam)
             except StudioError:
                 other = None
             if other is not None:

@@ -32,8 +32,8 @@ from core.segmentation import features as features_mod
 from core.segmentation import runs, service
 from core.segmentation.choose_k import STABLE_ARI
 from core.segmentation.cluster import METHOD_LABELS, METHODS
+from core.segmentation.labels import column_label, is_share
 from core.segmentation.links import CreditView, credit_view
-from core.segmentation.profile import column_label, is_share
 from core.segmentation.result import SegmentationResult
 from dashboard import segmentation_charts as charts
 from dashboard import state

@@ -54,9 +54,9 @@ def _shocks(items: list[str] | None) -> dict[str, float]:
 def _generator(ds, family: str, seed: int, epochs: int | None = None):
     from core import resolver
     from core.auth import LOCAL_USER
-    from core.scenarios.generators import train_or_load_generator
+    from core.scenarios.generators import current_generator, train_or_load_generator
 
-    gen = resolver.generator(ds, family)
+    gen = current_generator(ds, family)
     if gen is None:
         params = None
         if family == "vae":

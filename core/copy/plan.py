@@ -10,6 +10,7 @@ model then only phrases the plan in the chosen tone; every number it may use is 
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -17,7 +18,6 @@ import numpy as np
 
 from core.briefs import SegmentBrief
 from core.copy.catalogue import Product
-from core.copy.prompts import plain_trait
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,25 @@ class Plan:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+_RATIO = re.compile(r"^(?P<what>.*?)\s+(?P<x>\d+(?:\.\d+)?)\s*[×x]\s+the book\b", re.IGNORECASE)
+
+
+def plain_trait(trait: str) -> str:
+    """A trait in words only: ``"savings balance 0.2× the book (8.0k vs 37k)"`` -> ``"low savings balance"``.
+
+    The model tends to copy numbers it sees, and a number that is not in the catalogue blocks the
+    variant, so prompts get traits without digits. Returns "" when nothing readable is left.
+    """
+    t = re.sub(r"\([^)]*\d[^)]*\)", "", trait)
+    m = _RATIO.match(t)
+    if m:
+        what, high = m.group("what").strip(), float(m.group("x")) >= 1
+        t = ("older" if high else "younger") if what.lower() == "age" else ("high " if high else "low ") + what
+    t = " ".join(w for w in t.split() if not re.search(r"\d", w))
+    t = re.sub(r"\s+", " ", t).strip(" ,;:-")
+    return t if len(re.findall(r"[^\W\d_]{2,}", t)) >= (1 if m else 2) else ""
 
 
 def _rank(items: list[str], query: str, encoder: Any) -> list[int]:

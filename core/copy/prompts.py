@@ -21,14 +21,11 @@ import unicodedata
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from core.briefs import SegmentBrief
 from core.copy.backends.base import Prompt
-
-if TYPE_CHECKING:
-    from core.copy.plan import Plan
 from core.copy.catalogue import ASSETS_DIR, Catalogue, Product
+from core.copy.plan import Plan, plain_trait
 from core.errors import InputError
 from core.templates import render_text
 
@@ -123,25 +120,6 @@ def clean_segment(segment: SegmentBrief | None) -> tuple[SegmentBrief, list[str]
     cleaned = replace(segment, name=name, description=description, traits=tuple(dict.fromkeys(traits)),
                       size=size, share=share)
     return cleaned, list(dict.fromkeys(notes))
-
-
-_RATIO = re.compile(r"^(?P<what>.*?)\s+(?P<x>\d+(?:\.\d+)?)\s*[×x]\s+the book\b", re.IGNORECASE)
-
-
-def plain_trait(trait: str) -> str:
-    """A trait in words only: ``"savings balance 0.2× the book (8.0k vs 37k)"`` -> ``"low savings balance"``.
-
-    The model tends to copy numbers it sees, and a number that is not in the catalogue blocks the
-    variant, so prompts get traits without digits. Returns "" when nothing readable is left.
-    """
-    t = re.sub(r"\([^)]*\d[^)]*\)", "", trait)
-    m = _RATIO.match(t)
-    if m:
-        what, high = m.group("what").strip(), float(m.group("x")) >= 1
-        t = ("older" if high else "younger") if what.lower() == "age" else ("high " if high else "low ") + what
-    t = " ".join(w for w in t.split() if not re.search(r"\d", w))
-    t = re.sub(r"\s+", " ", t).strip(" ,;:-")
-    return t if len(re.findall(r"[^\W\d_]{2,}", t)) >= (1 if m else 2) else ""
 
 
 def audience_line(segment: SegmentBrief, max_traits: int = 4) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from core.data.conform import date_note, number_note
+from core.data.conform import date_note, number_note, sentences
 from core.data.dates import DateParse, looks_like_dates, named_like_date, parse_dates
 from core.data.parse import Distinct, NumberParse, distinct_text, has_leading_zero_codes, parse_numbers, plain_numbers
 
@@ -47,16 +47,6 @@ class ColumnRead:
     @property
     def distinct(self) -> int:
         return self.n_distinct if self.n_distinct >= 0 else int(self.values.nunique(dropna=True))
-
-
-def sentences(items: list[str]) -> str:
-    """Evidence items as one paragraph: each a capitalised sentence ending in a full stop."""
-    out = []
-    for item in items:
-        item = item.strip()
-        if item:
-            out.append(item[0].upper() + item[1:] + ("" if item.endswith((".", "!", "?")) else "."))
-    return " ".join(out)
 
 
 def _shown(value: object) -> str:

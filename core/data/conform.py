@@ -37,6 +37,16 @@ def _examples(failed: dict[str, int], k: int = 3) -> str:
     return ", ".join(repr(v) for v in list(failed)[:k])
 
 
+def sentences(items: list[str]) -> str:
+    """Evidence items as one paragraph: each a capitalised sentence ending in a full stop."""
+    out = []
+    for item in items:
+        item = item.strip()
+        if item:
+            out.append(item[0].upper() + item[1:] + ("" if item.endswith((".", "!", "?")) else "."))
+    return " ".join(out)
+
+
 def number_note(name: str, p: NumberParse) -> str:
     """One sentence saying how a text column was read as numbers."""
     kinds = set(p.kinds)
@@ -69,8 +79,6 @@ def number_note(name: str, p: NumberParse) -> str:
 def date_note(name: str, p: DateParse) -> str:
     text = f"'{name}' read as dates ({', '.join(p.formats)})."
     if p.evidence:
-        from core.data.columns import sentences
-
         text += " " + sentences(p.evidence)
     if p.failed:
         text += f" {sum(p.failed.values()):,} values that are not dates ({_examples(p.failed)}) became missing."

@@ -294,3 +294,13 @@ def infer(frame: pd.DataFrame, target: str | None = None, id_column: str | None 
     for column, outcome, evidence in tag_decisions:
         log.decide(column, "tags", outcome, evidence)
     return Inference(conformed.frame, schema, log.report())
+
+
+def infer_schema(frame: pd.DataFrame, target: str | None = None, id_column: str | None = None) -> Schema:
+    """Infer every column's role and tags; ``target`` and ``id_column`` force those roles when given.
+
+    The roles describe the frame *after* conversion (a column of ``83.70%`` is numeric once read as
+    numbers): use :func:`core.data.loaders.prepare`, which also converts the values and validates, to
+    build a dataset. The decisions and their evidence are in :func:`infer`.
+    """
+    return infer(frame, target=target, id_column=id_column).schema

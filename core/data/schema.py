@@ -15,7 +15,7 @@ Two further layers say what a column *means* in the bank's domain, for any datas
 * ``semantics`` (semantic name -> one column): the columns that play a named part (``ead``,
   ``collateral``, ``product_type``, ``income``, ``unemployment``, ...), so pages find them.
 
-Both are inferred for any file by :func:`infer_schema`, set explicitly for the embedded default,
+Both are inferred for any file by :func:`core.data.inference.infer_schema`, set explicitly for the embedded default,
 editable by the analyst, and serialised with the schema (so they are part of the dataset's
 fingerprint).
 """
@@ -200,18 +200,6 @@ def infer_semantics(columns: list[str]) -> dict[str, str]:
                 found[sem] = hit
                 break
     return found
-
-
-def infer_schema(frame: pd.DataFrame, target: str | None = None, id_column: str | None = None) -> Schema:
-    """Infer every column's role and tags; ``target`` and ``id_column`` force those roles when given.
-
-    The roles describe the frame *after* conversion (a column of ``83.70%`` is numeric once read as
-    numbers): use :func:`core.data.loaders.prepare`, which also converts the values and validates, to
-    build a dataset. The decisions and their evidence are in :func:`core.data.inference.infer`.
-    """
-    from core.data.inference import infer
-
-    return infer(frame, target=target, id_column=id_column).schema
 
 
 def guess_positive_label(s: pd.Series) -> object:

@@ -25,7 +25,7 @@ Generating process
    the car value, none for unsecured credit. ``origination_pd`` is the PD when the facility was
    written (for IFRS 9 staging).
 5. **Default within 12 months**: ``default_12m ~ Bernoulli(sigmoid(z))`` with the ground-truth
-   log-odds :func:`true_logit`::
+   log-odds :func:`true_logit` (in :mod:`core.data.risk_function`)::
 
        z = -4.30
            + 0.85 s + 0.45 max(s, 0)^2            s = (700 - credit_score) / 60   (convex)
@@ -53,7 +53,7 @@ sequence of ints, so a large book is drawn in independent chunks (``seed=[s, chu
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -61,6 +61,7 @@ import pandas as pd
 
 from core.data.dataset import Dataset
 from core.data.macro_cycle import REGION_UNEMPLOYMENT_OFFSET, macro_path
+from core.data.risk_function import DPD_LOG_ODDS, TRUE_DRIVERS, true_logit  # noqa: F401  (re-exported)
 from core.data.schema import Role, Schema, Tag
 from core.data.synthetic_customers import (  # noqa: F401  (re-exported: the public names of the default)
     EMPLOYMENT,
@@ -78,11 +79,8 @@ AS_OF = np.datetime64("2025-01-01")
 REGIONS = dict(REGION_UNEMPLOYMENT_OFFSET)  # unemployment offset, pp
 HISTORY_MAX_ROWS = 2_000_000  # customers above which generate_portfolio leaves the panel out
 
-# Features that carry most of the variance of the true log-odds, most important first.
-TRUE_DRIVERS = ("credit_score", "debt_to_income", "card_utilisation")
 # Columns the scenario page may pin or shock.
 MACRO_COLUMNS = ("regional_unemployment", "policy_rate", "house_price_change")
-DPD_LOG_ODDS = ((1, 30, 0.5), (30, 60, 1.5), (60, 90, 2.3))
 
 
 @dataclass(frozen=True)
@@ -98,54 +96,6 @@ class MacroConditions:
 
     def as_tuple(self) -> tuple[float, float, float]:
         return (self.unemployment_shift_pp, self.policy_rate_shift_bp, self.house_price_shift_pct)
-
-
-def _num(frame: Mapping | pd.DataFrame, col: str) -> np.ndarray:
-    return np.asarray(frame[col], dtype=float)
-
-
-def _is(frame: Mapping | pd.DataFrame, col: str, value: str) -> np.ndarray:
-    x = frame[col]
-    if isinstance(getattr(x, "dtype", None), pd.CategoricalDtype):
-        cats = list(x.cat.categories)
-        return x.cat.codes.to_numpy() == cats.index(value) if value in cats else np.zeros(len(x), dtype=bool)
-    arr = np.asarray(x)
-    return arr == value if arr.dtype.kind in "OU" else arr.astype(str) == value
-
-
-def true_logit(frame: pd.DataFrame | Mapping[str, np.ndarray]) -> np.ndarray:
-    """The ground-truth 12-month default log-odds of each row (see the module docstring).
-
-    ``frame`` is a DataFrame or a mapping of column -> array; a frame without ``days_past_due``
-    counts every row as current.
-    """
-    score, dti, util = _num(frame, "credit_score"), _num(frame, "debt_to_income"), _num(frame, "card_utilisation")
-    unemp, rate = _num(frame, "regional_unemployment"), _num(frame, "policy_rate")
-    income, tenure = _num(frame, "annual_income"), _num(frame, "tenure_months")
-    self_emp = _is(frame, "employment_status", "self_employed")
-    is_mortgage = _is(frame, "product_type", "mortgage")
-    collateral = _num(frame, "collateral_value")
-    ltv = np.where(is_mortgage & (collateral > 0), _num(frame, "ead") / np.maximum(collateral, 1.0), 0.0)
-    dpd = _num(frame, "days_past_due") if "days_past_due" in frame else np.zeros(score.size)
-    late = sum(w * ((dpd >= lo) & (dpd < hi)) for lo, hi, w in DPD_LOG_ODDS)
-
-    s = (700.0 - score) / 60.0
-    m = 1.0 + 0.35 * (unemp - 4.0)
-    return (
-        -4.30
-        + 0.85 * s + 0.45 * np.maximum(s, 0.0) ** 2
-        + 0.9 * dti + 3.2 * np.maximum(dti - 0.40, 0.0)
-        + 1.6 * util**2
-        + 0.55 * np.log1p(_num(frame, "delinquencies_24m"))
-        + 0.10 * _num(frame, "inquiries_6m")
-        + 2.4 * util * np.maximum(dti - 0.20, 0.0) * m
-        + 0.22 * (unemp - 4.0) * np.where(self_emp, 1.6, 1.0)
-        + 0.35 * (rate - 4.5) * dti
-        + 1.5 * np.maximum(ltv - 0.80, 0.0)
-        - 0.25 * np.log(np.maximum(income, 5_000.0) / 50_000.0)
-        - 0.12 * np.log1p(tenure / 12.0)
-        + late
-    )
 
 
 def _categoricals(row: dict) -> dict:

@@ -11,7 +11,7 @@ quarter's conditions) the simulation
    house-price index since origination; personal loans float with the policy rate (mortgages and
    auto loans are fixed at origination); debt-to-income is recomputed from all of it. Each of
    these has the customer's own AR(1) noise (persistence 0.7);
-3. scores the row with the documented risk function :func:`core.data.synthetic.true_logit`
+3. scores the row with the documented risk function :func:`core.data.risk_function.true_logit`
    (which includes the days-past-due state) to a 12-month PD, and turns it into a quarterly
    default hazard ``h = 1 - (1 - PD)^(1/4)``;
 4. moves the days-past-due state one quarter (current -> 1-29 with ``(0.02 + 2h) x strain``, -> 30-59
@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from core.data.macro_cycle import REGION_UNEMPLOYMENT_OFFSET, MacroPath, macro_path
+from core.data.risk_function import true_logit
 from core.data.synthetic_customers import (
     EMPLOYMENT_LEVELS,
     PRODUCT_TYPES,
@@ -219,8 +220,6 @@ def simulate(n: int, seed: int | Sequence[int], path: MacroPath | None = None, *
              shift: tuple[float, float, float] = (0.0, 0.0, 0.0), keep_history: bool = False,
              id_offset: int = 0) -> PanelResult:
     """Run the cycle for ``n`` slots; the last quarter (optionally shifted by ``shift``) is the book."""
-    from core.data.synthetic import true_logit
-
     path = path or macro_path()
     T = path.as_of
     c = draw_customers(np.random.default_rng(_seed(seed)), n)

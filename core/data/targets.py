@@ -37,7 +37,6 @@ _HISTORY_WORD = re.compile(
     r"amount|amt|rate|ratio|score|since|pct|percent|share)(_|$)")
 _STATUS = re.compile(r"(^|_)(status|stat|state|flag|flg|indicator|ind)$")
 
-# value words, as lower-case phrases; "no"/"0"/"false" alone never decide which column is the target
 # value words, as lower-case phrases; strong words decide which column is the target, weak ones ("yes", "1")
 # only which value of a chosen target is the event. A word after "non", "not" or "no" means the opposite.
 _STRONG_POSITIVE = ("bad", "default", "defaulted", "charged off", "chargedoff", "charge off", "charged-off",

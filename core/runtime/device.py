@@ -9,10 +9,12 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 _lock = threading.Lock()
 _state: dict[str, Any] = {"device": None, "warnings": []}
@@ -135,3 +137,18 @@ def int8_linear(model: Any) -> Any:
     with warnings.catch_warnings():  # torch's notice that its quantized tensor API will move
         warnings.simplefilter("ignore", UserWarning)
         return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+
+
+def call_on_device(fn: Callable[[str], T], device: str | None = None) -> tuple[T, str]:
+    """``(fn(device), device used)``; a CUDA/MPS failure or OOM is retried once on the CPU.
+
+    The fallback switches the whole process to CPU and records the warning the sidebar shows.
+    """
+    device = device or resolve_device()
+    try:
+        return fn(device), device
+    except Exception as exc:
+        if device == "cpu" or not is_oom(exc):
+            raise
+        cpu = fallback_to_cpu(str(exc))
+        return fn(cpu), cpu

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from core.errors import ModelLoadError, WorkspaceError
 from core.progress import Progress
-from core.runtime.device import fallback_to_cpu, is_oom, resolve_device
+from core.runtime.device import call_on_device, is_oom
 from core.runtime.registry import get_registry
 
 if TYPE_CHECKING:
@@ -59,21 +59,6 @@ class CorruptArtifactError(ModelLoadError):
         self.kind = kind
         self.fingerprint = fingerprint
         self.moved_to = moved_to
-
-
-def call_on_device(fn: Callable[[str], T], device: str | None = None) -> tuple[T, str]:
-    """``(fn(device), device used)``; a CUDA/MPS failure or OOM is retried once on the CPU.
-
-    The fallback switches the whole process to CPU and records the warning the sidebar shows.
-    """
-    device = device or resolve_device()
-    try:
-        return fn(device), device
-    except Exception as exc:
-        if device == "cpu" or not is_oom(exc):
-            raise
-        cpu = fallback_to_cpu(str(exc))
-        return fn(cpu), cpu
 
 
 def on_device(fn: Callable[[str], T], device: str | None = None) -> T:

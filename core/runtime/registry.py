@@ -6,7 +6,7 @@ holding weights (a torch ``state_dict`` saved for ``torch.load(..., weights_only
 library's own format such as XGBoost JSON) and a ``meta.json``, so a restart reloads in seconds.
 
 A loader that fails on CUDA with an out-of-memory or driver error is retried on the CPU through
-:func:`core.runtime.lifecycle.call_on_device`, and the fallback is recorded as a visible warning.
+:func:`core.runtime.device.call_on_device`, and the fallback is recorded as a visible warning.
 Training and loading from disk go through :mod:`core.runtime.lifecycle`.
 """
 
@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from core.errors import ModelLoadError
-from core.runtime.device import resolve_device
+from core.runtime.device import call_on_device, resolve_device
 
 logger = logging.getLogger(__name__)
 
@@ -130,7 +130,6 @@ class ModelRegistry:
             with self._lock:
                 if key in self._models:
                     return self._models[key]
-            from core.runtime.lifecycle import call_on_device
 
             start = time.perf_counter()
             try:

@@ -1,7 +1,8 @@
 """The scenario generators (VAE, GAN) through the one model lifecycle.
 
     gen = train_or_load_generator(dataset, VAEParams(epochs=20), progress=cb, cancel=token)
-    gen = load_generator(fingerprint)                 # what core.resolver.generator() returns
+    gen = load_generator(fingerprint)
+    gen = current_generator(dataset)                  # the resolver's current one, loaded
 
 A generator learns the book's columns (features and target, never ids, PII or dates) from the
 book's **history** when it has one (:func:`training_frame`: customer-quarters sampled evenly over
@@ -19,7 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from core.data import Dataset
+from core import resolver
+from core.data import Dataset, DatasetRef
 from core.errors import InputError, ModelLoadError
 from core.progress import CancelToken, Progress
 from core.runtime.lifecycle import ArtifactKind, load_artifact, load_or_fit
@@ -154,6 +156,12 @@ def load_generator(fingerprint: str, family: str | None = None):
         if has_artifact(kind, fingerprint):
             return load_artifact(kind, fingerprint, _loader(fam))
     raise ModelLoadError(f"There is no stored scenario generator {fingerprint}.", "Train one on the Risk scenarios page.")
+
+
+def current_generator(dataset: Dataset | DatasetRef, family: str | None = None):
+    """The current scenario generator of ``dataset`` (:func:`core.resolver.current`; optionally of one family), or ``None``."""
+    fp = resolver.current(resolver.GENERATOR, dataset, family)
+    return None if fp is None else load_generator(fp, family)
 
 
 def stored_generators(dataset: Dataset) -> list[dict]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from core.segmentation.labels import fmt_value, is_share
 from core.segmentation.vocabulary import HIGH, LOW, Meaning, level_key
 
 MIN_LIFT = 0.10  # the raw mean must differ from the book's by this share
@@ -54,8 +55,6 @@ def _num(frame: pd.DataFrame, row, column: str) -> float:
 
 
 def _fmt(value: float, column: str) -> str:
-    from core.segmentation.profile import fmt_value, is_share
-
     return fmt_value(value, is_share(column))
 
 

@@ -15,31 +15,17 @@ name a segment on their own: only the features the segmentation was built on do.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from core import formatting as F
+from core.segmentation.labels import column_label, fmt_value, is_share
 from core.segmentation.naming import NOISE_NAME, SegmentFacts, build_names
 from core.segmentation.vocabulary import Vocabulary, default_vocabulary
 
 NOISE = -1
 __all__ = ["NOISE_NAME", "SegmentProfile", "profile_segments", "fmt_value", "is_share", "column_label"]
-
-# abbreviations bank files use in column names, spelled out for the analyst
-_EXPANSIONS = {"prc": "share of", "trx": "transactions", "ct": "count", "amt": "amount", "chng": "change",
-               "avg": "average", "bal": "balance", "txn": "transaction", "num": "number of", "freq": "frequency",
-               "mos": "months", "mon": "months", "inq": "inquiries", "util": "utilisation", "n": "number of"}
-
-
-def column_label(column: object) -> str:
-    """A column name as an analyst reads it: 'annual_income' -> 'Annual income', 'PRC_FULL_PAYMENT' -> 'Share of full payment'."""
-    words = [_EXPANSIONS.get(w.lower(), w) for w in F.humanize(column).split()]
-    text = " ".join(words)
-    return text[:1].upper() + text[1:] if text else str(column)
-
 
 @dataclass
 class SegmentProfile:
@@ -79,39 +65,6 @@ class SegmentProfile:
         book = pd.DataFrame({"name": ["Whole book"], "size": [int(self.sizes["size"].sum())], "share": [1.0],
                              **{c: [self.means.loc["all", c]] for c in cols}}, index=pd.Index(["all"]))
         return pd.concat([out, book])
-
-
-# ---- number formatting ----------------------------------------------------------------------
-_SHARE_NAME = re.compile(r"share|frequency|util|prc_|ratio|rate|pct|percent|^has_", re.I)
-
-
-def is_share(column: str, values: pd.Series | None = None) -> bool:
-    if values is not None and len(values):
-        lo, hi = float(np.nanmin(values)), float(np.nanmax(values))
-        return lo >= 0 and hi <= 1.5 and bool(_SHARE_NAME.search(column))
-    return bool(_SHARE_NAME.search(column))
-
-
-def fmt_value(value: float, share: bool = False) -> str:
-    """Compact, readable numbers: 0.7 -> 70% (shares), 85300 -> 85k, 1.25e6 -> 1.2M, 3.0 -> 3 (never scientific)."""
-    if value is None or not np.isfinite(value):
-        return "n/a"
-    if share:
-        pct = value * 100
-        small = 0 < abs(pct) < 10 and not float(round(pct, 1)).is_integer()
-        return F.pct(value, 1 if small else 0)
-    a = abs(value)
-    if a >= 1e6:
-        return f"{F.number(value / 1e6, 1)}M"
-    if a >= 1e4:
-        return f"{F.number(value / 1e3, 0)}k"
-    if a >= 1e3:
-        return f"{F.number(value / 1e3, 1)}k"
-    if a >= 100 or float(value).is_integer():
-        return F.number(value, 0)
-    if a >= 1:
-        return F.number(value, 1)
-    return F.number(value, 2)
 
 
 # ---- statistics -------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import numpy as np
 
 from core import formatting as F
 from core.segmentation.cluster import METHOD_LABELS
-from core.segmentation.profile import fmt_value, is_share
+from core.segmentation.labels import fmt_value, is_share
 from core.segmentation.result import SegmentationResult
 from core.templates import render_html
 

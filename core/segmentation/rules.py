@@ -15,7 +15,7 @@ import pandas as pd
 from sklearn.tree import DecisionTreeClassifier
 
 from core.segmentation.cluster import NOISE
-from core.segmentation.profile import column_label, fmt_value, is_share
+from core.segmentation.labels import column_label, fmt_value, is_share
 
 
 @dataclass

@@ -11,7 +11,7 @@ import pandas as pd
 
 def schema_for(frame: pd.DataFrame) -> Any:
     """The schema of a batch input, from a sample of its rows: the embedded default's own, else inferred."""
-    from core.data.schema import infer_schema
+    from core.data.inference import infer_schema
     from core.data.synthetic import default_schema
 
     synthetic = default_schema(frame)

@@ -73,7 +73,7 @@ def test_every_few_shot_example_is_itself_compliant(catalogue, engine):
     ("42", ""),
 ])
 def test_traits_from_the_segmentation_page_reach_the_prompt_without_numbers(trait, plain):
-    from core.copy.prompts import plain_trait
+    from core.copy.plan import plain_trait
 
     assert plain_trait(trait) == plain
 

@@ -1,6 +1,7 @@
 import pandas as pd
 
-from core.data.schema import Role, Schema, Tag, infer_schema
+from core.data.inference import infer_schema
+from core.data.schema import Role, Schema, Tag
 
 
 def test_default_portfolio_tags(small_portfolio):

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from core.data.dataset import Dataset
-from core.data.schema import infer_schema
+from core.data.inference import infer_schema
 
 
 def make_dataset(frame: pd.DataFrame, name: str = "test", id_column: str | None = None) -> Dataset:

@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 
 from core.data.dataset import Dataset
-from core.data.schema import Tag, infer_schema
+from core.data.inference import infer_schema
+from core.data.schema import Tag
 from core.segmentation.links import (
     NO_CREDIT_MODEL,
     credit_view,

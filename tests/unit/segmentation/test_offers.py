@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from core.data.dataset import Dataset
-from core.data.schema import Tag, infer_schema
+from core.data.inference import infer_schema
+from core.data.schema import Tag
 from core.errors import DataError, InputError
 from core.segmentation.links import CreditView
 from core.segmentation.offers import propensity as P
