@@ -210,7 +210,7 @@ def parse_numbers(s: pd.Series, dist: Distinct | None = None) -> NumberParse:
         if other_kind.any():  # "5%" in a column of "$" amounts cannot be read as an amount
             ok &= ~other_kind
             values = np.where(other_kind, np.nan, values)
-        ex_i = int(np.flatnonzero(np.array([u is not None for u in unit_of_value]) & ok)[0])
+        ex_i = _telling(np.flatnonzero(np.array([u is not None for u in unit_of_value]) & ok), values)
         example = uniq.iloc[ex_i]
         if kind == "percent":
             values = np.round(values / 100.0, 12)
@@ -241,8 +241,15 @@ def parse_numbers(s: pd.Series, dist: Distinct | None = None) -> NumberParse:
     top_failed = dict(sorted(failed.items(), key=lambda kv: -kv[1])[:8])
     rich = ok & (uniq.str.contains(r"[^\d.\-]", regex=True).to_numpy())
     pick = np.flatnonzero(rich & good) if (rich & good).any() else np.flatnonzero(good)
-    example, example_value = (str(uniq.iloc[pick[0]]), float(values[pick[0]])) if len(pick) else ("", float("nan"))
+    first = _telling(pick, values) if len(pick) else -1
+    example, example_value = (str(uniq.iloc[first]), float(values[first])) if first >= 0 else ("", float("nan"))
     return NumberParse(out, share, unit, decimal, kinds, top_failed, evidence, example, example_value)
+
+
+def _telling(candidates: np.ndarray, values: np.ndarray) -> int:
+    """The first candidate whose value is not zero ("0.0%" becomes 0 says little of how a column was read)."""
+    nonzero = candidates[values[candidates] != 0]
+    return int(nonzero[0] if nonzero.size else candidates[0])
 
 
 def _example(values: pd.Series, chars: str) -> str:

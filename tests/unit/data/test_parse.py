@@ -105,3 +105,13 @@ def test_two_formats_in_one_column():
     p = parse_dates(pd.Series(["2024-01-05", "05/01/2024", "2024-02-01"]))
     assert p.share == 1.0 and len(p.formats) == 2
     assert p.values.dt.strftime("%Y-%m-%d").tolist() == ["2024-01-05", "2024-01-05", "2024-02-01"]
+
+
+def test_the_example_of_a_reading_is_a_value_that_shows_it_not_a_zero():
+    # "0.0%" is the most frequent value of a utilisation column: "0.0% becomes 0" says nothing of the reading
+    s = pd.Series(["0.0%"] * 50 + ["42.6%", "12.5%"] * 10)
+    p = parse_numbers(s)
+    assert p.example in ("42.6%", "12.5%") and p.example_value == pytest.approx(float(p.example[:-1]) / 100)
+    assert any("becomes 0.426" in e or "becomes 0.125" in e for e in p.evidence), p.evidence
+    only_zero = parse_numbers(pd.Series(["0%"] * 30))
+    assert only_zero.example == "0%"
