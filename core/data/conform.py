@@ -145,5 +145,31 @@ def conform(frame: pd.DataFrame, schema: Schema, done: dict[str, pd.Series] | No
             out[c] = values
             conversions[c] = date_note(c, dp)
             notes.append(conversions[c])
+    for c, role in schema.roles.items():
+        if role == Role.NUMERIC and c in out.columns:
+            out[c], note = _finite(c, out[c])
+            if note:
+                notes.append(note)
     units = {c: u for c, u in units.items() if schema.roles.get(c) == Role.NUMERIC}
     return Conformed(out, replace(schema, units=units), notes, conversions)
+
+
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def _finite(name: str, s: pd.Series) -> tuple[pd.Series, str]:
+    """``s`` with infinite values and values past float32's range (``inf``, ``1e308``: no measurement) as missing.
+
+    Models hold features as float32, where such a value is infinite and stops training; a missing
+    value is what every model here already handles.
+    """
+    if not pd.api.types.is_float_dtype(s):
+        return s, ""
+    x = s.to_numpy(dtype=np.float64, na_value=np.nan)
+    bad = np.isinf(x) | (np.abs(np.nan_to_num(x)) > FLOAT32_MAX)
+    if not bad.any():
+        return s, ""
+    n = int(bad.sum())
+    kinds = sorted({"inf" if np.isinf(v) else f"{v:.3g}" for v in x[bad][:1000]})[:3]
+    return (s.mask(bad), f"'{name}' held {n:,} infinite or overflowing value{'s' if n != 1 else ''} ({', '.join(kinds)}), "
+                         f"which no model can use; {'they' if n != 1 else 'it'} became missing.")

@@ -287,6 +287,7 @@ def infer(frame: pd.DataFrame, target: str | None = None, id_column: str | None 
         log.decide(target, "positive label", repr(label), why)
     done = {c: r.values for c, r in reads.items() if r.converted and roles[c] in (Role.NUMERIC, Role.DATETIME)}
     conformed = conform(frame, schema, done=done)
+    log.notes += [n for n in conformed.notes if n not in log.notes]
     units = {c: r.numbers.unit for c, r in reads.items() if r.numbers is not None and r.numbers.unit
              and roles[c] == Role.NUMERIC}
     schema = replace(conformed.schema, units={**conformed.schema.units, **units})

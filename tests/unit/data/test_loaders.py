@@ -133,3 +133,21 @@ def test_real_datasets_load(shared_data):
     assert cc.schema.id_column == "CUST_ID" and cc.schema.target is None
     bank, _ = load_file("bank.csv", (shared_data / "bank_marketing_full.csv").read_bytes(), 50)
     assert bank.schema.target == "y" and bank.schema.positive_label == "yes"
+
+
+def test_infinite_and_overflowing_numbers_become_missing_with_a_note(loans):
+    # a bank export with "inf" and 1e308 in amounts: models hold float32, where both are infinite and stop training
+    lines = loans.to_csv(index=False).splitlines()
+    header = lines[0].split(",")
+    col = next(c for c in header if c in ("income", "annual_income", "loan_amount", "amount"))
+    j = header.index(col)
+    for i, bad in ((1, "inf"), (2, "1e308"), (3, "-inf")):
+        cells = lines[i].split(",")
+        cells[j] = bad
+        lines[i] = ",".join(cells)
+    ds, notes = load_file("bad.csv", ("\n".join(lines) + "\n").encode(), 50)
+    x = ds.frame[col]
+    assert x.iloc[:3].isna().all() and x.iloc[3:].notna().any()
+    assert np.isfinite(x.dropna()).all()
+    note = next(n for n in notes if n.startswith(f"'{col}' held 3 infinite or overflowing values"))
+    assert "1e+308" in note and "inf" in note and "became missing" in note
