@@ -31,13 +31,29 @@ def missing_bar(summary: pd.DataFrame, top: int = 15) -> go.Figure:
     return fig
 
 
-def histogram(frame: pd.DataFrame, column: str, target: str | None = None, log_x: bool = False) -> go.Figure:
+def histogram(frame: pd.DataFrame, column: str, target: str | None = None, log_x: bool = False,
+              positive: object = None) -> go.Figure:
+    """Share of rows per bin; coloured by the outcome when ``target`` is given, in words ("Default 12m: yes / no")."""
+    from core.formatting import humanize
+
     data = frame[[column] + ([target] if target else [])].dropna()
     if len(data) > 100_000:
         data = data.sample(100_000, random_state=0)
-    fig = px.histogram(data, x=column, color=target if target else None, nbins=60, template=TEMPLATE,
-                       barmode="overlay", opacity=0.75, histnorm="percent",
-                       title=f"Distribution of {column}", color_discrete_sequence=PALETTE, log_x=log_x)
+    label = humanize(column)
+    color = None
+    if target:
+        v = data[target]
+        outcome = humanize(target)
+        if pd.api.types.is_numeric_dtype(v) or pd.api.types.is_bool_dtype(v):
+            event = v.astype(str) == str(positive) if positive is not None else v.astype(float) > 0
+            names = event.map({True: f"{outcome}: yes", False: f"{outcome}: no"})
+        else:
+            names = outcome + ": " + v.astype(str)
+        data = data.assign(**{"outcome": names.to_numpy()})
+        color = "outcome"
+    fig = px.histogram(data, x=column, color=color, nbins=60, template=TEMPLATE,
+                       barmode="overlay", opacity=0.75, histnorm="percent", labels={column: label, "outcome": ""},
+                       title=f"Distribution of {label.lower()}", color_discrete_sequence=PALETTE, log_x=log_x)
     # percent of rows (of each outcome when coloured by the target): readable, unlike a probability density
     fig.update_layout(height=320, margin=dict(l=10, r=10, t=40, b=10),
                       yaxis_title="% of each outcome" if target else "% of rows")

@@ -67,7 +67,8 @@ def bulk_actions(batch: CopyBatch) -> list[Variant]:
     verdict = c1.segmented_control("Show", ["all", "pass", "review", "block"], default="all", key="copy_filter") or "all"
     shown = batch.by_outcome(verdict)
     counts = {o: len(batch.by_outcome(o)) for o in ("pass", "review", "block")}
-    c2.caption(f"{count(len(batch.variants))} variants: {counts['pass']} pass, {counts['review']} need review, "
+    c2.caption(f"{count(len(batch.variants))} variant{'' if len(batch.variants) == 1 else 's'}: {counts['pass']} pass, "
+               f"{counts['review']} need{'s' if counts['review'] == 1 else ''} review, "
                f"{counts['block']} blocked (after edits). Signed in as {plain(current_user().label)}.")
     if not shown:
         st.info("No variant has this verdict.", icon=":material/filter_alt:")

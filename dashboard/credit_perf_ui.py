@@ -46,7 +46,7 @@ def decision_controls(model: CreditModel, scores: Scores) -> tuple[float, float,
         st.session_state[key] = ui.default_cutoff(model)
     cutoff = c1.slider("Cutoff: decline when PD ≥", ui.CUTOFF_MIN, ui.CUTOFF_MAX, step=0.001, format="percent", key=key)
     approved = float(np.mean(scores.pd < cutoff))
-    msg = f"At this cutoff {pct(approved)} of the {count(len(scores))} applicants are approved."
+    msg = f"At this cutoff {pct(approved)} of all {count(len(scores))} applicants in the book are approved."
     if approved == 0 or approved == 1:
         st.warning(msg + " Every applicant gets the same decision, so fairness ratios and reason references are empty; "
                    "move the cutoff.", icon=":material/tune:")
@@ -90,7 +90,8 @@ def performance_tab(model: CreditModel, ds: Dataset, scores: Scores, cutoff: flo
     a, b = st.columns(2)
     conf = M.confusion(y, p, cutoff)
     with a:
-        st.markdown(f"**Decisions at cutoff {pct(cutoff)}** · approval rate {pct(conf.approval_rate)}")
+        st.markdown(f"**Decisions at cutoff {pct(cutoff)}** on the {count(len(y))} measured rows · approval rate "
+                    f"{pct(conf.approval_rate)}")
         st.dataframe(conf.matrix().map(count), width="stretch")
         st.caption(f"Goods declined (FPR) {pct(conf.fpr)} · bads approved (FNR) {pct(conf.fnr)} · expected cost "
                    f"{number(conf.cost(cost_bad, cost_good) / max(len(y), 1), 3)} per applicant.")

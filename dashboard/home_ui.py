@@ -56,7 +56,8 @@ def overview(ds: Dataset) -> None:
     left, right = st.columns(2)
     if numeric:
         col = left.selectbox("Distribution of", numeric, index=0, key="home_hist_col")
-        left.plotly_chart(charts.histogram(ds.frame, col, target if target and target in ds.frame else None),
+        left.plotly_chart(charts.histogram(ds.frame, col, target if target and target in ds.frame else None,
+                                           positive=ds.schema.positive_label),
                           width="stretch", key="home_hist")
     if categorical and target:
         col = right.selectbox("Target rate by", categorical, index=0, key="home_rate_col")

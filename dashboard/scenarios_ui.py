@@ -230,6 +230,12 @@ def _apply_preset(presets: Presets) -> None:
     st.session_state["scen_lgd_addon"] = float(s.lgd_downturn_addon)
 
 
+def _step_format(step: float) -> str:
+    """A slider's number with the decimals its step has: -375 bp, 5 pp, 2.5 % (never -375.00)."""
+    text = f"{step:.6f}".rstrip("0").rstrip(".")
+    return f"%.{len(text.split('.')[1]) if '.' in text else 0}f"
+
+
 def _sliders_moved(presets: Presets) -> None:
     shocks = {k: float(st.session_state.get(f"scen_shock_{k}", 0.0)) for k in presets.drivers}
     match = presets.match(shocks, float(st.session_state.get("scen_lgd_addon", 0.0)))
@@ -290,9 +296,10 @@ def scenario_controls(engine: ScenarioEngine) -> tuple[Scenario, ScenarioParams]
             b = engine.bindings[k]
             note = f"Column: {b.column or 'none in this data'} · channel: {b.channel}. {d.overlay_note}"
             shocks[k] = cols[i % 3].slider(d.label_with_unit(), d.min, d.max, step=d.step, key=f"scen_shock_{k}",
-                                           on_change=_sliders_moved, args=(presets,),
+                                           format=_step_format(d.step), on_change=_sliders_moved, args=(presets,),
                                            help=help_text(effects, k, note) if effects is not None else note)
-        addon = cols[len(presets.drivers) % 3].slider("LGD downturn add-on", 0.0, 0.3, step=0.01, key="scen_lgd_addon",
+        addon = cols[len(presets.drivers) % 3].slider("LGD downturn add-on (share of exposure)", 0.0, 0.3, step=0.01,
+                                                      format="%.2f", key="scen_lgd_addon",
                                                       on_change=_sliders_moved, args=(presets,))
     match = presets.match(shocks, addon)
     scenario = match or presets.custom(shocks, addon, name="Custom")

@@ -301,9 +301,16 @@ def evidence_tab(result: SegmentationResult) -> None:
         votes = pd.DataFrame({"Evidence": [VOTE_LABELS.get(m, m) for m in sw.choice.votes],
                               "Prefers k": list(sw.choice.votes.values())})
         st.dataframe(votes, hide_index=True, key="seg_votes_table")
+        left_out = sw.table.loc[sw.table["stability_ari"].fillna(0) < STABLE_ARI, "k"].astype(int).tolist()
+        if left_out and len(left_out) < len(sw.table):
+            st.caption(f"Each measure votes among the k whose refits on resampled customers agree (stability ≥ "
+                       f"{STABLE_ARI:.2f}); k = {', '.join(map(str, left_out))} "
+                       f"{'is' if len(left_out) == 1 else 'are'} left out, whatever {'its' if len(left_out) == 1 else 'their'}"
+                       " scores in the table below.")
     st.plotly_chart(charts.sweep_figure(sw.table, result.k if result.params.method != "hdbscan" else None, sw.knee_k),
                     key="seg_sweep_chart")
     table = sw.table.dropna(axis=1, how="all")  # e.g. no BIC for k-means
+    table = table.round({c: 0 for c in ("calinski_harabasz", "inertia", "bic") if c in table.columns})
     cfg = {"k": st.column_config.NumberColumn(SWEEP_LABELS["k"], format="%d"),
            "silhouette": st.column_config.NumberColumn(SWEEP_LABELS["silhouette"], format="%.3f"),
            "calinski_harabasz": st.column_config.NumberColumn(SWEEP_LABELS["calinski_harabasz"], format="localized"),
@@ -331,15 +338,14 @@ def links_tab(result: SegmentationResult) -> None:
     st.plotly_chart(charts.penetration_figure(result.penetration, result.names), key="seg_pen_chart")
     rows = []
     for s, nb in result.next_best.items():
-        rows.append({"Segment": result.name(s), "Segment offer": nb.label or "—", "Lift vs book": nb.lift,
-                     "Held in segment": nb.penetration, "Why": nb.reason,
+        rows.append({"Segment": result.name(s), "Segment offer": nb.label or "—",
+                     "Lift vs book": "—" if nb.lift is None else f"{F.number(nb.lift, 2)}×",
+                     "Held in segment": "—" if nb.penetration is None else F.pct(nb.penetration, 1), "Why": nb.reason,
                      "Withheld": "; ".join(f"{F.humanize(p)}: {w}" for p, w in nb.withheld.items())})
     st.markdown("**The segment rule**: per segment, the suitable product it takes up most above the book's rate, "
                 "among those most of it does not hold yet (the benchmark of the per-customer offers).")
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="seg_rule_table",
-                 column_config={"Lift vs book": st.column_config.NumberColumn(format="%.2f×"),
-                                "Held in segment": st.column_config.NumberColumn(format="percent"),
-                                "Why": st.column_config.TextColumn(width="medium"),
+                 column_config={"Why": st.column_config.TextColumn(width="large"),
                                 "Withheld": st.column_config.TextColumn(width="large")})
 
 

@@ -219,9 +219,10 @@ def generate_copy(
     for i, v in enumerate(kept, 1):
         v.id = f"v{i:03d}"
     if len(kept) < n:
-        notes.append(f"{len(kept)} of the {n} variants asked for passed the rules, are usable and distinct; "
+        notes.append(f"Only {len(kept)} of the {n} variants asked for {'passes' if len(kept) == 1 else 'pass'} the rules "
+                     f"and {'is' if len(kept) == 1 else 'are'} usable and distinct; "
                      + ("ask again with another seed, or loosen the brief." if kept else
-                        "none did: see the set-aside candidates for why."))
+                        "see the set-aside candidates for why."))
     tokens = sum(c.tokens for c in candidates)
     m = len(candidates)
     stats = {

@@ -42,7 +42,9 @@ class Extrapolation:
     @property
     def message(self) -> str:
         side = "above the highest" if self.value_max - self.seen_max >= self.seen_min - self.value_min else "below the lowest"
-        return (f"Extrapolation: '{self.column}' reaches {_num(self.value_max if side.startswith('above') else self.value_min)}, "
+        from core.formatting import humanize
+
+        return (f"Extrapolation: {humanize(self.column)} reaches {_num(self.value_max if side.startswith('above') else self.value_min)}, "
                 f"{_num(self.step_outside)} {side} value seen in training ({_num(self.seen_min)} to {_num(self.seen_max)}), "
                 f"for {_share(self.share_outside)} of customers. Beyond that range the generator holds its response at "
                 "the nearest seen value and the satellite model extends its straight line: treat these figures as "
@@ -50,9 +52,12 @@ class Extrapolation:
 
 
 def _num(x: float) -> str:
+    """As many decimals as the size needs, no trailing zeros: 776,940; 14.5; 3; 0.01 (never 776,940.00)."""
     from core.formatting import number
 
-    return number(x, 2)
+    a = abs(x)
+    text = number(x, 0 if a >= 100 else 1 if a >= 10 else 2)
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _share(x: float) -> str:

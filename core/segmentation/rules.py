@@ -65,6 +65,11 @@ def _leaf_paths(tree) -> dict[int, list[tuple[int, str, float]]]:
     return paths
 
 
+def _level_text(level: object) -> str:
+    """A category level as a rule reads it: 'self_employed' -> 'self employed'."""
+    return str(level).replace("_", " ").strip()
+
+
 def _condition_text(cols: list[str], meta: dict, conds: list[tuple[int, str, float]]) -> str:
     # merge repeated conditions on one feature into the tightest bound(s)
     bounds: dict[str, dict[str, float]] = {}
@@ -85,10 +90,11 @@ def _condition_text(cols: list[str], meta: dict, conds: list[tuple[int, str, flo
         b = bounds[name]
         if kind[0] == "cat":
             label = column_label(kind[1])
+            level, other = _level_text(kind[2]), _level_text(kind[3]) if kind[3] is not None else None
             if ">" in b:
-                texts.append(f"{label} is {kind[2]}")
+                texts.append(f"{label} is {level}")
             else:
-                texts.append(f"{label} is {kind[3]}" if kind[3] is not None else f"{label} is not {kind[2]}")
+                texts.append(f"{label} is {other}" if other is not None else f"{label} is not {level}")
             continue
         share = kind[2]
         label = column_label(name)

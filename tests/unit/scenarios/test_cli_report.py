@@ -64,7 +64,7 @@ def test_report_escapes_names_and_carries_every_section(tmp_path):
     assert "<img src=x" not in html
     for part in ("abc123", "g1", "IFRS 9", "Staging as it stands", "All presets compared", "<svg"):
         assert part in html, part
-    assert html.count("reaches 10.20") == 1  # each warning once
+    assert html.count("reaches 10.2,") == 1  # each warning once
     assert "e+0" not in html
     md = render_report(r, "Book", "md", comparison=[r])
     assert "## IFRS 9" in md and "| Stage" not in md.split("## IFRS 9")[0][-5:] and np.isfinite(len(md))
