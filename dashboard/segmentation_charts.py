@@ -115,7 +115,9 @@ def map_figure(coords: np.ndarray, labels: np.ndarray, names: dict[int, str], me
     fig.update_xaxes(title=f"{axis}1", showticklabels=False)
     fig.update_yaxes(title=f"{axis}2", showticklabels=False)
     _layout(fig, height=600, title=title)
-    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.04, x=0), margin=dict(l=10, r=10, t=40, b=80))
+    # legend below the axis title, its markers drawn larger than the 3-px points
+    fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.09, x=0, itemsizing="constant"),
+                      margin=dict(l=10, r=10, t=40, b=100))
     return fig
 
 
