@@ -42,3 +42,13 @@ def test_call_duration_in_a_campaign_file_is_post_outcome():
     assert infer_schema(frame).has("duration", Tag.POST_OUTCOME)
     loan = pd.DataFrame({"duration": [12, 24, 36] * 10, "credit_amount": [1000, 2000, 3000] * 10})
     assert infer_schema(loan).has("duration", Tag.APPLICATION)
+
+
+def test_bank_abbreviations_carry_their_meaning():
+    # a bank's export: "Util %", "Card Bal.", "Annual Inc.", "Cred Lim" mean what their long names mean, so segment
+    # names and stresses read them (a file named like this was named on income alone before)
+    from core.data.schema import infer_semantics
+
+    sem = infer_semantics(["Cust No", "Annual Inc.", "Card Bal.", "Cred Lim", "Util %", "FICO"])
+    assert sem == {"income": "Annual Inc.", "balance": "Card Bal.", "limit": "Cred Lim", "utilisation": "Util %"}
+    assert infer_semantics(["card_utilisation", "util"])["utilisation"] == "card_utilisation"  # the long name first
