@@ -64,7 +64,9 @@ def fairness_tab(model: CreditModel, ds: Dataset, scores: Scores, cutoff: float)
         if flagged:
             st.warning(f"Four-fifths flag for {ui.label(name)}: {', '.join(ui.label(g) for g in flagged)}.",
                        icon=":material/balance:")
-        st.dataframe(table, hide_index=True, width="stretch", column_config=FAIR_COLUMNS)
+        rates = [c for c in ("default_rate", "mean_pd", "approval_rate", "fpr", "fnr") if c in table.columns]
+        st.dataframe(table.round({c: 3 for c in rates}), hide_index=True, width="stretch",  # one decimal of a percent
+                     column_config=FAIR_COLUMNS)
         st.plotly_chart(charts.fairness_bars(table, f"Approval rate by {name}"), width="stretch", key=f"credit_fig_fair_{name}")
 
 

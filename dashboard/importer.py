@@ -100,7 +100,8 @@ def importer(user: User) -> None:
         tables = ws.tables()
         st.caption(plain("Tables: " + (", ".join(tables) + "." if tables else "none yet: import a file first.")
                          + f" One SELECT, read-only, at most {settings.sql_timeout_s:g} s."))
-        sql = st.text_area("SELECT query", key="home_sql", placeholder="SELECT * FROM ds_german_credit WHERE age > 25")
+        example = f"SELECT * FROM {tables[0]} LIMIT 1000" if tables else "SELECT * FROM ds_<name of an imported file> LIMIT 1000"
+        sql = st.text_area("SELECT query", key="home_sql", placeholder=example)
         name = st.text_input("Save as", value="query_result", key="home_sql_name")
         if st.button("Run and import", key="home_sql_run", icon=":material/database:") and sql.strip():
             try:
