@@ -11,7 +11,7 @@ import streamlit as st
 
 from core import formatting as F
 from core.data import Dataset
-from core.formatting import plain
+from core.formatting import count, plain
 from core.segmentation.offers.catalogue import default_catalogue
 from core.segmentation.offers.nbo import OfferParams, OfferResult, next_best_offers
 from core.segmentation.result import SegmentationResult
@@ -61,7 +61,8 @@ def offers_tab(ds: Dataset, result: SegmentationResult) -> OfferResult | None:
     if offers is None or offers.params.response_product != response:
         st.button("Compute next-best offers", key="seg_offers_go", icon=":material/recommend:", type="primary",
                   on_click=_ask, args=((ds.fingerprint, _seg_key(result)), response))
-        st.caption("Takes from a few seconds to a minute; the result is kept for every session.")
+        st.caption(f"One propensity model per product on {count(ds.n_rows)} customers: about a minute per 50,000 on a "
+                   "quiet 2-core machine, up to two under load; the result is kept for every session.")
         return None
     _evaluation(offers)
     for n in offers.notes:
