@@ -35,6 +35,9 @@ _OUTCOME_WORD = re.compile(
 _HISTORY_WORD = re.compile(
     r"(^|_)(num|n|no|count|cnt|times|number|total|prev|previous|prior|past|ever|history|hist|last|days|months|"
     r"amount|amt|rate|ratio|score|since|pct|percent|share)(_|$)")
+# names that say the target is the good outcome: its "yes" / 1 is not the event
+_GOOD_NAME = re.compile(r"^(repaid|is_repaid|loan_repaid|approved|is_approved|approval|fully_paid|is_fully_paid|paid_off|"
+                        r"good|is_good|good_flag|good_loan|performing|is_performing)$")
 _STATUS = re.compile(r"(^|_)(status|stat|state|flag|flg|indicator|ind)$")
 
 # value words, as lower-case phrases; strong words decide which column is the target, weak ones ("yes", "1")
@@ -133,7 +136,23 @@ def score_target(name: str, s: pd.Series, position: int, n_columns: int, n_value
 
 
 def positive_label(s: pd.Series) -> tuple[object, str]:
-    """The value of a binary target that means the event, and the reason for the choice."""
+    """The value of a binary target that means the event (the bad outcome), and the reason for the choice.
+
+    A target whose name says the good outcome ("repaid", "approved", "is_good") is read the other way
+    round: its "yes" / 1 is the good outcome, so the event is the other value. Values that name an
+    outcome themselves ("default" / "paid") decide whatever the name.
+    """
+    label, why = _event_by_values(s)
+    values = list(pd.unique(s.dropna()))
+    name = snake(str(s.name)) if s.name is not None else ""
+    if len(values) == 2 and _GOOD_NAME.match(name) and not any(_has_word(_phrase(v), _STRONG) for v in values):
+        other = next(v for v in values if _py(v) != label)
+        return _py(other), (f"the name '{s.name}' names the good outcome, so {str(label)!r} means it and "
+                            f"{str(_py(other))!r} is the event")
+    return label, why
+
+
+def _event_by_values(s: pd.Series) -> tuple[object, str]:
     values = list(pd.unique(s.dropna()))
     if not values:
         return 1, "the column is empty; 1 was assumed"

@@ -200,3 +200,17 @@ def test_a_constant_number_is_shown_plainly_in_the_note():
 
     assert read_column("branch", pd.Series([4] * 20, dtype="int64")).evidence == "every row holds 4"
     assert read_column("flag", pd.Series(["Y"] * 20)).evidence == "every row holds 'Y'"
+
+
+@pytest.mark.parametrize(("name", "values", "event"), [
+    ("repaid", ["yes", "no"], "no"), ("Approved", ["Y", "N"], "N"), ("is_good", [1, 0], 0),
+    ("approved", ["good", "bad"], "bad"),  # values that name an outcome decide whatever the name
+    ("default", ["yes", "no"], "yes"), ("target", [0, 1], 1),
+])
+def test_a_target_named_for_the_good_outcome_has_the_other_value_as_its_event(name, values, event):
+    # "repaid = yes" is a good payer: taking "yes" as the event scored good payers as defaulters
+    from core.data.targets import positive_label
+
+    rng = np.random.default_rng(0)
+    s = pd.Series(rng.choice(values, 200), name=name)
+    assert positive_label(s)[0] == event
