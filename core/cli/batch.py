@@ -12,6 +12,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from core.cli import args as args_mod
 from core.errors import InputError
 
 
@@ -25,7 +26,7 @@ def _common(p: argparse.ArgumentParser, needs_input: bool = True) -> None:
     p.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://host:8786 (default: a local cluster)")
     p.add_argument("--workers", type=int, help="workers of the local cluster (default: one per core)")
     p.add_argument("--in-process", action="store_true", help="run the tasks in this process (no cluster)")
-    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--seed", type=args_mod.seed, default=42)
 
 
 def register(subparsers: Any) -> None:

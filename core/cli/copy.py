@@ -12,6 +12,8 @@ import argparse
 import sys
 from typing import Any
 
+from core.cli import args as args_mod
+
 
 def _check(args: argparse.Namespace) -> list[dict]:
     from core.copy.check import check_texts, parse_lines
@@ -58,6 +60,6 @@ def register(subparsers: Any) -> None:
     gen.add_argument("--tone", default="friendly")
     gen.add_argument("--language", default="en", help="en (default) or zh")
     gen.add_argument("--n", type=int, default=3, help="variants to keep (default 3)")
-    gen.add_argument("--seed", type=int, default=42)
+    gen.add_argument("--seed", type=args_mod.seed, default=42)
     gen.add_argument("--backend", default=None, help="local, openai or template (default: the setting)")
     gen.set_defaults(func=_generate)

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from core.cli import args as args_mod
 from core.errors import InputError
 
 
@@ -101,7 +102,7 @@ def register(subparsers: Any) -> None:
     t = sub.add_parser("train", help="Train (or load) the credit model of a file; prints its test AUC and features.")
     t.add_argument("path")
     t.add_argument("--target", help="the outcome column (default: inferred)")
-    t.add_argument("--seed", type=int, default=42)
+    t.add_argument("--seed", type=args_mod.seed, default=42)
     t.add_argument("--exclude", action="append", metavar="COL", help="keep a column out of the model (repeatable)")
     t.add_argument("--include-protected", action="append", metavar="COL=REASON",
                    help="include a protected attribute or proxy, with the reason (logged; repeatable)")

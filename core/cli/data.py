@@ -12,6 +12,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from core.cli import args as args_mod
 from core.errors import InputError
 
 
@@ -122,7 +123,7 @@ def register(sub: Any) -> None:
 
     p = sub.add_parser("generate", help="write the embedded synthetic portfolio (CSV or Parquet by extension)")
     p.add_argument("--rows", type=int, default=None, help="customers to generate (default: STUDIO_DEFAULT_ROWS)")
-    p.add_argument("--seed", type=int, default=None, help="random seed (default: STUDIO_SEED)")
+    p.add_argument("--seed", type=args_mod.seed, default=None, help="random seed (default: STUDIO_SEED)")
     p.add_argument("--out", required=True, help="output path ending in .csv or .parquet")
     p.set_defaults(func=lambda a: _generate(_defaults(a)))
 

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from core.cli import args as args_mod
 from core.errors import InputError
 
 
@@ -125,7 +126,7 @@ def register(sub: Any) -> None:
     r.add_argument("--shock", action="append", metavar="DRIVER=VALUE", help="unemployment, income, policy_rate, "
                    "house_prices, utilisation (repeatable)")
     r.add_argument("--lgd-addon", type=float, default=None, help="LGD downturn add-on, 0 to 0.5")
-    r.add_argument("--seed", type=int, default=42)
+    r.add_argument("--seed", type=args_mod.seed, default=42)
     r.add_argument("--draws", type=int, default=10_000, help="Monte Carlo draws")
     r.add_argument("--family", choices=["vae", "gan"], default="vae", help="the generator family")
     r.add_argument("--epochs", type=int, default=None, help="generator epochs when one is trained (default: automatic)")
@@ -133,7 +134,7 @@ def register(sub: Any) -> None:
     f = inner.add_parser("fidelity", help="train the generator on a file and measure its fidelity")
     f.add_argument("path")
     f.add_argument("--target")
-    f.add_argument("--seed", type=int, default=42)
+    f.add_argument("--seed", type=args_mod.seed, default=42)
     f.add_argument("--family", choices=["vae", "gan"], default="vae")
     f.add_argument("--epochs", type=int, default=None, help="generator epochs (default: automatic)")
     f.set_defaults(func=fidelity)

@@ -18,6 +18,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from core.cli import args as args_mod
 from core.errors import InputError
 
 
@@ -96,7 +97,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                               description=__doc__)
     p.add_argument("path", help="CSV or Parquet file")
     p.add_argument("--k", type=int, default=None, help="number of segments (default: the sweep's consensus)")
-    p.add_argument("--seed", type=int, default=42)
+    p.add_argument("--seed", type=args_mod.seed, default=42)
     p.add_argument("--method", choices=("kmeans", "gmm", "hdbscan"), default="kmeans")
     p.add_argument("--features", nargs="+", metavar="COL", help="columns to segment on (default: from the schema's tags)")
     p.add_argument("--save", action="store_true", help="save the run in the workspace (it becomes the current one)")

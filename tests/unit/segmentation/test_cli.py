@@ -62,3 +62,11 @@ def test_segment_with_offers_and_a_target_list(book_csv, tmp_path):
 def test_bad_input_exits_2_with_a_plain_message(book_csv, argv, says):
     code, out = _run([str(book_csv) if a == "BOOK" else a for a in argv])
     assert code == 2 and says in out[-1]["error"] and "Traceback" not in out[-1]["error"]
+
+
+@pytest.mark.parametrize("seed", ["-5", "99999999999999999999", "abc"])
+def test_a_seed_out_of_range_is_refused_plainly_before_any_work(book_csv, seed):
+    # numpy and scikit-learn take 0 .. 2**32 - 1: a negative seed reached them as "Unexpected error (ValueError)"
+    code, out = _run(["segment", str(book_csv), "--k", "3", "--seed", seed])
+    assert code == 2 and "a seed is a whole number from 0 to 4,294,967,295" in out[0]["error"]
+    assert "Unexpected" not in out[0]["error"]
