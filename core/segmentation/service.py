@@ -69,7 +69,7 @@ def prepare(dataset: Dataset, features: list[str] | tuple[str, ...] | None = Non
         notes.append(f"'{c}' was left out because {why}.")
     features = [c for c in dict.fromkeys(features) if c in allowed]
     if not features:
-        raise DataError("No usable feature is selected.",
+        raise DataError("No usable feature is selected." + (" " + " ".join(notes) if notes else ""),
                         "Pick behaviour or balance columns (ids, personal data and the target cannot be used).")
     if dataset.n_rows < 2:
         raise DataError(f"The dataset has {dataset.n_rows} row; a segmentation needs many customers.",

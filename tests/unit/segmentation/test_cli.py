@@ -70,3 +70,8 @@ def test_a_seed_out_of_range_is_refused_plainly_before_any_work(book_csv, seed):
     code, out = _run(["segment", str(book_csv), "--k", "3", "--seed", seed])
     assert code == 2 and "a seed is a whole number from 0 to 4,294,967,295" in out[0]["error"]
     assert "Unexpected" not in out[0]["error"]
+
+
+def test_an_unknown_feature_is_named_in_the_refusal(book_csv):
+    code, out = _run(["segment", str(book_csv), "--features", "NOPE", "--k", "3"])
+    assert code != 0 and "'NOPE' was left out because it is not in the data" in out[0]["error"]
