@@ -131,3 +131,16 @@ def humanize(column: object) -> str:
         else:
             out.append(low.capitalize() if i == 0 else low)
     return " ".join(out)
+
+
+# abbreviations bank files use in column names, spelled out for the analyst
+_EXPANSIONS = {"prc": "share of", "trx": "transactions", "ct": "count", "amt": "amount", "chng": "change",
+               "avg": "average", "bal": "balance", "txn": "transaction", "num": "number of", "freq": "frequency",
+               "mos": "months", "mon": "months", "inq": "inquiries", "util": "utilisation", "n": "number of"}
+
+
+def column_label(column: object) -> str:
+    """A column name as an analyst reads it: 'annual_income' -> 'Annual income', 'PRC_FULL_PAYMENT' -> 'Share of full payment'."""
+    words = [_EXPANSIONS.get(w.lower(), w) for w in humanize(column).split()]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:] if text else str(column)

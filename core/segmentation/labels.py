@@ -11,19 +11,9 @@ import numpy as np
 import pandas as pd
 
 from core import formatting as F
+from core.formatting import column_label
 
-# abbreviations bank files use in column names, spelled out for the analyst
-_EXPANSIONS = {"prc": "share of", "trx": "transactions", "ct": "count", "amt": "amount", "chng": "change",
-               "avg": "average", "bal": "balance", "txn": "transaction", "num": "number of", "freq": "frequency",
-               "mos": "months", "mon": "months", "inq": "inquiries", "util": "utilisation", "n": "number of"}
-
-
-def column_label(column: object) -> str:
-    """A column name as an analyst reads it: 'annual_income' -> 'Annual income', 'PRC_FULL_PAYMENT' -> 'Share of full payment'."""
-    words = [_EXPANSIONS.get(w.lower(), w) for w in F.humanize(column).split()]
-    text = " ".join(words)
-    return text[:1].upper() + text[1:] if text else str(column)
-
+__all__ = ["column_label", "fmt_value", "is_share"]
 
 _SHARE_NAME = re.compile(r"share|frequency|util|prc_|ratio|rate|pct|percent|^has_", re.I)
 
