@@ -158,8 +158,8 @@ def duplicates(reads: dict[str, ColumnRead]) -> dict[str, tuple[str, str]]:
                 out[c] = (seen[fp], "holds the same values as")
                 continue
             seen[fp] = c
-            if n_distinct > 50:
-                continue
+            if n_distinct > 50 or r.values.notna().sum() < max(20, 2 * n_distinct):
+                continue  # a recoding has few levels; columns of (nearly) all-different values share a partition by chance
             pattern = _code_pattern(r.values)
             # a recoding ("north"/"south" and 1/2) pairs a text column with another; two numeric columns
             # only count as copies when their values are equal

@@ -61,7 +61,8 @@ def number_note(name: str, p: NumberParse) -> str:
     else:
         main = "numbers written as text"
     extras = [x for k, x in (("European decimals", "a decimal comma"), ("thousands separators", "thousands separators"),
-                             ("parentheses negatives", "negatives in parentheses")) if k in kinds]
+                             ("parentheses negatives", "negatives in parentheses"),
+                             ("trailing minus", "a trailing minus for negatives")) if k in kinds]
     text = f"'{name}' holds {main}" + (f" with {' and '.join(extras)}" if extras else "")
     text += f" (e.g. {p.example!r})" if p.example else ""
     if "percent" in kinds:
@@ -150,6 +151,9 @@ def conform(frame: pd.DataFrame, schema: Schema, done: dict[str, pd.Series] | No
             out[c], note = _finite(c, out[c])
             if note:
                 notes.append(note)
+            out[c], note = _sentinels(c, out[c])
+            if note:
+                notes.append(note)
     units = {c: u for c, u in units.items() if schema.roles.get(c) == Role.NUMERIC}
     return Conformed(out, replace(schema, units=units), notes, conversions)
 
@@ -173,3 +177,42 @@ def _finite(name: str, s: pd.Series) -> tuple[pd.Series, str]:
     kinds = sorted({"inf" if np.isinf(v) else f"{v:.3g}" for v in x[bad][:1000]})[:3]
     return (s.mask(bad), f"'{name}' held {n:,} infinite or overflowing value{'s' if n != 1 else ''} ({', '.join(kinds)}), "
                          f"which no model can use; {'they' if n != 1 else 'it'} became missing.")
+
+
+_SENTINEL_GAP = 5.0  # a code sits at least this many times past every real value
+
+
+def _sentinels(name: str, s: pd.Series) -> tuple[pd.Series, str]:
+    """``s`` with missing-value codes (``9999999``, ``999``, ``-999``) as missing.
+
+    Mainframe and SAS exports write "unknown" as a run of nines. A value counts as such a code
+    only when it is all nines (three digits or more) and lies far past every other value: at
+    least five times the largest (``9,999,999`` beside incomes up to 673,500, ``999`` beside ages
+    up to 85), or negative in a column otherwise never below zero (``-999``). A 999 among
+    balances that reach 950 stays a balance.
+    """
+    if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+        return s, ""
+    x = s.to_numpy(dtype=np.float64, na_value=np.nan)
+    present = x[~np.isnan(x)]
+    if present.size < 10:
+        return s, ""
+    codes = []
+    for v in {float(present.max()), float(present.min())}:  # a code is the column's extreme; O(n), no sort
+        if abs(v) < 999 or v != int(v) or set(str(int(abs(v)))) != {"9"}:
+            continue
+        rest = present[present != v]
+        if rest.size == 0:
+            continue
+        if v > 0 and np.abs(rest).max() * _SENTINEL_GAP <= v:
+            codes.append(v)
+        elif v < 0 and rest.min() >= 0:
+            codes.append(v)
+    if not codes:
+        return s, ""
+    bad = np.isin(x, codes)
+    n = int(bad.sum())
+    rest = present[~np.isin(present, codes)]
+    shown = " and ".join(f"{v:,.0f}" for v in codes)
+    return (s.mask(bad), f"'{name}' holds {shown} in {n:,} row{'s' if n != 1 else ''}, far outside every other value "
+                         f"({rest.min():,.6g} to {rest.max():,.6g}): a code for a missing value, read as missing.")

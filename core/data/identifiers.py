@@ -18,7 +18,7 @@ import pandas as pd
 from core.data.naming import matches, snake
 
 _ID_NAME = re.compile(
-    r"(^|_)(id|ids|uuid|guid|key|pk|identifier|ident|ref_?no|record_?no)($|_)|"
+    r"(^|_)(id|ids|uuid|guid|key|pk|identifier|ident|ref|ref_?no|reference_?(no|number)?|record_?no)($|_)|"
     r"^(cust|customer|client|member|borrower|applicant|application|app|loan|contract|case|party|person|user|"
     r"account|acct|obligor|debtor|deal|facility|record|row|sk)_?(id|no|num|nbr|number|code|key|ref)$|"
     r"^(clientnum|custno|customerno|customernumber|clientnumber|membernumber|loannumber|seqn)$")
@@ -88,7 +88,12 @@ def check_id(name: str, s: pd.Series, distinct: int | None = None) -> IdCheck:
     present = s.dropna()
     n = len(present)
     named = named_like_id(name)
-    if n < _MIN_ROWS or pd.api.types.is_bool_dtype(s) or pd.api.types.is_datetime64_any_dtype(s):
+    if pd.api.types.is_bool_dtype(s) or pd.api.types.is_datetime64_any_dtype(s):
+        return IdCheck(IdKind.NONE, named=named)
+    if n < _MIN_ROWS:  # too few rows for shape to tell: only a column named like an id, every value different
+        if named and n >= 2 and present.nunique() == n:
+            return IdCheck(IdKind.ID, f"the name '{name}' says identifier; every one of its {n} values is different",
+                           named)
         return IdCheck(IdKind.NONE, named=named)
     if pd.api.types.is_float_dtype(s) and not _integral(s):
         return IdCheck(IdKind.NONE, named=named)

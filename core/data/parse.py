@@ -32,14 +32,15 @@ _TIME_UNITS = {
     "months": "months", "y": "years", "yr": "years", "yrs": "years", "year": "years",
     "years": "years",
 }
-_MULTIPLIERS = {"k": 1e3, "m": 1e6, "mn": 1e6, "mio": 1e6, "bn": 1e9}  # only after a currency: "$5m", "€2.5k"
+_MULTIPLIERS = {"k": 1e3, "m": 1e6, "mn": 1e6, "mio": 1e6, "bn": 1e9}  # after a currency: "$5m", "€2.5k"
+_BARE_MULTIPLIERS = {"k", "mn", "mio", "bn"}  # also without one ("45k"); a bare "m" may be metres
 _IN_DAYS = {"days": 1.0, "weeks": 7.0, "months": 365.25 / 12, "years": 365.25}
 _OTHER_UNITS = {"kg": "kg", "g": "g", "km": "km", "mi": "mi", "lbs": "lbs", "lb": "lbs", "sqm": "m²", "m2": "m²",
                 "m²": "m²", "sqft": "sqft", "x": "×", "×": "×", "pts": "points", "bp": "bp", "bps": "bp"}
 
 _SPLIT = re.compile(
     r"^(?P<sign>[-−+]?)\s*(?P<pre>[^\d\s.,()+−-]{0,4}\.?)\s*(?P<sign2>[-−]?)\s*"
-    r"(?P<num>\d[\d.,'\s\u00a0\u202f]*\d|\d)\s*(?P<plus>\+?)\s*(?P<post>[^\d\s].{0,11})?$"
+    r"(?P<num>\d[\d.,'\s\u00a0\u202f]*\d|\d)(?P<trail>-?)\s*(?P<plus>\+?)\s*(?P<post>[^\d\s].{0,11})?$"
 )
 _GROUP_SPACE = re.compile(r"(?<=\d)[\s\u00a0\u202f'](?=\d{3}(?:\D|$))")
 _LEADING_ZERO = re.compile(r"^[-+]?0\d")
@@ -119,6 +120,32 @@ def _decimal_votes(nums: pd.Series) -> tuple[int, int, int]:
     return comma_dec, dot_dec, ambiguous
 
 
+_DOT_GROUPED = re.compile(r"[-+]?[1-9]\d{0,2}(?:\.\d{3})+")
+_BARE_INT = re.compile(r"[-+]?\d+")
+
+
+def dots_group_thousands(text: pd.Series) -> bool:
+    """Whether the dots of a column's numbers group thousands (``1.169`` is 1,169), from the column alone.
+
+    True when every dotted value has the shape of a grouped whole number (``1.169``, ``18.424``,
+    ``1.234.567``) and the values written without a dot sit where the grouped reading puts them:
+    the smallest of them is at least ten times the largest dotted value read as a decimal. German
+    and Dutch exports write ``870`` and ``1.169`` in one column of amounts; read with a decimal
+    point, ``1.169`` would sit beside ``870`` as a number 700 times smaller. A column of rates
+    (``4.125``, ``4``) keeps its decimal point, since there the bare values are not larger.
+    """
+    text = text.astype(str)
+    dotted = text[text.str.contains(".", regex=False)]
+    if dotted.empty or not dotted.str.fullmatch(_DOT_GROUPED).all():
+        return False
+    bare = pd.to_numeric(text[text.str.fullmatch(_BARE_INT)], errors="coerce").abs()
+    bare = bare[bare > 0]
+    as_decimal = pd.to_numeric(dotted, errors="coerce").abs().max()
+    if bare.empty:
+        return False
+    return bool(np.isnan(as_decimal) or bare.min() >= 10 * as_decimal)
+
+
 def _to_float(num: str, decimal: str) -> float:
     thousands = "," if decimal == "." else "."
     if num.count(decimal) > 1:
@@ -141,15 +168,20 @@ def _probe(dist: Distinct) -> pd.Series | None:
     return dist.text.sample(_PROBE, random_state=0)
 
 
-def parse_numbers(s: pd.Series, dist: Distinct | None = None) -> NumberParse:
-    """Read numbers written as text in ``s`` (see the module docstring); never raises on bad values."""
+def parse_numbers(s: pd.Series, dist: Distinct | None = None, decimal_hint: str | None = None) -> NumberParse:
+    """Read numbers written as text in ``s`` (see the module docstring); never raises on bad values.
+
+    ``decimal_hint`` is the file's decimal separator when the file shows it elsewhere (``,`` for a
+    semicolon-separated file with decimal commas): it settles values such as ``1.169`` that the
+    column alone leaves open.
+    """
     dist = dist if dist is not None else distinct_text(s)
     n = int(dist.counts.sum())
     if n == 0:
         return NumberParse(pd.Series(np.nan, index=s.index, dtype=float), 0.0)
     probe = _probe(dist)
     if probe is not None:  # most long text columns (names, codes) are not numbers: say so from a sample
-        trial = parse_numbers(probe.reset_index(drop=True))
+        trial = parse_numbers(probe.reset_index(drop=True), decimal_hint=decimal_hint)
         if trial.share < 0.5:
             return NumberParse(pd.Series(np.nan, index=s.index, dtype=float), trial.share, failed=trial.failed,
                                evidence=[f"a sample of {_PROBE:,} distinct values is {trial.share:.0%} numbers"])
@@ -162,7 +194,8 @@ def parse_numbers(s: pd.Series, dist: Distinct | None = None) -> NumberParse:
     spaced = (grouped != parts["num"]).to_numpy(dtype=bool)
     parts["num"] = grouped
     pre = parts["pre"].map(_unit_of)
-    mult = np.array([_MULTIPLIERS.get(b.strip().lower(), 1.0) if a is not None and a[0] == "currency" else 1.0
+    mult = np.array([_MULTIPLIERS.get(b.strip().lower(), 1.0)
+                     if (a is not None and a[0] == "currency") or b.strip().lower() in _BARE_MULTIPLIERS else 1.0
                      for a, b in zip(pre, parts["post"], strict=True)])
     parts.loc[mult != 1.0, "post"] = ""
     post = parts["post"].map(_unit_of)
@@ -172,29 +205,53 @@ def parse_numbers(s: pd.Series, dist: Distinct | None = None) -> NumberParse:
     unit_of_value = [a if a is not None else b for a, b in zip(pre, post, strict=True)]
     comma_dec, dot_dec, ambiguous = _decimal_votes(parts.loc[ok, "num"])
     decimal = "," if comma_dec > dot_dec else "."
-    thousands = "." if decimal == "," else ","
+    nums = parts.loc[ok, "num"]
     evidence: list[str] = []
     kinds: list[str] = []
-    nums = parts.loc[ok, "num"]
+    money = any(u is not None and u[0] == "currency" for u in pre) or any(
+        u is not None and u[0] == "currency" for u in post)
+    dotted_only = ambiguous and not (comma_dec or dot_dec) and not nums.str.contains(",", regex=False).any()
+    if dotted_only and (money or decimal_hint == "," or dots_group_thousands(nums)):
+        # '1.169' with no decimal comma or point anywhere else: a grouped whole number when the column
+        # is money (amounts do not carry three decimals), the file writes decimal commas, or the
+        # column's bare values sit where the grouped reading puts them
+        decimal = ","
+        why = ("amounts in a currency do not carry three decimals" if money
+               else "the file writes decimal commas elsewhere" if decimal_hint == ","
+               else "the values written without a dot are as large as the grouped reading makes the dotted ones")
+        ex = str(nums[nums.str.contains(".", regex=False)].iloc[0])
+        evidence.append(f"values such as {ex!r} were read with '.' as a thousands separator "
+                        f"({ex} is {_to_float(ex, ','):,.0f}): {why}.")
+    thousands = "." if decimal == "," else ","
     if comma_dec and dot_dec:
         evidence.append(f"{comma_dec} distinct values use a decimal comma and {dot_dec} a decimal point; "
                         f"read with a decimal {'comma' if decimal == ',' else 'point'} (the majority).")
+    elif comma_dec and not nums.str.contains(",", regex=False).any():
+        evidence.append(f"values such as {_example(uniq[ok], '.')!r} use dots to group thousands.")
     elif comma_dec:
         kinds.append("European decimals")
         evidence.append(f"values such as {_example(uniq[ok], ',')!r} use a decimal comma.")
-    elif ambiguous:
-        evidence.append(f"values such as {_example(uniq[ok], ',.')!r} were read with '{thousands}' as a thousands "
+    elif ambiguous and decimal == "." and nums.str.contains(",", regex=False).any():
+        evidence.append(f"values such as {_example(uniq[ok], ',')!r} were read with ',' as a thousands "
                         "separator (no value shows a decimal comma).")
+    elif ambiguous and decimal == ".":
+        evidence.append(f"values such as {_example(uniq[ok], '.')!r} were read with '.' as a decimal point "
+                        "(nothing in the column shows the dot grouping thousands).")
     if nums.str.contains(thousands, regex=False).any() or spaced[ok].any():
         kinds.append("thousands separators")
     values = np.array([_to_float(x, decimal) if good else np.nan for x, good in zip(parts["num"], ok, strict=True)])
-    negative = parts["sign"].eq("-").to_numpy() | parts["sign2"].eq("-").to_numpy() | paren
+    trailing = parts["trail"].eq("-").to_numpy() & ok
+    negative = parts["sign"].eq("-").to_numpy() | parts["sign2"].eq("-").to_numpy() | paren | trailing
     values = np.where(negative, -values, values) * mult
     if (mult != 1.0).any():
         evidence.append(f"amounts such as {uniq[mult != 1.0].iloc[0]!r} were multiplied out (k, m, bn).")
     if (paren & ok).any():
         kinds.append("parentheses negatives")
         evidence.append(f"values in parentheses such as {uniq[paren & ok].iloc[0]!r} were read as negative.")
+    if trailing.any():
+        kinds.append("trailing minus")
+        evidence.append(f"values with a trailing minus such as {uniq[trailing].iloc[0]!r} were read as negative "
+                        "(the SAP and mainframe way of writing a negative amount).")
     plus = parts["plus"].eq("+").to_numpy() & ok
     if plus.any():
         evidence.append(f"open-ended values such as {uniq[plus].iloc[0]!r} were read as their lower bound.")
@@ -239,7 +296,7 @@ def parse_numbers(s: pd.Series, dist: Distinct | None = None) -> NumberParse:
     failed = {str(v): int(c) for v, c, g in zip(uniq, weight, good, strict=True) if not g}
     share = float(weight[good].sum() / n)
     top_failed = dict(sorted(failed.items(), key=lambda kv: -kv[1])[:8])
-    rich = ok & (uniq.str.contains(r"[^\d.\-]", regex=True).to_numpy())
+    rich = ok & (uniq.str.contains(r"[^\d.\-]", regex=True).to_numpy() | trailing)
     pick = np.flatnonzero(rich & good) if (rich & good).any() else np.flatnonzero(good)
     first = _telling(pick, values) if len(pick) else -1
     example, example_value = (str(uniq.iloc[first]), float(values[first])) if first >= 0 else ("", float("nan"))
@@ -309,6 +366,8 @@ def plain_numbers(s: pd.Series, dist: Distinct | None = None) -> pd.Series | Non
     if values.isna().any():
         return None
     if text.str.match(_LEADING_ZERO).any() and not text.str.contains(r"[.eE]", regex=True).any():
+        return None
+    if dots_group_thousands(text):  # '870' and '1.169': grouped whole numbers, read (with evidence) by parse_numbers
         return None
     mapped = dist.spread(s, values.to_numpy(dtype=float)).astype(float)
     if ((values % 1) == 0).all() and values.abs().max() < 2**53 and mapped.notna().all():

@@ -151,3 +151,92 @@ def test_infinite_and_overflowing_numbers_become_missing_with_a_note(loans):
     assert np.isfinite(x.dropna()).all()
     note = next(n for n in notes if n.startswith(f"'{col}' held 3 infinite or overflowing values"))
     assert "1e+308" in note and "inf" in note and "became missing" in note
+
+
+# --- habits of real bank exports: each test reads a file as such an export writes it ---
+
+def _de(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
+
+
+def test_dotted_thousands_in_a_semicolon_file_with_decimal_commas_are_whole_amounts(loans):
+    amounts = np.random.default_rng(1).integers(1_000, 20_000, len(loans))  # every one dotted: '1.169'
+    frame = loans.assign(income=[_de(int(a)) for a in amounts],
+                         rate=[f"{r:.1f}".replace(".", ",") for r in np.linspace(3, 9, len(loans))])
+    ds, notes = load_file("x.csv", frame.to_csv(index=False, sep=";").encode(), 10)
+    assert ds.frame["income"].tolist() == amounts.astype(float).tolist()
+    assert ds.frame["rate"].iloc[-1] == 9.0
+    assert any("'income'" in n and "grouping thousands" in n and "decimal commas" in n for n in notes)
+
+
+def test_dotted_thousands_beside_bare_hundreds_are_whole_amounts_in_any_file(loans):
+    amounts = [870, 1169, 5951, 2096, 250, 18424] * (len(loans) // 6) + [999] * (len(loans) % 6)
+    frame = loans.assign(income=[_de(a) for a in amounts])
+    ds, _ = load_file("x.csv", _csv(frame), 10)
+    assert ds.frame["income"].tolist() == [float(a) for a in amounts]
+
+
+def test_a_column_of_rates_keeps_its_decimal_point(loans):
+    rates = ["4.125", "4", "3.875", "5.250"] * (len(loans) // 4)
+    ds, _ = load_file("x.csv", _csv(loans.assign(income=rates)), 10)
+    assert ds.frame["income"].iloc[:4].tolist() == [4.125, 4.0, 3.875, 5.25]
+
+
+def test_title_lines_end_of_report_and_total_row_are_set_aside(loans):
+    body = _csv(loans[["loan_id", "income", "region", "default"]]).decode()
+    total = f"Total,{loans['income'].sum():.0f},,{loans['default'].sum()}\n"
+    data = ("Loan book extract\nAs of 2026-10-31\n\n" + body + total + "End of report\n").encode()
+    ds, notes = load_file("x.csv", data, 10)
+    assert ds.n_rows == len(loans) and ds.schema.roles["loan_id"] == Role.ID
+    assert any("above the header" in n and "Loan book extract" in n for n in notes)
+    assert any("'Total'" in n and "set aside" in n for n in notes)
+    assert any("End of report" in n for n in notes)
+
+
+def test_one_stray_windows_byte_does_not_turn_the_utf8_file_into_mojibake(loans):
+    frame = loans.assign(region=np.where(loans["region"] == "N", "Zürich", "Genève"))
+    data = _csv(frame) + "9999,René,r@bank.com,1,Montr\xe9al,2022-01-01,0\n".encode("cp1252")
+    ds, notes = load_file("x.csv", data, 10)
+    assert set(ds.frame["region"]) == {"Zürich", "Genève", "Montréal"}
+    assert any("UTF-8 except line" in n for n in notes)
+
+
+def test_placeholders_and_nines_codes_are_missing_with_a_note(loans):
+    income = loans["income"].astype(object).copy()
+    income.iloc[:5] = "?"
+    income.iloc[5:8] = "9999999"
+    region = loans["region"].copy()
+    region.iloc[:4] = "-"
+    ds, notes = load_file("x.csv", _csv(loans.assign(income=income, region=region)), 10)
+    assert ds.frame["income"].isna().sum() == 8 and ds.schema.roles["income"] == Role.NUMERIC
+    assert ds.frame["region"].isna().sum() == 4 and set(ds.frame["region"].dropna()) == {"N", "S"}
+    assert any("'?'" in n for n in notes) and any("9,999,999" in n for n in notes)
+
+
+def test_sap_trailing_minus_and_bare_k_amounts_are_read():
+    frame = pd.DataFrame({"cust_no": range(100, 140), "balance": ["1.169-", "870", "2.500"] * 13 + ["999"],
+                          "income": ["45k", "1.2k", "900"] * 13 + ["60k"], "default": [0, 1] * 20})
+    ds, _ = load_file("x.csv", _csv(frame), 10)
+    assert ds.frame["balance"].iloc[:3].tolist() == [-1169.0, 870.0, 2500.0]
+    assert ds.frame["income"].iloc[:3].tolist() == [45_000.0, 1_200.0, 900.0]
+
+
+def test_a_tiny_file_keeps_its_id_and_its_amounts():
+    frame = pd.DataFrame({"cust_id": [f"C{i}" for i in range(8)], "balance": [f"${b:,}" for b in range(500, 8500, 1000)],
+                          "credit_limit": [f"${b:,}" for b in range(9000, 1000, -1000)], "default": [0, 1] * 4})
+    ds, notes = load_file("x.csv", _csv(frame), 10)
+    assert ds.schema.roles["cust_id"] == Role.ID
+    assert ds.schema.roles["balance"] == ds.schema.roles["credit_limit"] == Role.NUMERIC, notes
+
+
+def test_json_uploaded_as_csv_is_refused_plainly():
+    data = b'{"id": 1, "class": "good"}\n{"id": 2, "class": "bad"}\n'
+    with pytest.raises(FileFormatError, match="JSON"):
+        load_file("x.csv", data, 10)
+
+
+def test_a_row_with_too_many_fields_is_named_in_the_message(loans):
+    data = _csv(loans[["loan_id", "income"]]).decode().splitlines()
+    data[7] += ",1,2,3"
+    with pytest.raises(FileFormatError, match="line 8 has 5 fields where the header has 2"):
+        load_file("x.csv", "\n".join(data).encode(), 10)

@@ -115,3 +115,19 @@ def test_the_example_of_a_reading_is_a_value_that_shows_it_not_a_zero():
     assert any("becomes 0.426" in e or "becomes 0.125" in e for e in p.evidence), p.evidence
     only_zero = parse_numbers(pd.Series(["0%"] * 30))
     assert only_zero.example == "0%"
+
+
+def test_dots_group_thousands_only_where_the_column_or_the_currency_says_so():
+    assert parse_numbers(pd.Series(["1.169", "870", "5.951"])).values.tolist() == [1169.0, 870.0, 5951.0]
+    assert parse_numbers(pd.Series(["€ 1.275", "€ 12.500"])).values.tolist() == [1275.0, 12500.0]
+    assert parse_numbers(pd.Series(["4.125", "4", "3.875"])).values.tolist() == [4.125, 4.0, 3.875]
+    assert parse_numbers(pd.Series(["1.169", "5.951"])).values.tolist() == [1.169, 5.951]  # nothing settles it
+    assert parse_numbers(pd.Series(["1.169", "5.951"]), decimal_hint=",").values.tolist() == [1169.0, 5951.0]
+    p = parse_numbers(pd.Series(["1.234", "2.5"]))
+    assert "as a decimal point" in p.evidence[0] and "thousands separator" not in p.evidence[0]
+
+
+def test_trailing_minus_is_negative_and_ranges_are_not_numbers():
+    p = parse_numbers(pd.Series(["1,169-", "870", "25-"]))
+    assert p.values.tolist() == [-1169.0, 870.0, -25.0] and "trailing minus" in p.kinds
+    assert parse_numbers(pd.Series(["10-20", "5"])).values.isna().tolist() == [True, False]
