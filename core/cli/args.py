@@ -16,3 +16,19 @@ def seed(text: str) -> int:
     if not 0 <= value <= SEED_MAX:
         raise argparse.ArgumentTypeError(f"a seed is a whole number from 0 to {SEED_MAX:,}, not {value}")
     return value
+
+
+def whole(low: int, high: int, what: str):
+    """An argparse type for a whole number from ``low`` to ``high``; ``what`` names it in the refusal."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text.replace(",", "").replace("_", ""))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"use a whole number from {low:,} to {high:,}, not '{text}'") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"use a whole number from {low:,} to {high:,}, not {value:,}")
+        return value
+
+    parse.__name__ = what  # argparse names the type in some messages
+    return parse

@@ -14,6 +14,7 @@ from typing import Any
 
 from core.cli import args as args_mod
 from core.errors import InputError
+from core.scenarios.limits import DRAWS
 
 
 def _common(p: argparse.ArgumentParser, needs_input: bool = True) -> None:
@@ -60,7 +61,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--shock", action="append", default=[], metavar="DRIVER=VALUE")
     p.add_argument("--lgd-addon", type=float, default=0.0)
     p.add_argument("--generator", help="scenario generator fingerprint (VAE or GAN): moves the columns that respond to the economy")
-    p.add_argument("--draws", type=int, default=10_000)
+    p.add_argument("--draws", type=args_mod.whole(*DRAWS, "--draws"), default=10_000)
     p.set_defaults(func=_scenario)
 
     p = sub.add_parser("copy", help="copy batches for many segments x products x channels")

@@ -20,6 +20,7 @@ from typing import Any
 
 from core.cli import args as args_mod
 from core.errors import InputError
+from core.scenarios.limits import DRAWS, EPOCHS
 
 
 def _dataset(path: str | None, target: str | None):
@@ -127,14 +128,16 @@ def register(sub: Any) -> None:
                    "house_prices, utilisation (repeatable)")
     r.add_argument("--lgd-addon", type=float, default=None, help="LGD downturn add-on, 0 to 0.5")
     r.add_argument("--seed", type=args_mod.seed, default=42)
-    r.add_argument("--draws", type=int, default=10_000, help="Monte Carlo draws")
+    r.add_argument("--draws", type=args_mod.whole(*DRAWS, "--draws"), default=10_000, help="Monte Carlo draws")
     r.add_argument("--family", choices=["vae", "gan"], default="vae", help="the generator family")
-    r.add_argument("--epochs", type=int, default=None, help="generator epochs when one is trained (default: automatic)")
+    r.add_argument("--epochs", type=args_mod.whole(*EPOCHS, "--epochs"), default=None,
+                   help="generator epochs when one is trained (default: automatic)")
     r.set_defaults(func=run)
     f = inner.add_parser("fidelity", help="train the generator on a file and measure its fidelity")
     f.add_argument("path")
     f.add_argument("--target")
     f.add_argument("--seed", type=args_mod.seed, default=42)
     f.add_argument("--family", choices=["vae", "gan"], default="vae")
-    f.add_argument("--epochs", type=int, default=None, help="generator epochs (default: automatic)")
+    f.add_argument("--epochs", type=args_mod.whole(*EPOCHS, "--epochs"), default=None,
+                   help="generator epochs (default: automatic)")
     f.set_defaults(func=fidelity)

@@ -171,6 +171,8 @@ def run_sql(sql: str, database: str | None = None, *, ws: Workspace | None = Non
     readable = readable_tables(ws, user)
     used = check_tables(checked, readable)
     tables = {t: ws.dataset_arrow(readable[t]) for t in used}
+    if checked.lists_tables:  # SHOW TABLES names every table the user may read; those not read stay empty
+        tables.update({t: pa.table({"_": pa.array([], pa.int8())}) for t in readable if t not in tables})
     logger.info("sql over %s", sorted(used))
     return _run_on(tables, checked, limits)
 

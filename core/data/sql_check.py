@@ -75,6 +75,7 @@ class CheckedQuery:
     sql: str
     tables: list[TableRef] = field(default_factory=list)
     ctes: set[str] = field(default_factory=set)
+    lists_tables: bool = False  # SHOW TABLES: the answer is the names of the tables the user may read
 
     def referenced(self) -> set[str]:
         """Lower-case names of the tables the query reads, CTEs excluded."""
@@ -192,6 +193,8 @@ def _walk(tree: Iterable, checked: CheckedQuery) -> None:
             if node.get("query") is None and table != "tables":
                 raise QueryRefused("The query was refused: SHOW of server objects is not available here.",
                                    "DESCRIBE a dataset table, or SHOW TABLES; nothing was run.")
+            if node.get("query") is None:
+                checked.lists_tables = True
 
 
 _PATHLIKE = re.compile(r"[/\\]|://|^~|\.(csv|tsv|txt|parquet|pq|json|jsonl|ndjson|gz|zst|xlsx?|db|duckdb|"
@@ -212,6 +215,10 @@ def check_tables(checked: CheckedQuery, allowed: Iterable[str], *, catalogs: Ite
         if _PATHLIKE.search(ref.name):
             raise QueryRefused("The query was refused: it reads a file or a URL, not a dataset table.",
                                "Only the dataset tables can be queried; nothing was run.")
+        if key in allowed_map and (ref.catalog.lower() not in cats or ref.schema.lower() not in schs):
+            written = ".".join(p for p in (ref.catalog, ref.schema, ref.name) if p)
+            raise QueryRefused(f"The query reads '{written}': dataset tables have no database or schema prefix here.",
+                               f"Write the table name alone ('{allowed_map[key]}'). Nothing was run.")
         if key not in allowed_map or ref.catalog.lower() not in cats or ref.schema.lower() not in schs:
             shown = ", ".join(sorted(allowed_map.values())[:20]) or "none yet"
             raise QueryRefused(f"The query reads '{ref.name}', which is not a table you can query here.",

@@ -24,9 +24,10 @@ import numpy as np
 import pandas as pd
 import torch
 
-from core.errors import ModelLoadError
+from core.errors import InputError, ModelLoadError
 from core.progress import CancelToken, Progress
 from core.scenarios.errors import Extrapolation, NotEnoughDataError, PinError
+from core.scenarios.limits import EPOCHS
 from core.scenarios.latent_prior import LatentMixture, fit_latent_mixture
 from core.scenarios.structure import Structure
 from core.scenarios.trainer import TrainHistory, train_vae
@@ -70,6 +71,11 @@ class VAEParams:
     discrete_max_levels: int = 15
     min_rows: int = MIN_ROWS
     seed: int = 42
+
+    def __post_init__(self) -> None:
+        if self.epochs is not None and not EPOCHS[0] <= self.epochs <= EPOCHS[1]:
+            raise InputError(f"Generator epochs must lie between {EPOCHS[0]} and {EPOCHS[1]:,} ({self.epochs} was given).",
+                             "Leave epochs unset for the automatic choice.")
 
     def to_dict(self) -> dict:
         d = asdict(self)

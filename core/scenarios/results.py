@@ -17,6 +17,7 @@ from pandas import Series
 from core.errors import InputError
 from core.scenarios import loss as L
 from core.scenarios.errors import Extrapolation
+from core.scenarios.limits import DRAWS, PORTFOLIO_ROWS
 from core.scenarios.presets import Scenario
 from core.scenarios.transmission import Binding
 
@@ -37,10 +38,10 @@ class ScenarioParams:
     def __post_init__(self) -> None:
         if self.mode not in ("stress", "generate"):
             raise InputError(f"Unknown mode '{self.mode}'.", "Use 'stress' (existing customers) or 'generate' (a new portfolio).")
-        if not 1_000 <= self.n_draws <= 1_000_000:
-            raise InputError("Monte Carlo draws must lie between 1,000 and 1,000,000.")
-        if self.n_rows is not None and not 100 <= self.n_rows <= 5_000_000:
-            raise InputError("The portfolio size must lie between 100 and 5,000,000 rows.")
+        if not DRAWS[0] <= self.n_draws <= DRAWS[1]:
+            raise InputError(f"Monte Carlo draws must lie between {DRAWS[0]:,} and {DRAWS[1]:,}.")
+        if self.n_rows is not None and not PORTFOLIO_ROWS[0] <= self.n_rows <= PORTFOLIO_ROWS[1]:
+            raise InputError(f"The portfolio size must lie between {PORTFOLIO_ROWS[0]:,} and {PORTFOLIO_ROWS[1]:,} rows.")
         if self.dependents is not None:
             object.__setattr__(self, "dependents", tuple(self.dependents))
 

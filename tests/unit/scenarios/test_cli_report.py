@@ -38,6 +38,27 @@ def test_scenario_run_refuses_bad_shocks_with_a_plain_message(capsys):
     assert code == 2 and "no file" in out[0]["error"]
 
 
+@pytest.mark.parametrize(("argv", "says"), [
+    (["run", "--draws", "200"], "--draws: use a whole number from 1,000 to 1,000,000, not 200"),
+    (["run", "--draws", "1e4"], "not '1e4'"),
+    (["run", "--epochs", "0"], "--epochs: use a whole number from 1 to 1,000, not 0"),
+    (["fidelity", "x.csv", "--epochs", "-1"], "not -1"),
+])
+def test_draws_and_epochs_out_of_range_are_refused_before_any_work(capsys, argv, says):
+    # --draws 200 was refused only after 22 s of training; --epochs 0 silently meant "automatic"
+    code, out = _run(capsys, "scenario", *argv)
+    assert code == 2 and says in out[0]["error"]
+
+
+def test_generator_params_refuse_epochs_out_of_range():
+    from core.errors import InputError
+    from core.scenarios.generator import VAEParams
+
+    with pytest.raises(InputError, match="between 1 and 1,000"):
+        VAEParams(epochs=0)
+    assert VAEParams(epochs=3).epochs == 3
+
+
 @pytest.mark.slow
 def test_scenario_fidelity_on_a_file(capsys, tmp_path):
     from core.data.synthetic import generate_frame

@@ -206,3 +206,18 @@ def test_a_view_inside_an_external_duckdb_file_cannot_read_server_files(box):
     with pytest.raises(QueryRefused, match="tried to reach files") as info:
         run_sql("SELECT * FROM leak", str(evil))
     assert CANARY_TEXT not in str(info.value)
+
+
+def test_show_tables_names_the_readable_tables_without_loading_them(box, monkeypatch):
+    ws = get_workspace()
+    loaded = []
+    real = type(ws).dataset_arrow
+    monkeypatch.setattr(type(ws), "dataset_arrow", lambda self, name: loaded.append(name) or real(self, name))
+    assert run_sql("SHOW TABLES", ws=ws)["name"].tolist() == ["ds_loans"]
+    assert run_sql("SELECT * FROM (SHOW TABLES)", ws=ws)["name"].tolist() == ["ds_loans"]
+    assert loaded == []
+
+
+def test_a_prefixed_table_name_is_refused_with_the_name_to_write(box):
+    with pytest.raises(QueryRefused, match="Write the table name alone \\('ds_loans'\\)"):
+        run_sql("SELECT * FROM studio.main.ds_loans", ws=get_workspace())
