@@ -138,7 +138,10 @@ def segment_offers(pen: pd.DataFrame, catalogue: OfferCatalogue | None = None,
             elif row[p] >= majority:
                 withheld.setdefault(str(p), f"{F.pct(row[p], 0)} of the segment holds it already")
             elif not np.isfinite(lift[p]) or lift[p] <= catalogue.min_lift:
-                withheld.setdefault(str(p), f"the segment takes it up less than the book ({F.ratio(lift[p])})")
+                withheld.setdefault(str(p), f"the segment takes it up less than the book ({F.ratio(lift[p])})"
+                                    if not np.isfinite(lift[p]) or lift[p] <= 1 else
+                                    f"the segment takes it up at only {F.ratio(lift[p])} the book's rate "
+                                    f"(the catalogue asks for {F.ratio(catalogue.min_lift)})")
         ok = [p for p in row.index if str(p) not in withheld]
         if not ok:
             out[s] = SegmentOffer(None, reason="No product passes the suitability and take-up rules for this segment.",

@@ -184,7 +184,7 @@ def next_best_offers(dataset: Dataset, seg: SegmentationResult, params: OfferPar
     rules = profile_exclusions(seg.profile.means, dataset.schema.semantics, catalogue)
     codes = suitability(products, catalogue, held, labels, pd_hat, cutoff, rules)
     base = np.array([base_rates[p] for p in products], dtype=np.float32)
-    codes[(codes == OK) & ~(scores > base[None, :])] = LOW
+    codes[(codes == OK) & ~(scores > catalogue.min_lift * base[None, :])] = LOW  # lift must clear the catalogue's minimum
     offers = _rank(products, catalogue, scores, codes, base, pd_hat, cutoff)
     if pd_hat is None and any(catalogue.products[p].kind == CREDIT for p in products):
         notes.append("No credit model: credit products are not offered (train one on the Credit explanation page).")

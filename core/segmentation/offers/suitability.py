@@ -8,7 +8,7 @@ NO_PD     a credit product, and no credit model gives the customer a PD
 RISK      a credit product, and the customer's PD is not below the cutoff
 SECURED   a secured credit, and the customer holds nothing that secures it (a HELOC needs a home)
 PROFILE   the catalogue's rules keep this kind of product away from the customer's segment
-LOW       the customer's propensity is not above the product's take-up in the book
+LOW       the customer's propensity is not above the catalogue's minimum lift over the product's take-up in the book
 OK        may be offered
 ========  ====================================================================================
 """
@@ -24,7 +24,7 @@ from core.segmentation.offers.catalogue import CREDIT, OfferCatalogue
 OK, HELD, NO_PD, RISK, SECURED, PROFILE, LOW = range(7)
 CODE_TEXT = {OK: "offered", HELD: "holds it already", NO_PD: "no PD (no credit model)",
              RISK: "PD not below the cutoff", SECURED: "nothing to secure it", PROFILE: "kept from the segment by a rule",
-             LOW: "propensity not above the book's take-up"}
+             LOW: "propensity too close to the book's take-up (under the catalogue's minimum lift)"}
 
 
 def suitability(products: list[str], catalogue: OfferCatalogue, held: pd.DataFrame, labels: np.ndarray,

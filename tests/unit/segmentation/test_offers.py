@@ -12,6 +12,7 @@ from core.data.schema import Tag
 from core.errors import DataError, InputError
 from core.segmentation.links import CreditView
 from core.segmentation.offers import propensity as P
+from core.segmentation.offers.catalogue import default_catalogue
 from core.segmentation.offers.nbo import OfferParams, next_best_offers
 from core.segmentation.offers.suitability import HELD, NO_PD, OK, RISK, SECURED
 from core.segmentation.offers.targets import target_brief, target_list, target_list_csv
@@ -66,10 +67,14 @@ def test_offers_respect_holdings_risk_and_collateral(book):
     assert (off.codes[no_home, j["heloc"]] == SECURED).all()  # no HELOC without a home
     # every offer made is allowed, to a customer who does not hold it, with a reason
     made = off.offers["offer"].to_numpy()
+    min_lift = default_catalogue().min_lift
+    assert min_lift > 1
     for p, i in j.items():
         rows = made == p
         assert (off.codes[rows, i] == OK).all()
-        assert (off.scores[rows, i] > off.base_rates[p]).all()  # likelier than the book
+        # likelier than the book by the catalogue's minimum lift (an offer at 1.01x the book is no targeting)
+        assert (off.scores[rows, i] > min_lift * off.base_rates[p]).all()
+        assert (off.offers.loc[rows, "offer_lift"] >= min_lift).all()
     assert off.offers.loc[made == "personal_loan", "offer_reason"].str.contains("under the 10.0% cutoff").all()
     # the holdout evaluation: model, logistic benchmark and segment rule side by side
     ev = off.evaluation.set_index("product")
