@@ -21,7 +21,11 @@ _ID_NAME = re.compile(
     r"(^|_)(id|ids|uuid|guid|key|pk|identifier|ident|ref|ref_?no|reference_?(no|number)?|record_?no)($|_)|"
     r"^(cust|customer|client|member|borrower|applicant|application|app|loan|contract|case|party|person|user|"
     r"account|acct|obligor|debtor|deal|facility|record|row|sk)_?(id|no|num|nbr|number|code|key|ref)$|"
-    r"^(clientnum|custno|customerno|customernumber|clientnumber|membernumber|loannumber|seqn)$")
+    r"^(clientnum|custno|customerno|customernumber|clientnumber|membernumber|loannumber|seqn)$|"
+    # German, French, Spanish, Dutch, Italian exports: Kundennummer, Kd-Nr, numéro client, id_cliente, klantnummer
+    r"^(kunden|kd|konto|vertrag|kredit|klant|rekening|cliente?|compte|contrat|contrato|conto|pratica)_?"
+    r"(nr|nummer|no|num|numero|número|id|code|codigo|código)$|"
+    r"^(nr|no|num|numero|número|n|id|code|codigo|código)_(client|cliente|kunde|compte|contrat|contrato|dossier|pratica)$")
 _UUID = re.compile(r"^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$", re.I)
 _HASH = re.compile(r"^[0-9a-f]{16,128}$", re.I)
 _CODE = re.compile(r"^[A-Za-z]{0,6}[-_/]?\d{3,}[A-Za-z]{0,3}$|^\d+$")

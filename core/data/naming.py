@@ -8,6 +8,7 @@ so one pattern reads them all (``serious_dlqin_2_yrs``, ``default_payment_next_m
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _DIGIT = re.compile(r"(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
@@ -16,7 +17,8 @@ _SEP = re.compile(r"[^0-9A-Za-z]+")
 
 def snake(name: str) -> str:
     """``"SeriousDlqin2yrs"`` -> ``"serious_dlqin_2_yrs"``; ``"CUST_ID"`` -> ``"cust_id"``."""
-    text = _SEP.sub("_", str(name))
+    folded = "".join(c for c in unicodedata.normalize("NFKD", str(name)) if not unicodedata.combining(c))
+    text = _SEP.sub("_", folded)  # accents folded first: "numéro" is "numero", not "num_ro"
     text = _DIGIT.sub("_", _CAMEL.sub("_", text))
     return re.sub("_+", "_", text).strip("_").lower()
 

@@ -297,6 +297,9 @@ def parse_numbers(s: pd.Series, dist: Distinct | None = None, decimal_hint: str 
     share = float(weight[good].sum() / n)
     top_failed = dict(sorted(failed.items(), key=lambda kv: -kv[1])[:8])
     rich = ok & (uniq.str.contains(r"[^\d.\-]", regex=True).to_numpy() | trailing)
+    if "thousands separators" in kinds:  # the example shows the separator ('$5,375', not '$563')
+        grouped = parts["num"].str.contains(thousands, regex=False).to_numpy() | spaced
+        rich = rich | (ok & grouped) if not (rich & good & grouped).any() else rich & grouped
     pick = np.flatnonzero(rich & good) if (rich & good).any() else np.flatnonzero(good)
     first = _telling(pick, values) if len(pick) else -1
     example, example_value = (str(uniq.iloc[first]), float(values[first])) if first >= 0 else ("", float("nan"))

@@ -240,3 +240,12 @@ def test_a_row_with_too_many_fields_is_named_in_the_message(loans):
     data[7] += ",1,2,3"
     with pytest.raises(FileFormatError, match="line 8 has 5 fields where the header has 2"):
         load_file("x.csv", "\n".join(data).encode(), 10)
+
+
+@pytest.mark.parametrize("name", ["Kundennummer", "Kd-Nr", "numéro client", "id_cliente", "Klantnummer", "ref"])
+def test_customer_numbers_named_the_way_european_exports_name_them_are_ids(loans, name):
+    rng = np.random.default_rng(5)
+    frame = loans.drop(columns=["loan_id"]).assign(**{name: rng.choice(np.arange(100_000, 999_999), len(loans),
+                                                                        replace=False)})
+    ds, _ = load_file("x.csv", _csv(frame), 10)
+    assert ds.schema.roles[name] == Role.ID and name not in ds.features()
