@@ -85,7 +85,8 @@ def importer(user: User) -> None:
     settings = get_settings()
     tab_file, tab_sql, tab_db = st.tabs(["Upload a file", "SQL over the workspace", "External database"])
     with tab_file:
-        up = st.file_uploader("CSV or Parquet", type=["csv", "parquet", "txt", "tsv"], key="home_upload",
+        up = st.file_uploader("CSV or Parquet (gzipped or zipped is fine)", type=["csv", "parquet", "txt", "tsv", "gz", "zip"],
+                              key="home_upload",
                               help=f"Up to {settings.max_upload_mb} MiB.")
         target = st.text_input("Target column (optional; inferred when empty)", key="home_upload_target")
         if up is not None and st.button("Import file", key="home_import_file", icon=":material/upload:"):

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from core.data.conform import date_note, number_note, sentences
+from core.data.conform import date_note, number_note, sentences, shown_value
 from core.data.dates import DateParse, looks_like_dates, named_like_date, parse_dates
 from core.data.parse import Distinct, NumberParse, distinct_text, has_leading_zero_codes, parse_numbers, plain_numbers
 
@@ -49,14 +49,6 @@ class ColumnRead:
         return self.n_distinct if self.n_distinct >= 0 else int(self.values.nunique(dropna=True))
 
 
-def _shown(value: object) -> str:
-    """A value as an analyst reads it in a note: text quoted, numbers plain (never ``np.int64(4)``)."""
-    if isinstance(value, str):
-        return repr(value)
-    item = getattr(value, "item", None)
-    return str(item() if callable(item) else value)
-
-
 def read_column(name: str, s: pd.Series) -> ColumnRead:
     """Read one column (see the module docstring)."""
     present = s.dropna()
@@ -67,7 +59,7 @@ def read_column(name: str, s: pd.Series) -> ColumnRead:
     dist = distinct_text(s) if text_like else None
     n_distinct = len(dist.text) if dist is not None else int(present.nunique())
     if n_distinct == 1:
-        return ColumnRead(name, "constant", s, evidence=f"every row holds {_shown(present.iloc[0])}", n_distinct=1)
+        return ColumnRead(name, "constant", s, evidence=f"every row holds {shown_value(present.iloc[0])}", n_distinct=1)
     if pd.api.types.is_bool_dtype(s):
         return ColumnRead(name, "bool", s, n_distinct=n_distinct)
     if pd.api.types.is_datetime64_any_dtype(s):

@@ -37,6 +37,14 @@ def _examples(failed: dict[str, int], k: int = 3) -> str:
     return ", ".join(repr(v) for v in list(failed)[:k])
 
 
+def shown_value(value: object) -> str:
+    """A value as an analyst reads it in a note: text quoted, numbers plain (never ``np.int64(4)``)."""
+    if isinstance(value, str):
+        return repr(value)
+    item = getattr(value, "item", None)
+    return str(item() if callable(item) else value)
+
+
 def sentences(items: list[str]) -> str:
     """Evidence items as one paragraph: each a capitalised sentence ending in a full stop."""
     out = []

@@ -9,9 +9,11 @@ half-loaded. Imports into the workspace happen only after validation succeeds.
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import logging
 import re
+import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -54,7 +56,16 @@ def _decode(data: bytes) -> tuple[str, str, str]:
     """
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return data.decode("utf-16"), "UTF-16", ""
-    if b"\x00" in data[:4096]:
+    head = data[:4096]
+    if b"\x00" in head and len(head) >= 64:  # UTF-16 without a byte-order mark: every other byte is zero
+        odd, even = head[1::2].count(0) / (len(head) // 2), head[0::2].count(0) / (len(head) // 2)
+        for share, enc in ((odd, "utf-16-le"), (even, "utf-16-be")):
+            if share > 0.9:
+                try:
+                    return data.decode(enc), "UTF-16", ""
+                except UnicodeDecodeError:
+                    break
+    if b"\x00" in head:
         raise FileFormatError("The file looks binary, not like text or Parquet.",
                               "Upload a CSV (comma, semicolon or tab separated) or a Parquet file.")
     try:
@@ -316,22 +327,83 @@ def read_parquet_bytes(data: bytes) -> pd.DataFrame:
         raise FileFormatError(f"The Parquet file could not be read: {exc}") from exc
 
 
+def _unpack(filename: str, data: bytes, max_mb: int) -> tuple[str, bytes, list[str]]:
+    """A gzip or single-file zip archive unpacked (the inner name, its bytes, a note); other files as they are.
+
+    The unpacked size counts against the upload limit, read in chunks, so a small archive that
+    expands to gigabytes is refused before it fills memory.
+    """
+    limit = max_mb * 2**20
+    too_big = FileTooLargeError(f"The archive unpacks to more than the {max_mb} MiB limit.",
+                                "Load it through SQL from the workspace, or raise STUDIO_MAX_UPLOAD_MB.")
+    if data[:2] == b"\x1f\x8b":
+        inner = filename[:-3] if filename.lower().endswith(".gz") else Path(filename).stem + ".csv"
+        try:
+            with gzip.GzipFile(fileobj=io.BytesIO(data)) as fh:
+                out = fh.read(limit + 1)
+        except (OSError, EOFError) as exc:
+            raise FileFormatError(f"The gzip file could not be unpacked: {exc}.", "Upload the CSV itself.") from None
+        if len(out) > limit:
+            raise too_big
+        return inner, out, [f"The file was unpacked from gzip ('{inner}')."]
+    if data[:4] == b"PK\x03\x04":
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                if "xl/workbook.xml" in zf.namelist():
+                    raise FileFormatError("The file is an Excel workbook, not CSV or Parquet.",
+                                          "Save the sheet as CSV (File > Save as > CSV UTF-8) and upload that.")
+                members = [m for m in zf.infolist() if not m.is_dir() and not m.filename.startswith("__MACOSX/")
+                           and Path(m.filename).suffix.lower() in (".csv", ".txt", ".tsv", ".parquet", ".pq")]
+                if len(members) != 1:
+                    raise FileFormatError(
+                        f"The zip archive holds {len(members)} data files; one is needed.",
+                        "Zip one CSV or Parquet file, or upload the file itself.")
+                m = members[0]
+                if m.file_size > limit:
+                    raise too_big
+                with zf.open(m) as fh:
+                    out = fh.read(limit + 1)
+        except (zipfile.BadZipFile, RuntimeError, NotImplementedError) as exc:  # corrupt, encrypted, odd method
+            raise FileFormatError(f"The zip archive could not be unpacked: {exc}.", "Upload the CSV itself.") from None
+        if len(out) > limit:
+            raise too_big
+        return m.filename, out, [f"The file was unpacked from the zip archive ('{m.filename}')."]
+    return filename, data, []
+
+
 def read_file(filename: str, data: bytes, max_mb: int) -> tuple[pd.DataFrame, list[str]]:
-    """Read an uploaded file by its extension, enforcing the size limit; returns the frame and reading notes."""
+    """Read an uploaded file (CSV, Parquet, or either one gzipped or zipped), enforcing the size limit.
+
+    What the bytes are decides, not only the name: a Parquet file named ``.csv`` is read as Parquet.
+    Returns the frame and reading notes.
+    """
     size_mb = len(data) / 2**20
     if size_mb > max_mb:
         raise FileTooLargeError(f"The file is {size_mb:,.0f} MiB, over the {max_mb} MiB limit.",
                                 "Load it through SQL from the workspace, or raise STUDIO_MAX_UPLOAD_MB.")
     if not data:
         raise EmptyDataError("The file is empty.", "Upload a file with a header row and data rows.")
+    filename, data, notes = _unpack(filename, data, max_mb)
     suffix = Path(filename).suffix.lower()
-    if suffix in (".parquet", ".pq"):
+    if suffix in (".parquet", ".pq") and data[:4] != b"PAR1" and b"\x00" not in data[:4096]:
+        try:  # text named .parquet: a CSV saved under the wrong name
+            frame, more = read_csv(data)
+        except (FileFormatError, EmptyDataError):
+            frame, more = pd.DataFrame(), []
+        if frame.shape[0] and frame.shape[1] >= 2:
+            return frame, [*notes, f"'{filename}' holds text, not Parquet, and was read as CSV.", *more]
+        raise FileFormatError(f"'{filename}' is not a Parquet file (nor a CSV).", "Upload a .csv or .parquet file.")
+    if data[:4] == b"PAR1" or suffix in (".parquet", ".pq"):
+        if suffix not in (".parquet", ".pq"):
+            notes.append(f"'{filename}' holds a Parquet file and was read as one.")
         frame = read_parquet_bytes(data)
         frame.columns = [str(c).strip() for c in frame.columns]
-        return frame, []
-    if suffix in (".csv", ".txt", ".tsv"):
-        return read_csv(data)
-    raise FileFormatError(f"'{filename}' is neither CSV nor Parquet.", "Upload a .csv or .parquet file.")
+        return frame, notes
+    if suffix in (".csv", ".txt", ".tsv", ".dat", ""):
+        frame, more = read_csv(data)
+        return frame, notes + more
+    raise FileFormatError(f"'{filename}' is neither CSV nor Parquet.",
+                          "Upload a .csv or .parquet file (gzipped or zipped is fine).")
 
 
 def read_file_bytes(filename: str, data: bytes, max_mb: int) -> pd.DataFrame:

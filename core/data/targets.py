@@ -26,7 +26,8 @@ _DOMAIN = re.compile(
     r"default_flag|default_flg|default_ind|default_indicator|def|def_flag|def_flg|def_ind|dflt|dflt_flag|dflt_flg|"
     r"dflt_ind|is_dflt|dft|dft_flag|dlq_flag|dlq_flg|delinq_flag|churn|churned|is_churn|exited|attrition|attrition_flag|attrited|fraud|is_fraud|"
     r"fraud_flag|loan_status|status|delinquent|is_delinquent|charged_off|chargeoff|write_off|written_off|"
-    r"not_fully_paid|repaid|approved|approval)$")
+    r"not_fully_paid|repaid|approved|approval|is_repaid|loan_repaid|is_approved|fully_paid|is_fully_paid|paid_off|"
+    r"good|is_good|good_flag|good_loan|performing|is_performing)$")  # the good-outcome names (_GOOD_NAME) too
 # words inside a longer name that point at the outcome
 _OUTCOME_WORD = re.compile(
     r"(^|_)(default|defaulted|dflt|dlq|dlqin|delinq\w*|bad|churn\w*|attrit\w*|fraud|charged|chargeoff|writeoff|"

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
+from core.data.conform import shown_value
 from core.data.identifiers import IdKind, check_id
 from core.data.schema import Role, Schema
 from core.errors import EmptyDataError, SchemaError, TargetError
@@ -76,7 +77,7 @@ def validate(frame: pd.DataFrame, schema: Schema) -> Validated:
             notes.append(f"'{c}' is empty in every row and was set aside.")
         elif s.nunique(dropna=True) <= 1:
             roles[c] = Role.IGNORE
-            notes.append(f"'{c}' holds a single value ({s.dropna().iloc[0]!r}) and was set aside.")
+            notes.append(f"'{c}' holds a single value ({shown_value(s.dropna().iloc[0])}) and was set aside.")
         else:
             idc = check_id(c, s)
             if idc.kind == IdKind.ID and (idc.named or role == Role.CATEGORICAL):

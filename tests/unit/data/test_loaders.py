@@ -249,3 +249,45 @@ def test_customer_numbers_named_the_way_european_exports_name_them_are_ids(loans
                                                                         replace=False)})
     ds, _ = load_file("x.csv", _csv(frame), 10)
     assert ds.schema.roles[name] == Role.ID and name not in ds.features()
+
+
+def test_gzip_zip_and_misnamed_files_are_read_by_what_they_hold(loans):
+    import gzip
+    import zipfile
+
+    raw = _csv(loans)
+    for name, data in (("x.csv.gz", gzip.compress(raw)), ("x.csv", gzip.compress(raw))):
+        ds, notes = load_file(name, data, 10)
+        assert ds.n_rows == len(loans) and any("gzip" in n for n in notes)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("__MACOSX/._book.csv", b"junk")
+        zf.writestr("book.csv", raw)
+    ds, notes = load_file("export.zip", buf.getvalue(), 10)
+    assert ds.n_rows == len(loans) and any("book.csv" in n for n in notes)
+    pq = io.BytesIO()
+    loans.to_parquet(pq)
+    ds, notes = load_file("x.csv", pq.getvalue(), 10)
+    assert ds.n_rows == len(loans) and any("Parquet" in n for n in notes)
+    ds, notes = load_file("x.parquet", raw, 10)
+    assert ds.n_rows == len(loans) and any("read as CSV" in n for n in notes)
+    ds, _ = load_file("x.csv", raw.decode().encode("utf-16-le"), 10)  # no byte-order mark
+    assert ds.n_rows == len(loans)
+
+
+def test_an_archive_that_unpacks_past_the_limit_is_refused():
+    import gzip
+
+    bomb = gzip.compress(b"a,b\n" + b"1,2\n" * (3 * 2**20 // 4))  # 3 MiB of rows, a few KiB packed
+    with pytest.raises(FileTooLargeError, match="unpacks to more than the 1 MiB"):
+        load_file("x.csv.gz", bomb, 1)
+
+
+def test_an_excel_workbook_gets_a_plain_message():
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("xl/workbook.xml", b"<workbook/>")
+    with pytest.raises(FileFormatError, match="Excel workbook"):
+        load_file("book.xlsx", buf.getvalue(), 10)
