@@ -70,7 +70,8 @@ def number_note(name: str, p: NumberParse) -> str:
         main = "numbers written as text"
     extras = [x for k, x in (("European decimals", "a decimal comma"), ("thousands separators", "thousands separators"),
                              ("parentheses negatives", "negatives in parentheses"),
-                             ("trailing minus", "a trailing minus for negatives")) if k in kinds]
+                             ("trailing minus", "a trailing minus for negatives"),
+                             ("debit/credit markers", "DR/CR markers (DR negative, CR positive)")) if k in kinds]
     text = f"'{name}' holds {main}" + (f" with {' and '.join(extras)}" if extras else "")
     text += f" (e.g. {p.example!r})" if p.example else ""
     if "percent" in kinds:

@@ -198,6 +198,10 @@ def parse_numbers(s: pd.Series, dist: Distinct | None = None, decimal_hint: str 
                      if (a is not None and a[0] == "currency") or b.strip().lower() in _BARE_MULTIPLIERS else 1.0
                      for a, b in zip(pre, parts["post"], strict=True)])
     parts.loc[mult != 1.0, "post"] = ""
+    marker = parts["post"].str.strip().str.lower().str.rstrip(".")
+    debit = marker.eq("dr").to_numpy()  # bank-statement markers: "1,234.56 DR" / "1,234.56 CR"
+    credit = marker.eq("cr").to_numpy()
+    parts.loc[debit | credit, "post"] = ""
     post = parts["post"].map(_unit_of)
     ok = (parts["num"].ne("") & ~parts["num"].str.contains(r"\s", regex=True)
           & (parts["pre"].eq("") | pre.map(lambda u: u is not None and u[0] == "currency"))
@@ -241,7 +245,7 @@ def parse_numbers(s: pd.Series, dist: Distinct | None = None, decimal_hint: str 
         kinds.append("thousands separators")
     values = np.array([_to_float(x, decimal) if good else np.nan for x, good in zip(parts["num"], ok, strict=True)])
     trailing = parts["trail"].eq("-").to_numpy() & ok
-    negative = parts["sign"].eq("-").to_numpy() | parts["sign2"].eq("-").to_numpy() | paren | trailing
+    negative = parts["sign"].eq("-").to_numpy() | parts["sign2"].eq("-").to_numpy() | paren | trailing | debit
     values = np.where(negative, -values, values) * mult
     if (mult != 1.0).any():
         evidence.append(f"amounts such as {uniq[mult != 1.0].iloc[0]!r} were multiplied out (k, m, bn).")
@@ -252,6 +256,12 @@ def parse_numbers(s: pd.Series, dist: Distinct | None = None, decimal_hint: str 
         kinds.append("trailing minus")
         evidence.append(f"values with a trailing minus such as {uniq[trailing].iloc[0]!r} were read as negative "
                         "(the SAP and mainframe way of writing a negative amount).")
+    if ((debit | credit) & ok).any():
+        kinds.append("debit/credit markers")
+        ex = uniq[(debit if debit.any() else credit) & ok].iloc[0]
+        evidence.append(f"values marked DR (e.g. {ex!r}) were read as negative and those marked CR as positive, "
+                        "the bank-statement convention; if this column is a balance the customer owes, its sign is "
+                        "the other way round.")
     plus = parts["plus"].eq("+").to_numpy() & ok
     if plus.any():
         evidence.append(f"open-ended values such as {uniq[plus].iloc[0]!r} were read as their lower bound.")
@@ -296,7 +306,7 @@ def parse_numbers(s: pd.Series, dist: Distinct | None = None, decimal_hint: str 
     failed = {str(v): int(c) for v, c, g in zip(uniq, weight, good, strict=True) if not g}
     share = float(weight[good].sum() / n)
     top_failed = dict(sorted(failed.items(), key=lambda kv: -kv[1])[:8])
-    rich = ok & (uniq.str.contains(r"[^\d.\-]", regex=True).to_numpy() | trailing)
+    rich = ok & (uniq.str.contains(r"[^\d.\-]", regex=True).to_numpy() | trailing | debit)
     if "thousands separators" in kinds:  # the example shows the separator ('$5,375', not '$563')
         grouped = parts["num"].str.contains(thousands, regex=False).to_numpy() | spaced
         rich = rich | (ok & grouped) if not (rich & good & grouped).any() else rich & grouped

@@ -131,3 +131,9 @@ def test_trailing_minus_is_negative_and_ranges_are_not_numbers():
     p = parse_numbers(pd.Series(["1,169-", "870", "25-"]))
     assert p.values.tolist() == [-1169.0, 870.0, -25.0] and "trailing minus" in p.kinds
     assert parse_numbers(pd.Series(["10-20", "5"])).values.isna().tolist() == [True, False]
+
+
+def test_debit_and_credit_markers_carry_the_sign_and_say_the_convention():
+    p = parse_numbers(pd.Series(["1,234.56 DR", "99.00 CR", "5.00", "$12.00 Dr."]))
+    assert p.values.tolist() == [-1234.56, 99.0, 5.0, -12.0]
+    assert any("DR" in e and "other way round" in e for e in p.evidence)
