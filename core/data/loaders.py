@@ -164,6 +164,8 @@ def _trailer(text: str, sep: str, width: int) -> tuple[str, list[str]]:
             break
         if len(fields) > 1 and not fields[0].strip():
             break
+        if len(fields) >= width and not _TOTAL_WORDS.fullmatch(fields[0].strip().rstrip(":").strip()):
+            break  # a full-width row with only its first cell filled is a customer with missing values
         dropped.append(lines.pop().strip())
     return "".join(lines), dropped[::-1]
 
