@@ -144,7 +144,8 @@ _DOTTED_WHOLE = re.compile(r"[-+]?(\d+|[1-9]\d{0,2}(\.\d{3})+)-?")
 def _skip_lines(text: str, n: int) -> tuple[str, list[str]]:
     """``text`` without its first ``n`` non-blank lines (and the blank lines among them), and those lines."""
     lines = text.splitlines(keepends=True)
-    skipped, i = [], 0
+    skipped: list[str] = []
+    i = 0
     while len(skipped) < n and i < len(lines):
         if lines[i].strip():
             skipped.append(lines[i].strip())
@@ -157,7 +158,7 @@ def _trailer(text: str, sep: str, width: int) -> tuple[str, list[str]]:
     if width < 3:
         return text, []
     lines = text.rstrip().splitlines(keepends=True)
-    dropped = []
+    dropped: list[str] = []
     while len(lines) > 2 and len(dropped) < 3:
         fields = next(csv.reader([lines[-1]], delimiter=sep), [])
         if sum(bool(f.strip()) for f in fields) > 1 or not lines[-1].strip():
