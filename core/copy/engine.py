@@ -2,9 +2,10 @@
 
 The check is a pipeline of steps, each in its own function:
 
-1. :meth:`~RuleEngine._soften` — soften rules rewrite a phrase ("guaranteed approval" -> "approval
-   subject to credit review"; urgency phrases are removed); a rewrite that changes what the copy
-   promises also asks for review;
+1. :meth:`~RuleEngine._soften` — soften rules rewrite a phrase ("pre-approved" -> "you may
+   qualify"; urgency phrases are removed, and with them a clause or sentence the removal leaves as
+   a fragment: "Offer ends tonight!" goes whole, not to "Offer"); a rewrite that changes what the
+   copy promises also asks for review;
 2. :meth:`~RuleEngine._sanity` — empty copy, copy in the wrong language;
 3. :meth:`~RuleEngine._block_rules` — exact phrases the rule file bans;
 4. :meth:`~RuleEngine._ground` — the copy is split into claims (:mod:`core.copy.claims`) and each
@@ -38,7 +39,7 @@ from core.copy.claims import split_claims
 from core.copy.disclose import assemble, required_disclosures
 from core.copy.grounding import check_features, check_numbers
 from core.copy.rulefile import ACTIONS, Rule, load_rules
-from core.copy.textops import language_problem, normalise, tidy
+from core.copy.textops import REMOVED, drop_fragments, language_problem, normalise, tidy
 from core.copy.verdict import Finding, Verdict
 from core.errors import StudioError
 from core.templates import text_template
@@ -119,6 +120,8 @@ class RuleEngine:
                     return m.group(0)
                 template = template.replace("{label}", label)
             new = m.expand(template)
+            if not new:  # a removal: mark it (with the punctuation it took) so a fragment left behind goes too
+                new = REMOVED + re.sub(r"^.*?([.!?。！？,，;；:：]*)$", r"\1", m.group(0), flags=re.DOTALL)
             if new != m.group(0):
                 done.append((m.group(0), new))
             return new
@@ -137,7 +140,8 @@ class RuleEngine:
                 if not matches:
                     continue
                 matched = "; ".join(dict.fromkeys(m for m, _ in matches))
-                detail = "removed" if not repl else "; ".join(dict.fromkeys(f"{m!r} -> {r!r}" for m, r in matches))
+                detail = ("removed, with any clause it left as a fragment" if not repl
+                          else "; ".join(dict.fromkeys(f"{m!r} -> {r!r}" for m, r in matches)))
                 findings.append(Finding(rule.id, "soften", rule.title, rule.reason, rule.source, matched=matched,
                                         detail=detail))
                 if rule.review:
@@ -145,13 +149,15 @@ class RuleEngine:
                                             "The engine rewrote what this copy promised; a reviewer must confirm the "
                                             "new wording.", rule.source, matched=matched, detail=detail))
         if findings:
-            body = normalise(tidy(body), force_gsm7, language)
+            body = normalise(tidy(drop_fragments(body, language)), force_gsm7, language)
         return body, findings
 
     @staticmethod
-    def _sanity(body: str, language: str) -> list[Finding]:
+    def _sanity(body: str, language: str, softened: bool = False) -> list[Finding]:
         if not body.strip():
-            return [Finding("E0", "block", "Empty copy", "There is no copy left to send.", "engine")]
+            why = ("There is no copy left to send: every sentence was a phrase the rules remove."
+                   if softened else "There is no copy left to send.")
+            return [Finding("E0", "block", "Empty copy", why, "engine")]
         problem = language_problem(body, language)
         if problem:
             return [Finding("L1", "block", "Wrong language", problem,
@@ -281,7 +287,7 @@ class RuleEngine:
         rules = self._rules_for(product, channel)
         body, findings = self._soften(normalise(text, force_gsm7, language), rules["soften"], product, language,
                                       force_gsm7)
-        findings += self._sanity(body, language)
+        findings += self._sanity(body, language, bool(findings))
         findings += self._block_rules(body, rules["block"], language)
         claims = [c.text for c in split_claims(body, language)]
         return _Prepared(text, product, channel, language, chan, rules, body, findings, claims)

@@ -1,8 +1,9 @@
 """Text clean-ups shared by the rule engine and generation: whitespace, punctuation, sentence joins.
 
 Pure functions, no rules and no catalogue: :func:`normalise` (whitespace, GSM-7 for English SMS),
-:func:`tidy` (after a phrase was removed), :func:`join_sentences` and :func:`unsaid` (appending
-disclosures without repeating a sentence), :func:`language_problem` (copy in the wrong script).
+:func:`drop_fragments` and :func:`tidy` (after a phrase was removed), :func:`join_sentences` and
+:func:`unsaid` (appending disclosures without repeating a sentence), :func:`language_problem` (copy
+in the wrong script).
 """
 
 from __future__ import annotations
@@ -16,6 +17,71 @@ _REPEATED_PUNCT = re.compile(r"([,.;:!?，。；：！？])(?:\s*[,.;:!?，。�
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _TERMINAL = (".", "!", "?", ":", ";", "。", "！", "？", "：", "；", ")", "）")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[。！？])")
+
+
+# Where a soften rule removed a phrase (an empty replacement); :func:`drop_fragments` reads and clears it.
+REMOVED = "\x00"
+_TERMINAL_PUNCT = ".!?。！？"
+_CLAUSE_SEP = re.compile(r"(\s*[,;:，；：、]\s*|\s+[-–—]+\s+)")
+# what a clause may not end on once the phrase after it was removed ("Apply before the offer [ends tonight]")
+_EN_DANGLING = frozenset(
+    "a an the this that these those our your its their my before after until till by on at in for of to with "
+    "and or but so if when while because as is are was were be will which who it special exclusive".split())
+# a clause that is only the subject of the removed claim ("Offer [ends tonight]!", "本次优惠[今晚截止]")
+_EN_STUB = re.compile(r"^(?:(?:a|an|the|this|that|these|our|your|its|special|exclusive|limited)\s+)*"
+                      r"(?:offers?|deals?|sales?|promotions?|promos?|events?|prices?|pricing|rates?|window|"
+                      r"opportunity|chance|spots?|places?|availability|supplies)$", re.IGNORECASE)
+_ZH_STUB = re.compile(r"^(?:本次|此次|这次|本|此|该|这个|这项|我们的|专属|特别)?(?:优惠活动|优惠|活动|促销|特惠|折扣|机会|"
+                      r"名额|利率|价格|福利)?(?:将|会|就|已|也)?$")
+_ZH_DANGLING = "于在将前的至到会就即已并和与及请都也"
+
+
+def _is_fragment(clause: str, language: str) -> bool:
+    """Whether what is left of a clause after a removal (marked :data:`REMOVED`) should go too."""
+    rest = clause.replace(REMOVED, " ").strip(" \t" + _TERMINAL_PUNCT + ",;:，；：、-–—")
+    rest = re.sub(r"\s+", " ", rest)
+    if not re.search(r"\w", rest):
+        return True
+    tail = not re.search(r"\w", clause[clause.rfind(REMOVED):])  # the removal ended the clause
+    if language == "zh":
+        rest = rest.replace(" ", "")
+        if _ZH_STUB.match(rest):
+            return True
+        return tail and (rest[-1] in _ZH_DANGLING or rest.endswith(("优惠", "活动", "促销", "特惠", "机会", "名额")))
+    if _EN_STUB.match(rest):
+        return True
+    last = rest.split()[-1]
+    return tail and (last.lower() in _EN_DANGLING or bool(_EN_STUB.match(last)))
+
+
+def drop_fragments(text: str, language: str = "en") -> str:
+    """After soften rules removed phrases: a clause or sentence the removal left as a fragment goes too.
+
+    ``"Offer ends tonight! Apply in the app."`` loses ``"ends tonight!"`` and then ``"Offer"``, a
+    fragment: ``"Apply in the app."``; ``"Apply now, offer ends tonight!"`` becomes
+    ``"Apply now!"``; ``"本次优惠今晚截止！"`` goes entirely. Clauses without a removal stay as written.
+    """
+    if REMOVED not in text:
+        return text
+    kept = []
+    for sentence in _SENTENCE_END.split(text):
+        if REMOVED not in sentence:
+            kept.append(sentence)
+            continue
+        stripped = sentence.rstrip()
+        body = stripped.rstrip(_TERMINAL_PUNCT)
+        end = stripped[len(body):]
+        parts = _CLAUSE_SEP.split(body)  # clause, separator, clause, ...
+        clauses = [(parts[i - 1] if i else "", parts[i]) for i in range(0, len(parts), 2)]
+        clauses = [(sep, c) for sep, c in clauses if REMOVED not in c or not _is_fragment(c, language)]
+        if not clauses:
+            continue
+        out = clauses[0][1] + "".join(sep + c for sep, c in clauses[1:])
+        out = out.replace(REMOVED, "" if language == "zh" else " ").strip()
+        if not re.search(r"\w", out):
+            continue
+        kept.append(out.rstrip(" ,;:，；：、-–—") + end)
+    return (" " if language != "zh" else "").join(k.strip() for k in kept if k.strip())
 
 
 def tidy(text: str) -> str:

@@ -311,7 +311,7 @@ def read_csv(data: bytes) -> tuple[pd.DataFrame, list[str]]:
 
 
 def _parser_message(exc: Exception) -> str:
-    """pandas' parser error in the analyst's words ("line 7 has 5 fields where the header has 4")."""
+    """The pandas parser's error in the analyst's words ("line 7 has 5 fields where the header has 4")."""
     m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
     if m:
         return f"line {m.group(2)} has {m.group(3)} fields where the header has {m.group(1)}."

@@ -27,8 +27,8 @@ import torch
 from core.errors import InputError, ModelLoadError
 from core.progress import CancelToken, Progress
 from core.scenarios.errors import Extrapolation, NotEnoughDataError, PinError
-from core.scenarios.limits import EPOCHS
 from core.scenarios.latent_prior import LatentMixture, fit_latent_mixture
+from core.scenarios.limits import EPOCHS
 from core.scenarios.structure import Structure
 from core.scenarios.trainer import TrainHistory, train_vae
 from core.scenarios.transforms import NumericSpec, TabularTransformer

@@ -129,14 +129,30 @@ def test_pre_approved_is_softened_without_a_prescreened_offer(engine):
     assert "pre-approved" not in v.body.lower() and "P1a" in ids(v, "soften")
 
 
-@pytest.mark.parametrize(("text", "rule"), [
-    ("Guaranteed approval for everyone.", "U1"),
-    ("Instant approval in seconds.", "U4a"),
+def test_instant_approval_is_softened(engine):
+    v = engine.check("Instant approval in seconds.", "personal_loan", "push")
+    assert "U4a" in ids(v, "soften") and "instant" not in v.body.lower()
+
+
+@pytest.mark.parametrize("text", [
+    "Guaranteed approval for everyone.", "Everyone is approved!", "Everyone qualifies.", "Your approval is certain.",
+    "Approval is guaranteed.", "Nobody gets turned down.", "人人都能办下来。", "保证获批。", "百分百下卡。",
 ])
-def test_udaap_promises_are_softened(engine, text, rule):
-    v = engine.check(text, "personal_loan", "push")
-    assert rule in ids(v, "soften")
-    assert "guaranteed" not in v.body.lower() and "instant" not in v.body.lower()
+def test_promised_approval_blocks_however_it_is_phrased(engine, text):
+    # COMPLIANCE.md U1 / UK4: banned, not softened into a different promise
+    assert "U1" in blocked_by(engine.check(text, "personal_loan", "push", language="zh" if not text.isascii() else "en"))
+
+
+@pytest.mark.parametrize("text", ["If you are approved, funds arrive in two days.", "Not everyone is approved."])
+def test_conditional_approval_is_not_a_promise(engine, text):
+    assert "U1" not in blocked_by(engine.check(text, "personal_loan", "push"))
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    ("No credit check needed.", "en"), ("不看信用记录。", "zh"), ("无需征信。", "zh"),
+])
+def test_no_credit_check_blocks_in_both_languages(engine, text, language):
+    assert "U2" in blocked_by(engine.check(text, "personal_loan", "push", language=language))
 
 
 @pytest.mark.parametrize(("text", "rule"), [
@@ -153,6 +169,29 @@ def test_pressure_language_is_removed(engine):
     v = engine.check("Act now! Earn 4.10% APY. Don't miss out!", "high_yield_savings", "push")
     assert v.passed and "act now" not in v.body.lower() and "miss out" not in v.body.lower()
     assert v.body.startswith("Earn 4.10% APY")
+
+
+@pytest.mark.parametrize(("text", "left"), [
+    ("Offer ends tonight! Earn 4.10% APY.", "Earn 4.10% APY."),
+    ("Earn 4.10% APY, offer ends tonight!", "Earn 4.10% APY!"),
+    ("Earn 4.10% APY. Special offers that expire at midnight tonight.", "Earn 4.10% APY."),
+])
+def test_removed_urgency_leaves_no_fragment(engine, text, left):
+    v = engine.check(text, "high_yield_savings", "push")
+    assert "T1" in ids(v, "soften") and v.body == left
+
+
+def test_chinese_urgency_is_removed_like_english(engine):
+    en = engine.check("Offer ends tonight! Earn 4.10% APY.", "high_yield_savings", "push")
+    zh = engine.check("本次优惠今晚截止！年化收益率4.10%。", "high_yield_savings", "push", language="zh")
+    assert "T1" in ids(en, "soften") and "T1" in ids(zh, "soften")
+    assert "今晚" not in zh.body and "优惠" not in zh.body and zh.body.startswith("年化收益率")
+
+
+def test_copy_that_is_only_urgency_is_empty_and_says_why(engine):
+    v = engine.check("Hurry! Offer ends tonight!", "high_yield_savings", "push")
+    assert "E0" in blocked_by(v)
+    assert "rules remove" in next(f.reason for f in v.findings if f.rule_id == "E0")
 
 
 # ---- channels -----------------------------------------------------------------------------------
