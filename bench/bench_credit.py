@@ -48,7 +48,8 @@ def _pct(ts: list[float]) -> dict:
 
 
 def _load(name: str, target: str):
-    from core.data.loaders import build_dataset, read_csv_bytes
+    from core.data.loaders import build_dataset
+    from core.data.reading import read_csv_bytes
 
     assert DATA is not None
     ds, _ = build_dataset(name, read_csv_bytes((DATA / f"{name}.csv").read_bytes()), f"file:{name}.csv", target=target)

@@ -16,12 +16,28 @@ from core.credit.whatif import what_if
 from core.data import Dataset
 from core.errors import StudioError
 from core.export import csv_bytes
-from core.formatting import count, number, pct, pp, signed
+from core.formatting import column_label, count, number, pct, pp, signed
 from dashboard import credit_charts_local as local
 from dashboard import credit_ui as ui
 from dashboard.shell import show_error
 
 UNITS = ["log-odds", "probability", "points"]
+
+
+def _number_format(values: pd.Series) -> str:
+    """A what-if column's number format: whole numbers with separators, else as many decimals as its values need."""
+    v = values.dropna()
+    if v.empty or (v == v.round()).all():
+        return "localized"
+    return "%.2f" if (v.abs() >= 100).all() else "%.4f"
+
+
+def _readable(message: str, edits: dict) -> str:
+    """A what-if warning that starts with a raw column name (``annual_income = ...``) with the name shown readable."""
+    for f in edits:
+        if message.startswith(f"{f} = "):
+            return column_label(f) + message[len(str(f)):]
+    return message
 
 
 def pick_applicant(ds: Dataset, scores: Scores, cutoff: float) -> int | None:
@@ -94,9 +110,10 @@ def applicant_tab(model: CreditModel, ds: Dataset, scores: Scores, cutoff: float
             with st.expander("Effects never given as reasons"):
                 st.caption("Protected attributes, proxies and economic or regional conditions are not the applicant's own "
                            "characteristics; their effects go to portfolio and scenario analysis, not to the notice.")
-                st.dataframe(pd.DataFrame({"feature": list(withheld), "contribution": list(withheld.values())}),
+                st.dataframe(pd.DataFrame({"feature": [column_label(f) for f in withheld],
+                                           "contribution": list(withheld.values())}),
                              hide_index=True, width="stretch",
-                             column_config={"contribution": st.column_config.NumberColumn("Contribution", format="%+.3f")})
+                             column_config={"feature": "Feature", "contribution": st.column_config.NumberColumn("Contribution", format="%+.3f")})
     with right:
         unit = st.segmented_control("Units", UNITS, default=UNITS[0], key="credit_unit_applicant") or UNITS[0]
         if unit == "points":
@@ -151,9 +168,10 @@ def whatif_section(model: CreditModel, row: pd.DataFrame, i: int, cutoff: float)
     for f in model.feature_names:
         if f in model.encoder.categories:
             shown[f] = shown[f].astype(str).where(shown[f].notna(), None)
-            config[f] = st.column_config.SelectboxColumn(f, options=model.encoder.categories[f])
+            config[f] = st.column_config.SelectboxColumn(column_label(f), options=model.encoder.categories[f])
         else:
             shown[f] = pd.to_numeric(shown[f], errors="coerce").astype(float)
+            config[f] = st.column_config.NumberColumn(column_label(f), format=_number_format(shown[f]))
     edited = st.data_editor(shown, key=f"credit_whatif_{model.fingerprint}_{i}", hide_index=True, num_rows="fixed",
                             column_config=config, width="stretch")
     edits = {}
@@ -170,10 +188,10 @@ def whatif_section(model: CreditModel, row: pd.DataFrame, i: int, cutoff: float)
         show_error(exc, "The edited applicant cannot be scored")
         return
     for msg in w.warnings:
-        st.warning(ui.label(msg), icon=":material/warning:")
+        st.warning(ui.label(_readable(msg, edits)), icon=":material/warning:")
     c1, c2 = st.columns([1, 3])
     c1.metric("PD after the edit", pct(w.pd_after, 2), pp(w.pd_after - w.pd_before, 2), delta_color="inverse")
-    c1.caption(f"Before: {pct(w.pd_before, 2)}. Edited: {', '.join(ui.label(e) for e in edits)}.")
+    c1.caption(f"Before: {pct(w.pd_before, 2)}. Edited: {ui.features(edits)}.")
     before, after = ("declined" if v >= cutoff else "approved" for v in (w.pd_before, w.pd_after))
     c1.markdown(f"Decision at {pct(cutoff)}: **{before}**" + (f" → **{after}**" if after != before else " (unchanged)"))
     c2.plotly_chart(local.whatif_bars(w.comparison()), width="stretch", key="credit_fig_whatif")
@@ -182,7 +200,7 @@ def whatif_section(model: CreditModel, row: pd.DataFrame, i: int, cutoff: float)
 def counterfactual_section(model: CreditModel, row: pd.DataFrame, i: int, cutoff: float, declined: bool) -> None:
     st.markdown("**Ways to approval** (up to three plausible, different changes)")
     c1, c2 = st.columns([3, 1])
-    extra = c1.multiselect("Also keep fixed", model.feature_names, key="credit_cf_immutable")
+    extra = c1.multiselect("Also keep fixed", model.feature_names, key="credit_cf_immutable", format_func=ui.option_label)
     max_changes = c2.number_input("At most this many changes each", 1, 6, 3, key="credit_cf_max")
     if not declined:
         st.caption(":material/check_circle: This applicant is already approved at this cutoff, so there is no change to "
@@ -202,10 +220,12 @@ def counterfactual_section(model: CreditModel, row: pd.DataFrame, i: int, cutoff
     for k, o in enumerate(cf.options):
         st.markdown(f"**Option {k + 1}** · PD {pct(cf.pd_before)} → {pct(o.pd_after)} ({pp(o.pd_after - cf.pd_before)}), "
                     f"{o.decision}")
-        st.dataframe(cf.changes(k), hide_index=True, width="stretch", column_config={
+        st.dataframe(ui.labelled(cf.changes(k), "feature"), hide_index=True, width="stretch", column_config={
             "feature": "Feature", "from": "From", "to": "To"})
     with st.expander("What the search may change, and what it never changes"):
-        st.caption("May change (in the plausible direction only): " + (", ".join(ui.label(f) for f in cf.actionable) or "none"))
-        st.dataframe(pd.DataFrame({"feature": list(cf.fixed), "never changed because": list(cf.fixed.values())}),
-                     hide_index=True, width="stretch")
+        st.caption("May change (in the plausible direction only): " + (ui.features(cf.actionable) or "none"))
+        st.dataframe(pd.DataFrame({"feature": [column_label(f) for f in cf.fixed],
+                                   "never changed because": list(cf.fixed.values())}),
+                     hide_index=True, width="stretch", column_config={"feature": "Feature",
+                                                                     "never changed because": "Never changed because"})
     st.caption(f"{count(cf.candidates_scored)} candidates scored in {count(cf.seconds * 1000)} ms.")

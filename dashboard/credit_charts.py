@@ -13,11 +13,17 @@ import plotly.express as px
 import plotly.graph_objects as go
 
 from core.credit.explain import Explanation
+from core.formatting import column_label
 
 TEMPLATE = "plotly_white"
 PALETTE = px.colors.qualitative.Safe
 RISK_UP, RISK_DOWN = "#c0392b", "#2471a3"
 MARGIN = dict(l=10, r=10, t=40, b=10)
+
+
+def feature_text(name: object) -> str:
+    """A column name as the analyst reads it, HTML-escaped for plotly text (a column name never becomes markup)."""
+    return html.escape(column_label(name), quote=False)
 
 
 def _layout(fig: go.Figure, title: str, height: int = 340) -> go.Figure:
@@ -78,7 +84,7 @@ def cost_curve(curve: pd.DataFrame, cutoff: float, best: float) -> go.Figure:
 
 def importance(mean_abs: pd.Series, top: int = 20, unit: str = "log-odds", features: list[str] | None = None) -> go.Figure:
     s = (mean_abs.reindex(features).dropna() if features else mean_abs).head(top)[::-1]
-    fig = go.Figure(go.Bar(x=s.to_numpy(), y=[html.escape(str(f), quote=False) for f in s.index], orientation="h",
+    fig = go.Figure(go.Bar(x=s.to_numpy(), y=[feature_text(f) for f in s.index], orientation="h",
                            marker_color=PALETTE[0]))
     fig.update_xaxes(title=f"mean |SHAP| ({unit})")
     return _layout(fig, "Global importance", height=max(300, 22 * len(s) + 80))
@@ -118,7 +124,7 @@ def beeswarm(expl: Explanation, top: int = 15, max_points: int = 4000, seed: int
                     colorbar=dict(title="feature value", tickvals=[0, 1], ticktext=["low", "high"])),
         hoverinfo="skip"))
     fig.add_vline(x=0, line_color="grey")
-    fig.update_yaxes(tickvals=list(range(len(order))), ticktext=[html.escape(str(f), quote=False) for f in order[::-1]])
+    fig.update_yaxes(tickvals=list(range(len(order))), ticktext=[feature_text(f) for f in order[::-1]])
     fig.update_xaxes(title=f"SHAP value ({'log-odds' if expl.output == 'log_odds' else 'probability'}; right = riskier)")
     return _layout(fig, "Beeswarm: contributions by applicant", height=max(320, 28 * len(order) + 90))
 
@@ -152,19 +158,19 @@ def dependence(expl: Explanation, feature: str, colour_by: str | None, max_point
     n = min(len(expl), max_points)
     x = expl.data[feature].iloc[:n]
     x = x.astype(str) if isinstance(x.dtype, pd.CategoricalDtype) else x
-    name = html.escape(str(feature), quote=False)
+    name = feature_text(feature)
     marker: dict = dict(size=4, opacity=0.6)
     if colour_by:
         c = expl.data[colour_by].iloc[:n]
         marker.update(color=c.cat.codes.where(c.cat.codes >= 0) if isinstance(c.dtype, pd.CategoricalDtype) else c,
-                      colorscale="RdBu_r", colorbar=dict(title=html.escape(str(colour_by), quote=False)))
+                      colorscale="RdBu_r", colorbar=dict(title=feature_text(colour_by)))
     fig = go.Figure(go.Scattergl(x=x.to_numpy(), y=expl.values[:n, j], mode="markers", marker=marker,
                                  hovertemplate="%{x}: SHAP %{y:.3f}<extra></extra>"))
     fig.add_hline(y=0, line_color="grey")
     unit = "log-odds" if expl.output == "log_odds" else "probability"
     fig.update_yaxes(title=f"SHAP for {name} ({unit})", tickformat=".2f")
     fig.update_xaxes(title=name)
-    return _layout(fig, f"Dependence: {name}" + (f" (colour: {html.escape(str(colour_by), quote=False)})" if colour_by else ""),
+    return _layout(fig, f"Dependence: {name}" + (f" (colour: {feature_text(colour_by)})" if colour_by else ""),
                    height=380)
 
 
@@ -191,7 +197,7 @@ def drift_bars(features: pd.DataFrame, top: int = 15) -> go.Figure:
     """Characteristic stability index per feature, against the training split (0.1 and 0.25 marked)."""
     d = features.head(top).iloc[::-1]
     colour = np.where(d["csi"] >= 0.25, RISK_UP, np.where(d["csi"] >= 0.1, "#e67e22", PALETTE[0]))
-    fig = go.Figure(go.Bar(x=d["csi"], y=[html.escape(str(f), quote=False) for f in d["feature"]], orientation="h",
+    fig = go.Figure(go.Bar(x=d["csi"], y=[feature_text(f) for f in d["feature"]], orientation="h",
                            marker_color=colour,
                            hovertemplate="%{y}: CSI %{x:.3f}<extra></extra>"))
     for x, name in ((0.1, "some shift"), (0.25, "significant")):

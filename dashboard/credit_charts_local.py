@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 
 from core.credit.reason_text import value_text
 from dashboard.credit_charts import PALETTE, RISK_DOWN, RISK_UP, _layout
+from dashboard.credit_charts import feature_text as feat
 
 
 def safe(text: object) -> str:
@@ -24,7 +25,7 @@ def waterfall(values: np.ndarray, names: list[str], data: pd.Series, base: float
     """One applicant: from the base value through the largest contributions to the final output."""
     order = np.argsort(-np.abs(values))
     keep, rest = order[:top], order[top:]
-    labels = [safe(f"{names[i]} = {value_text(data[names[i]])}") for i in keep]
+    labels = [f"{feat(names[i])} = {safe(value_text(data[names[i]]))}" for i in keep]
     vals = [float(values[i]) for i in keep]
     if len(rest):
         labels.append(f"{len(rest)} other features")
@@ -46,7 +47,7 @@ def waterfall(values: np.ndarray, names: list[str], data: pd.Series, base: float
 
 def whatif_bars(cmp: pd.DataFrame, top: int = 12) -> go.Figure:
     d = cmp.head(top).iloc[::-1]
-    names = [safe(f) for f in d["feature"]]
+    names = [feat(f) for f in d["feature"]]
     fig = go.Figure()
     fig.add_bar(y=names, x=d["contribution_before"], orientation="h", name="before", marker_color="#aab7b8")
     fig.add_bar(y=names, x=d["contribution_after"], orientation="h", name="after", marker_color=PALETTE[0])
@@ -67,9 +68,9 @@ def pdp_ice(pdp, own: float | None = None) -> go.Figure:
     if own is not None and not pdp.categorical:
         fig.add_vline(x=own, line_dash="dot", annotation_text="this applicant")
     fig.update_yaxes(title="PD", tickformat=".0%")
-    fig.update_xaxes(title=safe(pdp.feature), type="category" if pdp.categorical else None)
+    fig.update_xaxes(title=feat(pdp.feature), type="category" if pdp.categorical else None)
     fig.update_layout(legend=dict(orientation="h", y=-0.25))
-    return _layout(fig, f"Partial dependence and ICE: {safe(pdp.feature)}", height=400)
+    return _layout(fig, f"Partial dependence and ICE: {feat(pdp.feature)}", height=400)
 
 
 def interaction_heatmap(matrix: pd.DataFrame, top: int = 12) -> go.Figure:
@@ -78,7 +79,7 @@ def interaction_heatmap(matrix: pd.DataFrame, top: int = 12) -> go.Figure:
     np.fill_diagonal(m.values, 0.0)
     order = list((m.sum(axis=1)).sort_values(ascending=False).index[:top])
     sub = m.loc[order, order] * 2
-    names = [safe(f) for f in order]
+    names = [feat(f) for f in order]
     fig = go.Figure(go.Heatmap(z=sub.to_numpy(), x=names, y=names, colorscale="Blues",
                                hovertemplate="%{y} × %{x}: %{z:.4f}<extra></extra>", colorbar=dict(title="mean |int.|")))
     fig.update_yaxes(autorange="reversed")
@@ -90,18 +91,18 @@ def interaction_scatter(x: pd.Series, values: np.ndarray, colour: pd.Series, a: 
     cs = colour.cat.codes.where(colour.cat.codes >= 0) if isinstance(colour.dtype, pd.CategoricalDtype) else colour
     fig = go.Figure(go.Scattergl(x=xs, y=values, mode="markers",
                                  marker=dict(size=4, color=cs, colorscale="RdBu_r", opacity=0.6,
-                                             colorbar=dict(title=safe(b)))))
+                                             colorbar=dict(title=feat(b)))))
     fig.add_hline(y=0, line_color="grey")
-    fig.update_xaxes(title=safe(a))
-    fig.update_yaxes(title=f"interaction {safe(a)} × {safe(b)} (log-odds)", tickformat=".2f")
-    return _layout(fig, f"Interaction of {safe(a)} with {safe(b)}", height=380)
+    fig.update_xaxes(title=feat(a))
+    fig.update_yaxes(title=f"interaction {feat(a)} × {feat(b)} (log-odds)", tickformat=".2f")
+    return _layout(fig, f"Interaction of {feat(a)} with {feat(b)}", height=380)
 
 
 def decision_plot(values: np.ndarray, base: np.ndarray, names: list[str], labels: list[str], top: int = 12) -> go.Figure:
     """Cumulative contributions from the base value to each applicant's log-odds, features in one shared order."""
     order = np.argsort(-np.abs(values).mean(axis=0))
     keep, rest = order[:top], order[top:]
-    steps = [safe(names[j]) for j in keep[::-1]] + ([f"{len(rest)} other features"] if len(rest) else [])
+    steps = [feat(names[j]) for j in keep[::-1]] + ([f"{len(rest)} other features"] if len(rest) else [])
     fig = go.Figure()
     for i, lab in enumerate(labels):
         parts = list(values[i, keep[::-1]]) + ([values[i, rest].sum()] if len(rest) else [])
@@ -115,7 +116,7 @@ def decision_plot(values: np.ndarray, base: np.ndarray, names: list[str], labels
 
 def lime_vs_shap(shap: pd.Series, lime: pd.Series, top: int = 10) -> go.Figure:
     order = list(shap.abs().sort_values(ascending=False).index[:top])[::-1]
-    names = [safe(f) for f in order]
+    names = [feat(f) for f in order]
     fig = go.Figure()
     fig.add_bar(y=names, x=shap[order], orientation="h", name="SHAP (log-odds)", marker_color=PALETTE[0], xaxis="x")
     fig.add_bar(y=names, x=lime.reindex(order), orientation="h", name="LIME (PD)", marker_color="#e67e22", xaxis="x2")
@@ -127,7 +128,7 @@ def lime_vs_shap(shap: pd.Series, lime: pd.Series, top: int = 10) -> go.Figure:
 
 def cohort_drivers(drivers: pd.DataFrame, names: tuple[str, str], top: int = 12) -> go.Figure:
     d = drivers.head(top).iloc[::-1]
-    labels = [safe(f) for f in d["feature"]]
+    labels = [feat(f) for f in d["feature"]]
     fig = go.Figure()
     fig.add_bar(y=labels, x=d["mean_a"], orientation="h", name=safe(names[0]), marker_color=PALETTE[0])
     fig.add_bar(y=labels, x=d["mean_b"], orientation="h", name=safe(names[1]), marker_color="#e67e22")

@@ -13,12 +13,13 @@ from core.credit.scores import Scores
 from core.data import Dataset
 from core.errors import StudioError
 from core.export import csv_bytes
-from core.formatting import count, pct
+from core.formatting import column_label, count, humanize, pct
 from dashboard import credit_charts as charts
 from dashboard import credit_ui as ui
 from dashboard.credit_model_ui import stored_runs
 from dashboard.shell import show_error
 
+NO_FILTER = "(no further filter)"
 FAIR_COLUMNS = {
     "group": st.column_config.TextColumn("Group"),
     "n": st.column_config.NumberColumn("Applicants", format="localized"),
@@ -41,7 +42,7 @@ def fairness_tab(model: CreditModel, ds: Dataset, scores: Scores, cutoff: float)
     c1, c2 = st.columns(2)
     which = c1.radio("Applicants", ["Held-out rows", "All rows"], horizontal=True, key="credit_fair_rows")
     candidates = [c for c in ds.schema.categorical if c in ds.frame.columns]
-    extra = c2.multiselect("Also group by", candidates, key="credit_fair_extra")
+    extra = c2.multiselect("Also group by", candidates, key="credit_fair_extra", format_func=ui.option_label)
     rows = np.flatnonzero(scores.test) if which == "Held-out rows" else np.arange(ds.n_rows)
     approved = float(np.mean(scores.pd[rows] < cutoff))
     if approved == 0:
@@ -51,7 +52,7 @@ def fairness_tab(model: CreditModel, ds: Dataset, scores: Scores, cutoff: float)
     rep = fairness_report(ds.frame.iloc[rows], scores.y[rows], scores.pd[rows], cutoff, ds.schema, extra)
     kept_out = [c for c in ds.schema.protected_columns() if c not in model.feature_names]
     if kept_out:
-        st.caption("Kept out of the model (Regulation B) and used here only: " + ", ".join(ui.label(c) for c in kept_out) + ".")
+        st.caption("Kept out of the model (Regulation B) and used here only: " + ui.features(kept_out) + ".")
     if not rep:
         st.info("No protected attribute or proxy is marked in this dataset's schema (Home → Column roles); pick columns to "
                 "group by.")
@@ -59,15 +60,15 @@ def fairness_tab(model: CreditModel, ds: Dataset, scores: Scores, cutoff: float)
     st.caption("Positive = declined. FPR: goods declined; FNR: bads approved. Adverse-impact ratio (AIR): approval rate "
                "over the best group's; below 0.8 fails the four-fifths screen. Groups under 20 applicants are marked small.")
     for name, table in rep.items():
-        st.markdown(f"**{ui.label(name)}**")
+        st.markdown(f"**{ui.feature(name)}**")
         flagged = table.loc[table["four_fifths_flag"] & ~table["small_group"], "group"].tolist()
         if flagged:
-            st.warning(f"Four-fifths flag for {ui.label(name)}: {', '.join(ui.label(g) for g in flagged)}.",
+            st.warning(f"Four-fifths flag for {ui.feature(name)}: {', '.join(ui.label(g) for g in flagged)}.",
                        icon=":material/balance:")
         rates = [c for c in ("default_rate", "mean_pd", "approval_rate", "fpr", "fnr") if c in table.columns]
         st.dataframe(table.round({c: 3 for c in rates}), hide_index=True, width="stretch",  # one decimal of a percent
                      column_config=FAIR_COLUMNS)
-        st.plotly_chart(charts.fairness_bars(table, f"Approval rate by {name}"), width="stretch", key=f"credit_fig_fair_{name}")
+        st.plotly_chart(charts.fairness_bars(table, f"Approval rate by {column_label(name).lower()}"), width="stretch", key=f"credit_fig_fair_{name}")
 
 
 def export_tab(model: CreditModel, ds: Dataset, scores: Scores, cutoff: float, cost_bad: float, cost_good: float) -> None:
@@ -77,10 +78,11 @@ def export_tab(model: CreditModel, ds: Dataset, scores: Scores, cutoff: float, c
     limit = c2.number_input("At most", 1, 50_000, 2000, 500, key="credit_export_max")
     kind = c3.radio("Against", list(ui.REFERENCES), key="credit_export_reference")
     declined_only = st.toggle("Declined applicants only", value=True, key="credit_export_declined")
-    column = st.selectbox("Only where", ["(no further filter)", *ds.schema.categorical], key="credit_export_col")
+    column = st.selectbox("Only where", [NO_FILTER, *ds.schema.categorical], key="credit_export_col",
+                          format_func=lambda o: o if o == NO_FILTER else ui.option_label(o))
     mask = None
-    if column != "(no further filter)":
-        values = st.multiselect(f"{ui.label(column)} is one of", sorted(ds.frame[column].dropna().astype(str).unique()),
+    if column != NO_FILTER:
+        values = st.multiselect(f"{ui.feature(column)} is one of", sorted(ds.frame[column].dropna().astype(str).unique()),
                                 key="credit_export_vals")
         if values:
             mask = ds.frame[column].astype(str).isin(values).to_numpy()
@@ -96,7 +98,10 @@ def export_tab(model: CreditModel, ds: Dataset, scores: Scores, cutoff: float, c
     if saved and saved[0] == model.fingerprint:
         table = saved[1]
         st.caption(f"{count(len(table))} applicants, riskiest first.")
-        st.dataframe(table.head(50), hide_index=True, width="stretch", column_config={
+        # the preview reads like the page (readable features and headers); the CSV keeps its field names and raw values
+        preview = ui.labelled(table.head(50), *[f"reason_{k}_feature" for k in range(1, 5)])
+        st.dataframe(preview, hide_index=True, width="stretch", column_config={
+            **{c: humanize(c) for c in preview.columns},
             "pd": st.column_config.NumberColumn("PD", format="percent"),
             **{f"reason_{k}_contribution": st.column_config.NumberColumn(f"Reason {k} contribution", format="%+.3f")
                for k in range(1, 5)}})

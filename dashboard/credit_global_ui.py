@@ -18,7 +18,7 @@ from core.credit.pdp import PartialDependence, partial_dependence
 from core.credit.scores import Scores
 from core.data import Dataset
 from core.errors import StudioError
-from core.formatting import count, number, pct
+from core.formatting import column_label, count, number, pct
 from dashboard import credit_charts as charts
 from dashboard import credit_charts_local as local
 from dashboard import credit_ui as ui
@@ -26,6 +26,8 @@ from dashboard.shell import show_error
 
 UNITS = ["log-odds", "probability"]
 VIEWS = ["Dependence", "PDP / ICE", "Interactions", "Decision plot", "Cohorts"]
+AUTO, NONE = "auto (strongest interaction)", "none"
+EVERYONE = "(all applicants)"
 
 
 @st.cache_resource(show_spinner="Computing partial dependence on every row...", max_entries=16)
@@ -74,7 +76,8 @@ def global_tab(model: CreditModel, ds: Dataset, scores: Scores, cutoff: float) -
     shown = expl.to_probability(model.pd_from_margin) if unit == "probability" else expl
     ranked = list(expl.mean_abs().index)
     c1, c2 = st.columns([3, 1])
-    picked = c1.multiselect("Features in the global plots (empty: the most important)", ranked, key="credit_global_features")
+    picked = c1.multiselect("Features in the global plots (empty: the most important)", ranked, key="credit_global_features",
+                            format_func=ui.option_label)
     top = c2.slider("How many", 3, max(3, min(30, len(ranked))), min(15, len(ranked)), key="credit_global_top")
     a, b = st.columns([2, 3])
     a.plotly_chart(charts.importance(shown.mean_abs(), top, unit, picked or None), width="stretch", key="credit_fig_importance")
@@ -94,17 +97,18 @@ def global_tab(model: CreditModel, ds: Dataset, scores: Scores, cutoff: float) -
 
 def _dependence(expl, ranked: list[str]) -> None:
     c1, c2 = st.columns(2)
-    feature = c1.selectbox("Dependence plot for", ranked, key="credit_dep_feature")
+    feature = c1.selectbox("Dependence plot for", ranked, key="credit_dep_feature", format_func=ui.option_label)
     partner = charts.interaction_partner(expl, feature)
-    colour_opts = ["auto (strongest interaction)", "none", *[f for f in ranked if f != feature]]
-    colour = c2.selectbox("Colour by", colour_opts, key="credit_dep_colour")
-    colour_by = partner if colour.startswith("auto") else (None if colour == "none" else colour)
+    colour_opts = [AUTO, NONE, *[f for f in ranked if f != feature]]
+    colour = c2.selectbox("Colour by", colour_opts, key="credit_dep_colour",
+                          format_func=lambda o: o if o in (AUTO, NONE) else ui.option_label(o))
+    colour_by = partner if colour == AUTO else (None if colour == NONE else colour)
     st.plotly_chart(charts.dependence(expl, feature, colour_by), width="stretch", key="credit_fig_dependence")
 
 
 def _pdp(model: CreditModel, ds: Dataset, ranked: list[str]) -> None:
     c1, c2, c3 = st.columns([2, 1, 1])
-    feature = c1.selectbox("Partial dependence of", ranked, key="credit_pdp_feature")
+    feature = c1.selectbox("Partial dependence of", ranked, key="credit_pdp_feature", format_func=ui.option_label)
     points = c2.slider("Grid points", 5, 40, 20, key="credit_pdp_points")
     ice = c3.slider("ICE curves", 0, 200, 50, 10, key="credit_pdp_ice")
     try:
@@ -114,7 +118,7 @@ def _pdp(model: CreditModel, ds: Dataset, ranked: list[str]) -> None:
         return
     st.plotly_chart(local.pdp_ice(pdp), width="stretch", key="credit_fig_pdp")
     st.caption(f"Every one of the {count(pdp.rows)} applicants scored at each of {len(pdp.grid)} values of "
-               f"{ui.label(feature)} (everything else as it is), in {number(pdp.seconds, 2)} s; the thin lines follow "
+               f"{ui.feature(feature)} (everything else as it is), in {number(pdp.seconds, 2)} s; the thin lines follow "
                f"{count(len(pdp.ice_rows))} applicants.")
 
 
@@ -132,13 +136,13 @@ def _interactions(model: CreditModel, ds: Dataset, rows: np.ndarray) -> None:
     a, b = st.columns([3, 2])
     a.plotly_chart(local.interaction_heatmap(iv.mean_abs()), width="stretch", key="credit_fig_int_heat")
     pairs = iv.top_pairs(10)
-    b.dataframe(pairs, hide_index=True, width="stretch", column_config={
+    b.dataframe(ui.labelled(pairs, "feature", "partner"), hide_index=True, width="stretch", column_config={
         "feature": "Feature", "partner": "With", "mean_abs_interaction": st.column_config.NumberColumn(
             "Mean |interaction|", format="%.4f")})
     b.caption(f"{count(len(iv.values))} applicants in {number(iv.seconds, 2)} s. Each row of the matrix adds up to the "
               "feature's SHAP value; the diagonal (main effects) is left out of the picture.")
     if len(pairs):
-        labels = [f"{r.feature} × {r.partner}" for r in pairs.itertuples()]
+        labels = [f"{column_label(r.feature)} × {column_label(r.partner)}" for r in pairs.itertuples()]
         k = st.selectbox("Pair", range(len(labels)), format_func=lambda i: labels[i], key="credit_int_pair")
         f, g = pairs.iloc[k]["feature"], pairs.iloc[k]["partner"]
         st.plotly_chart(local.interaction_scatter(iv.data[f], iv.pair(f, g), iv.data[g], f, g), width="stretch",
@@ -163,21 +167,22 @@ def _decision(expl, rows: np.ndarray, ds: Dataset, scores: Scores, cutoff: float
 
 def _filter(ds: Dataset, side: str, default: str | None) -> Filter:
     cols = [c for c in ds.features() if c in ds.frame.columns]
-    col = st.selectbox(f"Cohort {side}: where", ["(all applicants)", *cols], key=f"credit_cohort_{side}_col",
-                       index=(cols.index(default) + 1) if default in cols else 0)
-    if col == "(all applicants)":
+    col = st.selectbox(f"Cohort {side}: where", [EVERYONE, *cols], key=f"credit_cohort_{side}_col",
+                       index=(cols.index(default) + 1) if default in cols else 0,
+                       format_func=lambda o: o if o == EVERYONE else ui.option_label(o))
+    if col == EVERYONE:
         return Filter(label=f"{side}: all")
     s = ds.frame[col]
     if pd.api.types.is_numeric_dtype(s) and s.nunique() > 12:
         lo, hi = float(s.quantile(0.01)), float(s.quantile(0.99))
         mid = float(s.median())
-        a, b = st.slider(f"{ui.label(col)} between", lo, hi, (lo, mid) if side == "A" else (mid, hi),
+        a, b = st.slider(f"{ui.feature(col)} between", lo, hi, (lo, mid) if side == "A" else (mid, hi),
                          key=f"credit_cohort_{side}_range")
-        return Filter(col, low=a, high=b, label=f"{side}: {col} {number(a)}–{number(b)}")
+        return Filter(col, low=a, high=b, label=f"{side}: {column_label(col)} {number(a)}–{number(b)}")
     levels = sorted(s.dropna().astype(str).unique())
-    vals = st.multiselect(f"{ui.label(col)} is one of", levels, default=levels[:1] if side == "A" else levels[-1:],
+    vals = st.multiselect(f"{ui.feature(col)} is one of", levels, default=levels[:1] if side == "A" else levels[-1:],
                           key=f"credit_cohort_{side}_vals")
-    return Filter(col, tuple(vals), label=f"{side}: {col} in {', '.join(vals)}") if vals else Filter(label=f"{side}: all")
+    return Filter(col, tuple(vals), label=f"{side}: {column_label(col)} in {', '.join(vals)}") if vals else Filter(label=f"{side}: all")
 
 
 def _cohorts(expl, rows: np.ndarray, ds: Dataset, scores: Scores, cutoff: float, default: str | None) -> None:

@@ -19,7 +19,7 @@ from core.credit.params import CreditParams
 from core.credit.store import load_model, logged_params, model_runs, stored_models, train_or_load
 from core.data import Dataset
 from core.errors import StudioError
-from core.formatting import count, pct
+from core.formatting import column_label, count, pct
 from dashboard import credit_ui as ui
 from dashboard.shell import show_error
 
@@ -29,13 +29,14 @@ KEEP_OUT, KEEP_IN = "Leave out", "Keep (give a reason)"
 def _monotone_editor(ds: Dataset, features: list[str]) -> dict[str, int]:
     defaults = default_monotone()
     numeric = [f for f in features if f in ds.schema.numeric]
-    table = pd.DataFrame({"feature": numeric, "direction": [defaults.get(f, 0) for f in numeric]})
+    # the feature column shows readable names; the edited rows come back in the same order, so they map back by position
+    table = pd.DataFrame({"feature": [column_label(f) for f in numeric], "direction": [defaults.get(f, 0) for f in numeric]})
     edited = st.data_editor(
         table, key=f"credit_monotone_{ds.fingerprint}", hide_index=True, height=260, width="stretch", disabled=["feature"],
         column_config={"feature": st.column_config.TextColumn("Feature"), "direction": st.column_config.SelectboxColumn(
             "Monotone", options=[-1, 0, 1], required=True,
             help="+1: a higher value never lowers risk; -1: never raises it; 0: free")})
-    return {r.feature: int(r.direction) for r in edited.itertuples() if int(r.direction) != 0}
+    return {f: int(d) for f, d in zip(numeric, edited["direction"], strict=True) if int(d) != 0}
 
 
 def _protected_overrides(ds: Dataset) -> dict[str, str]:
@@ -44,16 +45,17 @@ def _protected_overrides(ds: Dataset) -> dict[str, str]:
         st.caption("No column of this dataset is marked as a protected attribute or proxy (Home → Column roles).")
         return {}
     st.caption("Protected attributes and proxies stay out of the model (Regulation B) and are used on the Fairness tab: "
-               + ", ".join(ui.label(c) for c in protected) + ".")
+               + ui.features(protected) + ".")
     chosen = st.multiselect("Include a protected attribute anyway (logged override)", protected, key="credit_include_protected",
+                            format_func=ui.option_label,
                             help="Only with a documented business necessity, reviewed by compliance.")
     out = {}
     for c in chosen:
-        reason = st.text_input(f"Reason for including {ui.label(c)}", key=f"credit_protected_reason_{c}")
+        reason = st.text_input(f"Reason for including {ui.feature(c)}", key=f"credit_protected_reason_{c}")
         if reason.strip():
             out[c] = reason.strip()
         else:
-            st.warning(f"Give a reason for including {ui.label(c)}; until then it stays out.", icon=":material/gavel:")
+            st.warning(f"Give a reason for including {ui.feature(c)}; until then it stays out.", icon=":material/gavel:")
     return out
 
 
@@ -75,10 +77,10 @@ def _leakage_decisions(ds: Dataset, exclude: list[str], include: dict[str, str])
     st.markdown("**Possible target leakage** · decide for each column (the decision is logged with the model)")
     for column, _auc, reason in flagged:
         c1, c2 = st.columns([2, 3])
-        choice = c1.radio(ui.label(column), [KEEP_OUT, KEEP_IN], key=f"credit_leak_{column}", horizontal=True)
+        choice = c1.radio(ui.feature(column), [KEEP_OUT, KEEP_IN], key=f"credit_leak_{column}", horizontal=True)
         c2.caption(ui.label(reason))
         if choice == KEEP_IN:
-            why = c2.text_input(f"Why {ui.label(column)} is known at application time", key=f"credit_leak_reason_{column}")
+            why = c2.text_input(f"Why {ui.feature(column)} is known at application time", key=f"credit_leak_reason_{column}")
             if why.strip():
                 keep[column] = why.strip()
             else:
@@ -142,7 +144,7 @@ def model_panel(ds: Dataset, model: CreditModel | None) -> None:
         left, right = st.columns([3, 2])
         with left:
             exclude = st.multiselect("Keep out of the model", [f for f in features if f not in protected], default=[],
-                                     key="credit_exclude")
+                                     key="credit_exclude", format_func=ui.option_label)
             include = _protected_overrides(ds)
             c1, c2, c3 = st.columns(3)
             trees = c1.number_input("Max trees", 20, 3000, 1000, 20, key="credit_trees")
@@ -188,8 +190,8 @@ def model_banner(model: CreditModel, ds: Dataset) -> None:
         st.warning(ui.label(w), icon=":material/warning:")
     if m.excluded:
         with st.expander(f"{len(m.excluded)} columns not used by the model, and why"):
-            st.dataframe(pd.DataFrame({"column": list(m.excluded), "reason": list(m.excluded.values())}), hide_index=True,
-                         width="stretch")
+            st.dataframe(pd.DataFrame({"column": [column_label(c) for c in m.excluded], "reason": list(m.excluded.values())}),
+                         hide_index=True, width="stretch", column_config={"column": "Column", "reason": "Reason"})
     st.caption(f"Default cutoff {pct(m.default_cutoff)} (the least-cost decision for calibrated PDs when a bad accepted "
                "costs five goods declined).")
 

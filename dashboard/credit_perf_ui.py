@@ -115,7 +115,7 @@ def monitoring_section(model: CreditModel, ds: Dataset, scores: Scores) -> None:
     a, b = st.columns([3, 2])
     a.plotly_chart(charts.drift_bars(stab.features), width="stretch", key="credit_fig_drift")
     with b:
-        st.dataframe(stab.features, hide_index=True, width="stretch", height=300,
+        st.dataframe(ui.labelled(stab.features, "feature"), hide_index=True, width="stretch", height=300,
                      column_config={"feature": "Feature", "csi": st.column_config.NumberColumn("CSI", format="%.4f"),
                                     "label": "Reading"})
     with st.expander("PSI by score bin"):

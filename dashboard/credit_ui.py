@@ -19,7 +19,7 @@ from core.credit.reason_export import ALL, APPROVED, reference_from_sample
 from core.credit.reasons import Reference
 from core.credit.scores import Scores, score_dataset
 from core.data import Dataset
-from core.formatting import pct, plain
+from core.formatting import column_label, pct, plain
 from core.runtime.lifecycle import CorruptArtifactError
 
 SAMPLE_ROWS = 5000
@@ -96,3 +96,27 @@ def applicant_label(applicant_id: object, p: float, cutoff: float) -> str:
 def label(text: object) -> str:
     """A user-controlled string made safe for markdown, labels and captions."""
     return plain(text)
+
+
+def feature(name: object) -> str:
+    """A column as the analyst reads it (:func:`core.formatting.column_label`), safe for markdown and widget labels."""
+    return plain(column_label(name))
+
+
+def features(names) -> str:
+    """Several columns, readable and comma-separated, safe for markdown."""
+    return ", ".join(feature(n) for n in names)
+
+
+def option_label(option: object) -> str:
+    """``format_func`` for a widget whose options are raw column names: shown readable, kept raw as the value."""
+    return column_label(option)
+
+
+def labelled(frame, *columns: str):
+    """A copy of ``frame`` for display with the raw column names in ``columns`` shown readable (data keeps raw names)."""
+    out = frame.copy()
+    for c in columns:
+        if c in out.columns:
+            out[c] = [column_label(v) if isinstance(v, str) and v else v for v in out[c]]
+    return out

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
+
+from core.formatting import column_label
+from core.scenarios.results import SHAP_SOURCE
 
 TEMPLATE = "plotly_white"
 BASE, STRESS = "#5b8def", "#e4572e"
@@ -45,7 +50,10 @@ def by_group_bars(frame: pd.DataFrame, group: str, title: str) -> go.Figure:
 def shap_delta(frame: pd.DataFrame, top: int = 12) -> go.Figure:
     data = frame.head(top).iloc[::-1]
     colours = [STRESS if d > 0 else BASE for d in data["delta"]]
-    fig = go.Figure(go.Bar(x=data["delta"], y=data["feature"], orientation="h", marker_color=colours,
+    # credit-model lines name a raw column (shown readable); outside-the-model lines already read "source: driver"
+    names = [html.escape(column_label(f) if src == SHAP_SOURCE else str(f), quote=False)
+             for f, src in zip(data["feature"], data["source"], strict=True)]
+    fig = go.Figure(go.Bar(x=data["delta"], y=names, orientation="h", marker_color=colours,
                            customdata=data[["baseline", "stressed", "source"]].to_numpy(),
                            hovertemplate="%{y}: %{x:+.4f} log-odds<br>baseline %{customdata[0]:.4f}, stressed %{customdata[1]:.4f}"
                                          "<br>%{customdata[2]}<extra></extra>"))

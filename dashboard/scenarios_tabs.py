@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from core.errors import StudioError
-from core.formatting import count, humanize, money, pct, plain, pp, signed
+from core.formatting import column_label, count, humanize, money, pct, plain, pp, signed
 from core.scenarios.engine import ScenarioEngine
 from core.scenarios.ifrs9 import probability_weighted
 from core.scenarios.results import ScenarioParams, ScenarioResult
@@ -76,7 +76,8 @@ def drivers_tab(engine: ScenarioEngine, r: ScenarioResult) -> None:
     ch = r.channels
     st.dataframe(pd.DataFrame({"driver": ch["driver"], "shock": [f"{signed(v, 1)} {u}" for v, u in zip(ch["shock"], ch["unit"],
                                                                                                            strict=True)],
-                               "column": ch["column"], "channel": ch["channel"], "source": ch["source"],
+                               "column": [column_label(c) if c and c != "-" else c for c in ch["column"]],
+                               "channel": ch["channel"], "source": ch["source"],
                                "log-odds added outside the credit model": ch["mean_log_odds"].map(lambda v: signed(v, 3)),
                                "a rise or a fall is adverse": ch["adverse"]}),
                  hide_index=True, width="stretch", key="scen_channels_table")
@@ -99,8 +100,8 @@ def drivers_tab(engine: ScenarioEngine, r: ScenarioResult) -> None:
             "PD change": (effects["pd_stressed"] - effects["pd_base"]).map(lambda v: pp(v, 2)),
             "expected loss": effects["el_change_relative"].map(ui.signed_pct), "through": effects["channel"]}),
             hide_index=True, width="stretch", key="scen_effects_table")
-    st.caption(f"Pinned (shocked) columns: {plain(', '.join(r.pinned) or 'none')} · moved by the generator: "
-               f"{plain(', '.join(r.dependents) or 'none')}.")
+    st.caption(f"Pinned (shocked) columns: {plain(', '.join(map(column_label, r.pinned)) or 'none')} · moved by the "
+               f"generator: {plain(', '.join(map(column_label, r.dependents)) or 'none')}.")
     table = getattr(engine, "response_table", None)
     if table:
         dropped = [t for t in table if not t["used"]]

@@ -19,7 +19,7 @@ import streamlit as st
 from core import resolver
 from core.data import Dataset
 from core.errors import StudioError
-from core.formatting import count, money, number, pct, plain
+from core.formatting import column_label, count, money, number, pct, plain
 from core.progress import Cancelled, CancelToken
 from core.scenarios import generators
 from core.scenarios.engine import ScenarioEngine
@@ -294,7 +294,7 @@ def scenario_controls(engine: ScenarioEngine) -> tuple[Scenario, ScenarioParams]
 
         for i, (k, d) in enumerate(presets.drivers.items()):
             b = engine.bindings[k]
-            note = f"Column: {b.column or 'none in this data'} · channel: {b.channel}. {d.overlay_note}"
+            note = f"Column: {column_label(b.column) if b.column else 'none in this data'} · channel: {b.channel}. {d.overlay_note}"
             shocks[k] = cols[i % 3].slider(d.label_with_unit(), d.min, d.max, step=d.step, key=f"scen_shock_{k}",
                                            format=_step_format(d.step), on_change=_sliders_moved, args=(presets,),
                                            help=help_text(effects, k, note) if effects is not None else note)
@@ -318,6 +318,7 @@ def scenario_controls(engine: ScenarioEngine) -> tuple[Scenario, ScenarioParams]
         if "scen_dependents" not in st.session_state:
             st.session_state["scen_dependents"] = default_deps
         deps = st.multiselect("Columns the generator moves under the stress", options_d, key="scen_dependents",
+                              format_func=column_label,
                               help="By default: the columns whose quarterly averages moved with a driver over the book's "
                                    "history, leaving out contract terms and identity attributes.")
     params = ScenarioParams(mode="generate" if mode == "generate" else "stress", n_rows=None if mode == "stress" else int(n_rows), n_draws=int(draws),

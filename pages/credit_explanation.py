@@ -30,7 +30,7 @@ if model is None:
     st.stop()
 if not model.can_score(ds.frame):
     st.error("The current model needs columns this dataset lacks: "
-             + ", ".join(ui.label(c) for c in model.encoder.missing_columns(ds.frame)[:8]) + ".", icon=":material/error:")
+             + ui.features(model.encoder.missing_columns(ds.frame)[:8]) + ".", icon=":material/error:")
     st.stop()
 model_ui.model_banner(model, ds)
 

@@ -41,7 +41,7 @@ def load_dataset(path: str, target: str | None = None):
         raise InputError(f"There is no file '{path}'.", "Give the path of a CSV or Parquet file.")
     data = p.read_bytes()
     if target is not None:
-        from core.data.loaders import read_file_bytes
+        from core.data.reading import read_file_bytes
 
         columns = list(read_file_bytes(p.name, data, get_settings().max_upload_mb).columns)
         if target not in columns:

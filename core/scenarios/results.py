@@ -154,13 +154,16 @@ def by_group(groups: np.ndarray, b: Side, s: Side, name: str) -> pd.DataFrame:
     return g.sort_values("el_change", ascending=False).reset_index(drop=True)
 
 
+SHAP_SOURCE = "credit model (SHAP)"  # the source of a :func:`shap_delta` line that is a model feature (a raw column)
+
+
 def shap_delta(b: Side, s: Side, channels: pd.DataFrame) -> pd.DataFrame:
     """Mean SHAP (log-odds) per model feature, baseline vs stressed, plus each outside-the-model line."""
     rows = []
     if not b.shap_mean.empty and not s.shap_mean.empty:
         for f in b.shap_mean.index:
             rows.append({"feature": f, "baseline": float(b.shap_mean[f]), "stressed": float(s.shap_mean.get(f, 0.0)),
-                         "source": "credit model (SHAP)"})
+                         "source": SHAP_SOURCE})
     for r in channels.to_dict("records"):
         if r["mean_log_odds"] != 0:
             rows.append({"feature": f"{r['source']}: {r['driver']}", "baseline": 0.0, "stressed": r["mean_log_odds"],

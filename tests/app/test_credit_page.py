@@ -128,7 +128,7 @@ def test_switching_datasets_gives_each_model_its_own_default_cutoff(trained):
     assert cutoff == pytest.approx(round(1 / 6, 3))
     assert any("are approved" in c.value for c in at.caption)  # not "everyone declined"
     _open(at, "Fairness")
-    assert not at.exception and any(md.value == "**age band**" for md in at.markdown)
+    assert not at.exception and any(md.value == "**Age band**" for md in at.markdown)
 
 
 def test_model_below_its_benchmark_gets_a_warning_not_a_green_banner(trained):
@@ -197,9 +197,9 @@ def test_monitoring_compares_champion_and_challenger(trained):
 def test_fairness_tab_shows_groups_and_flags(trained):
     at = _open(AppTest.from_file(PAGE, default_timeout=120).run(), "Fairness")
     assert not at.exception
-    assert any(md.value == "**age band**" for md in at.markdown)
+    assert any(md.value == "**Age band**" for md in at.markdown)
     at.multiselect(key="credit_fair_extra").set_value(["region"]).run()
-    assert not at.exception and any(md.value == "**region**" for md in at.markdown)
+    assert not at.exception and any(md.value == "**Region**" for md in at.markdown)
 
 
 def test_protected_attribute_needs_a_reason_to_enter_the_model():
@@ -284,7 +284,7 @@ def test_a_cutoff_that_declines_everyone_says_so_instead_of_empty_fairness_chart
     at = AppTest.from_function(fairness, args=(model.fingerprint,), default_timeout=120).run()
     assert not at.exception
     assert any("No applicant is approved" in w.value for w in at.warning)
-    assert not at.markdown or not any(md.value == "**age band**" for md in at.markdown)
+    assert not at.markdown or not any(md.value == "**Age band**" for md in at.markdown)
 
 
 def test_a_stored_champion_scores_a_new_dataset_without_outcomes(trained):

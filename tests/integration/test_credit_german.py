@@ -22,7 +22,8 @@ PROTECTED = {"age", "personal_status", "foreign_worker"}
 
 
 def _load(name: str, target: str):
-    from core.data.loaders import build_dataset, read_csv_bytes
+    from core.data.loaders import build_dataset
+    from core.data.reading import read_csv_bytes
 
     path = DATA / f"{name}.csv"
     if not path.exists():
