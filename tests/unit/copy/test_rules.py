@@ -159,6 +159,7 @@ def test_no_credit_check_blocks_in_both_languages(engine, text, language):
     ("No credit check needed.", "U2"), ("Bad credit OK.", "U2"),
     ("Flexible rates and zero credit check requirements.", "U2"), ("It's risk-free.", "U3"),
     ("Guaranteed returns.", "U3"), ("The lowest rates in town.", "U5"), ("We're #1.", "U5"),
+    ("The best personal loan rates in America.", "U5"),
 ])
 def test_udaap_banned_phrases_block(engine, text, rule):
     product = "managed_portfolio" if "returns" in text else "personal_loan"
