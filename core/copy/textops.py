@@ -23,10 +23,15 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[。！？])")
 REMOVED = "\x00"
 _TERMINAL_PUNCT = ".!?。！？"
 _CLAUSE_SEP = re.compile(r"(\s*[,;:，；：、]\s*|\s+[-–—]+\s+)")
-# what a clause may not end on once the phrase after it was removed ("Apply before the offer [ends tonight]")
-_EN_DANGLING = frozenset(
+# words a removal leaves dangling, trimmed with it: "Earn 4.10% APY before the offer [ends tonight]" keeps
+# "Earn 4.10% APY"; "[Only 3 days left] to earn 4.10% APY" keeps "earn 4.10% APY"
+_EN_TRAILING = frozenset(
     "a an the this that these those our your its their my before after until till by on at in for of to with "
-    "and or but so if when while because as is are was were be will which who it special exclusive".split())
+    "and or but so if when while because as special exclusive limited offer offers deal deals sale sales "
+    "promotion promotions promo promos window opportunity chance".split())
+_EN_LEADING = frozenset("to on of for and or but so with at in by than".split())
+# a clause ending on these once the removal took its end is a broken sentence, not a shorter one ("Rates are [...]")
+_EN_BROKEN = frozenset("is are was were be will which who it".split())
 # a clause that is only the subject of the removed claim ("Offer [ends tonight]!", "本次优惠[今晚截止]")
 _EN_STUB = re.compile(r"^(?:(?:a|an|the|this|that|these|our|your|its|special|exclusive|limited)\s+)*"
                       r"(?:offers?|deals?|sales?|promotions?|promos?|events?|prices?|pricing|rates?|window|"
@@ -34,6 +39,28 @@ _EN_STUB = re.compile(r"^(?:(?:a|an|the|this|that|these|our|your|its|special|exc
 _ZH_STUB = re.compile(r"^(?:本次|此次|这次|本|此|该|这个|这项|我们的|专属|特别)?(?:优惠活动|优惠|活动|促销|特惠|折扣|机会|"
                       r"名额|利率|价格|福利)?(?:将|会|就|已|也)?$")
 _ZH_DANGLING = "于在将前的至到会就即已并和与及请都也"
+
+
+def _bare(token: str) -> str:
+    return token.strip(".,;:!?\"'()").lower()
+
+
+def _trim_en(clause: str) -> str:
+    """An English clause without the linking words a removal left hanging on either side of it."""
+    tokens = clause.replace(REMOVED, f" {REMOVED} ").split()
+    gone = [False] * len(tokens)
+    for i, tok in enumerate(tokens):
+        if tok != REMOVED:
+            continue
+        j = i - 1
+        while j >= 0 and not gone[j] and tokens[j] != REMOVED and _bare(tokens[j]) in _EN_TRAILING:
+            gone[j] = True
+            j -= 1
+        k = i + 1
+        while k < len(tokens) and not gone[k] and tokens[k] != REMOVED and _bare(tokens[k]) in _EN_LEADING:
+            gone[k] = True
+            k += 1
+    return " ".join(t for t, g in zip(tokens, gone, strict=True) if not g)
 
 
 def _is_fragment(clause: str, language: str) -> bool:
@@ -50,8 +77,7 @@ def _is_fragment(clause: str, language: str) -> bool:
         return tail and (rest[-1] in _ZH_DANGLING or rest.endswith(("优惠", "活动", "促销", "特惠", "机会", "名额")))
     if _EN_STUB.match(rest):
         return True
-    last = rest.split()[-1]
-    return tail and (last.lower() in _EN_DANGLING or bool(_EN_STUB.match(last)))
+    return tail and _bare(rest.split()[-1]) in _EN_BROKEN
 
 
 def drop_fragments(text: str, language: str = "en") -> str:
@@ -59,7 +85,8 @@ def drop_fragments(text: str, language: str = "en") -> str:
 
     ``"Offer ends tonight! Apply in the app."`` loses ``"ends tonight!"`` and then ``"Offer"``, a
     fragment: ``"Apply in the app."``; ``"Apply now, offer ends tonight!"`` becomes
-    ``"Apply now!"``; ``"本次优惠今晚截止！"`` goes entirely. Clauses without a removal stay as written.
+    ``"Apply now!"``; ``"Earn 4.10% APY before the offer ends tonight."`` keeps ``"Earn 4.10% APY."``;
+    ``"本次优惠今晚截止！"`` goes entirely. Clauses without a removal stay as written.
     """
     if REMOVED not in text:
         return text
@@ -73,6 +100,8 @@ def drop_fragments(text: str, language: str = "en") -> str:
         end = stripped[len(body):]
         parts = _CLAUSE_SEP.split(body)  # clause, separator, clause, ...
         clauses = [(parts[i - 1] if i else "", parts[i]) for i in range(0, len(parts), 2)]
+        if language != "zh":
+            clauses = [(sep, _trim_en(c) if REMOVED in c else c) for sep, c in clauses]
         clauses = [(sep, c) for sep, c in clauses if REMOVED not in c or not _is_fragment(c, language)]
         if not clauses:
             continue

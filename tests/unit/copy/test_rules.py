@@ -176,6 +176,9 @@ def test_pressure_language_is_removed(engine):
     ("Offer ends tonight! Earn 4.10% APY.", "Earn 4.10% APY."),
     ("Earn 4.10% APY, offer ends tonight!", "Earn 4.10% APY!"),
     ("Earn 4.10% APY. Special offers that expire at midnight tonight.", "Earn 4.10% APY."),
+    ("Earn 4.10% APY before the offer ends tonight.", "Earn 4.10% APY."),
+    ("Hurry! Only 3 days left to earn 4.10% APY.", "Earn 4.10% APY."),
+    ("Earn 4.10% APY while supplies last, and save more.", "Earn 4.10% APY, and save more."),
 ])
 def test_removed_urgency_leaves_no_fragment(engine, text, left):
     v = engine.check(text, "high_yield_savings", "push")
@@ -187,6 +190,7 @@ def test_chinese_urgency_is_removed_like_english(engine):
     zh = engine.check("本次优惠今晚截止！年化收益率4.10%。", "high_yield_savings", "push", language="zh")
     assert "T1" in ids(en, "soften") and "T1" in ids(zh, "soften")
     assert "今晚" not in zh.body and "优惠" not in zh.body and zh.body.startswith("年化收益率")
+    assert engine.check("赶快行动！年化收益率4.10%，名额有限。", "high_yield_savings", "push", language="zh").body == "年化收益率4.10%。"
 
 
 def test_copy_that_is_only_urgency_is_empty_and_says_why(engine):
