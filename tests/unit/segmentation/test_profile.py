@@ -97,3 +97,17 @@ def test_rules_on_a_two_level_column_name_the_level_held():
     texts = [r.text for r in segment_rules(frame, seg, ["balance"], ["housing"]).values()]
     assert any("Housing is yes" in t for t in texts) and any("Housing is no" in t for t in texts), texts
     assert not any("is not" in t for t in texts), texts
+
+
+def test_a_rule_drops_a_condition_that_sets_aside_only_a_handful():
+    """Bug: "Employment status is student and Transaction recency days ≥ 1": the second clause excluded a few rows."""
+    rng = np.random.default_rng(0)
+    n = 4000
+    student = rng.random(n) < 0.2
+    recency = rng.integers(1, 60, n)
+    recency[rng.choice(n, 40, replace=False)] = 0  # a handful with no gap at all
+    frame = pd.DataFrame({"is_student": student.astype(float), "txn_recency_days": recency.astype(float),
+                          "income": rng.normal(50, 10, n) - 20 * student})
+    seg = student.astype(int)
+    texts = [r.text for r in segment_rules(frame, seg, ["txn_recency_days", "income"], ["is_student"]).values()]
+    assert texts and not any("recency" in t.lower() for t in texts), texts
