@@ -121,7 +121,8 @@ class RuleEngine:
                 template = template.replace("{label}", label)
             new = m.expand(template)
             if not new:  # a removal: mark it (with the punctuation it took) so a fragment left behind goes too
-                new = REMOVED + re.sub(r"^.*?([.!?。！？,，;；:：]*)$", r"\1", m.group(0), flags=re.DOTALL)
+                phrase = m.group(0)
+                new = REMOVED + phrase[len(phrase.rstrip(".!?。！？,，;；:：")):]
             if new != m.group(0):
                 done.append((m.group(0), new))
             return new

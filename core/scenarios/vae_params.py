@@ -10,6 +10,7 @@ from core.scenarios.limits import EPOCHS
 
 MIN_ROWS = 500
 
+
 @dataclass(frozen=True)
 class VAEParams:
     """Everything that defines a fit; part of the artifact key.

@@ -182,13 +182,9 @@ def segment_rules(frame: pd.DataFrame, labels: np.ndarray, numeric: list[str], c
                 hit = leaves == leaf
                 if not conds or hit.sum() == 0:
                     continue
-                tp = float((hit & (y == 1)).sum())
-                prec, cov = tp / hit.sum(), tp / y.sum()
-                f1 = 0 if tp == 0 else 2 * prec * cov / (prec + cov)
-                # a deeper rule must earn its extra condition
-                score = f1 - 0.05 * (depth - max_depth)
+                score = _f1(hit, y)[0] - 0.05 * (depth - max_depth)  # a deeper rule must earn its extra condition
                 if best is None or score > best[0]:
-                    best = (score, conds, prec, cov)
+                    best = (score, conds)
         if best is not None:
             conds = _prune(Xv, y, best[1])
             _, prec, cov = _f1(_mask(Xv, conds), y)
