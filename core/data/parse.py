@@ -93,6 +93,9 @@ def _unit_of(token: str) -> tuple[str, str] | None:
     return None
 
 
+_ZERO_WHOLE = re.compile(r"[-+]?0[.,]")
+
+
 def _decimal_votes(nums: pd.Series) -> tuple[int, int, int]:
     """Votes (comma-decimal, dot-decimal, ambiguous) from the digit parts of one column."""
     comma_dec = dot_dec = ambiguous = 0
@@ -107,13 +110,13 @@ def _decimal_votes(nums: pd.Series) -> tuple[int, int, int]:
             dot_dec += 1  # 1,234,567: commas group thousands
         elif n_dot > 1:
             comma_dec += 1  # 1.234.567: dots group thousands
-        elif n_comma == 1:
-            if len(s) - s.rfind(",") - 1 == 3 and s.rfind(",") <= 3:
+        elif n_comma == 1:  # '0,204' is a decimal: a thousands group never follows a lone 0
+            if len(s) - s.rfind(",") - 1 == 3 and s.rfind(",") <= 3 and not _ZERO_WHOLE.match(s):
                 ambiguous += 1
             else:
                 comma_dec += 1
         elif n_dot == 1:
-            if len(s) - s.rfind(".") - 1 == 3 and s.rfind(".") <= 3:
+            if len(s) - s.rfind(".") - 1 == 3 and s.rfind(".") <= 3 and not _ZERO_WHOLE.match(s):
                 ambiguous += 1
             else:
                 dot_dec += 1

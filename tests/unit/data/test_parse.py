@@ -137,3 +137,10 @@ def test_debit_and_credit_markers_carry_the_sign_and_say_the_convention():
     p = parse_numbers(pd.Series(["1,234.56 DR", "99.00 CR", "5.00", "$12.00 Dr."]))
     assert p.values.tolist() == [-1234.56, 99.0, 5.0, -12.0]
     assert any("DR" in e and "other way round" in e for e in p.evidence)
+
+
+def test_a_lone_zero_before_the_separator_makes_it_a_decimal():
+    """Bug: a DTI column written '0,204' (three decimals, decimal comma) was read as 204."""
+    p = parse_numbers(pd.Series(["0,204", "1,139", "0,457"]))
+    assert p.values.tolist() == pytest.approx([0.204, 1.139, 0.457]) and "European decimals" in p.kinds
+    assert parse_numbers(pd.Series(["1,234", "5,678", "12,345"])).values.tolist() == [1234, 5678, 12345]
