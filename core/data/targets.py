@@ -31,7 +31,8 @@ _DOMAIN = re.compile(
 # words inside a longer name that point at the outcome
 _OUTCOME_WORD = re.compile(
     r"(^|_)(default|defaulted|dflt|dlq|dlqin|delinq\w*|bad|churn\w*|attrit\w*|fraud|charged|chargeoff|writeoff|"
-    r"written|exited|target|label|outcome)(_|$)")
+    r"written|exited|target|label|outcome|"
+    r"ausfall|ausgefallen|zahlungsausfall|defaut|impago|incumplimiento|wanbetaling|inadempienza)(_|$)")  # EU exports
 # words that make it a history feature, not the outcome ("num_defaults_prev", "times_delinquent")
 _HISTORY_WORD = re.compile(
     r"(^|_)(num|n|no|count|cnt|times|number|total|prev|previous|prior|past|ever|history|hist|last|days|months|"

@@ -23,7 +23,9 @@ def _frame(n=120, seed=0, **cols):
 @pytest.mark.parametrize("name", ["default.payment.next.month", "SeriousDlqin2yrs", "Attrition_Flag", "loan_status",
                                   "bad", "y", "class", "is_default", "Exited", "not.fully.paid", "TARGET", "Risk",
                                   # the abbreviations of bank extracts
-                                  "Def", "DFLT_FLG", "bad_flg", "DEF_IND", "dflt_12m", "GB_FLAG", "TARGET_FLG"])
+                                  "Def", "DFLT_FLG", "bad_flg", "DEF_IND", "dflt_12m", "GB_FLAG", "TARGET_FLG",
+                                  # European exports
+                                  "Ausfall_12M", "Zahlungsausfall", "defaut_paiement", "impago"])
 def test_target_names_in_real_world_habits(name):
     frame = _frame(**{name: lambda r, n: r.choice([0, 1], n, p=[0.8, 0.2])})
     s = infer(frame).schema
