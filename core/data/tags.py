@@ -24,23 +24,28 @@ from core.data.schema import Role, Schema, Tag
 # (tag, pattern over the snake_case name, why) — several rules may tag one column
 _NAME_RULES: tuple[tuple[Tag, str, str], ...] = (
     (Tag.PROTECTED, r"(^|_)(age|ages|age_years|age_in_years|customer_age|applicant_age|client_age|borrower_age|"
-                    r"age_at_application|dob|date_of_birth|birth_date|year_of_birth|birth_year)($|_)",
+                    r"age_at_application|dob|date_of_birth|birth_date|year_of_birth|birth_year|"
+                    r"alter|lebensalter|geburtsdatum|geburtsjahr|edad|leeftijd|date_de_naissance|fecha_de_nacimiento|"
+                    r"geboortedatum)($|_)",  # and as European exports name it (accents folded)
      "age is a prohibited basis (ECOA)"),
-    (Tag.PROTECTED, r"(^|_)(sex|gender|gender_code|sex_code)($|_)", "sex is a prohibited basis (ECOA)"),
-    (Tag.PROTECTED, r"(^|_)(marital|marital_status|marriage|married|civil_status|personal_status)($|_)",
+    (Tag.PROTECTED, r"(^|_)(sex|gender|gender_code|sex_code|geschlecht|sexe|sexo|geslacht)($|_)", "sex is a prohibited basis (ECOA)"),
+    (Tag.PROTECTED, r"(^|_)(marital|marital_status|marriage|married|civil_status|personal_status|familienstand|"
+                    r"situation_familiale|estado_civil|burgerlijke_staat)($|_)",
      "marital status is a prohibited basis (ECOA)"),
     (Tag.PROTECTED, r"(^|_)(race|racial|ethnicity|ethnic|ethnic_group|colou?r_of_skin|skin_colou?r)($|_)",
      "race and colour are prohibited bases (ECOA)"),
-    (Tag.PROTECTED, r"(^|_)(religion|religious|faith|denomination)($|_)", "religion is a prohibited basis (ECOA)"),
+    (Tag.PROTECTED, r"(^|_)(religion|religious|faith|denomination|konfession|religionszugehorigkeit)($|_)", "religion is a prohibited basis (ECOA)"),
     (Tag.PROTECTED, r"(^|_)(national_origin|nationality|citizenship|citizen|foreign_worker|foreign|immigrant|"
-                    r"immigration_status|country_of_birth|birth_country|birth_?place)($|_)",
+                    r"immigration_status|country_of_birth|birth_country|birth_?place|staatsangehorigkeit|nationalitat|"
+                    r"nationalite|nacionalidad|nationaliteit|geburtsort|geburtsland)($|_)",
      "national origin is a prohibited basis (ECOA)"),
     (Tag.PROTECTED, r"(^|_)(public_assistance|welfare|benefits_income|social_benefits|food_stamps|snap)($|_)",
      "receipt of public assistance is a prohibited basis (ECOA)"),
     (Tag.PROTECTED, r"(^|_)(senior|senior_citizen|pensioner|retiree)($|_)", "it encodes age (ECOA)"),
     (Tag.PROTECTED, r"(^|_)(disability|disabled|handicap|pregnan\w*)($|_)", "a protected characteristic"),
     (Tag.PROXY, r"(^|_)(personal_status|first_?name|given_?name|forename|language|mother_tongue|native_language|"
-                r"post_?code|zip|zip_?code|zipcode|postal_?code|zip_?3|surname|last_?name)($|_)",
+                r"post_?code|zip|zip_?code|zipcode|postal_?code|zip_?3|surname|last_?name|vorname|prenom|nombre|voornaam|"
+                r"muttersprache|plz|postleitzahl|code_postal|codigo_postal)($|_)",
      "strongly associated with a prohibited basis (sex, national origin or race)"),
     (Tag.MACRO, r"(unemploy|policy_rate|base_rate|bank_rate|interest_rate_env|house_price|(^|_)hpi($|_)|(^|_)gdp|"
                 r"inflation|(^|_)cpi($|_)|euribor|libor|sofr|cons_price|cons_conf|consumer_confidence|emp_var_rate|"

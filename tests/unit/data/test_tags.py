@@ -96,3 +96,16 @@ def test_ids_and_target_carry_no_tags():
     frame = pd.DataFrame({"customer_id": range(100), "default": [0, 1] * 50, "age": range(20, 120)})
     s = infer(frame).schema
     assert not s.tags_of("customer_id") and not s.tags_of("default") and s.has("age", Tag.PROTECTED)
+
+
+@pytest.mark.parametrize(("name", "tag"), [
+    ("Alter", Tag.PROTECTED), ("Geburtsdatum", Tag.PROTECTED), ("Geschlecht", Tag.PROTECTED), ("Sexe", Tag.PROTECTED),
+    ("Familienstand", Tag.PROTECTED), ("Estado civil", Tag.PROTECTED), ("Staatsangehörigkeit", Tag.PROTECTED),
+    ("Nationalité", Tag.PROTECTED), ("Edad", Tag.PROTECTED), ("Vorname", Tag.PROXY), ("PLZ", Tag.PROXY),
+])
+def test_protected_attributes_as_european_exports_name_them(name, tag):
+    """Bug: a German file's 'Alter' (age) went into the credit model as a feature."""
+    rng = pd.Series(range(300))
+    frame = pd.DataFrame({"income": (rng * 37 % 900 + 100).astype(float), name: (rng * 7 % 50 + 20).astype(str),
+                          "bad": (rng % 5 == 0).astype(int)})
+    assert infer(frame).schema.has(name, tag)
