@@ -10,8 +10,11 @@ Parts (``--parts``, comma-separated):
   Bars: load <= 10 s, one SMS variant <= 10 s.
 - ``quality``: per channel over every product x 3 segments: share of raw model candidates that pass
   the rules after auto-fixes, distinct-2 across each batch, mean length against the budget; plus
-  variants per second. Writes a handful of real outputs (good and bad) to ``bench/out/``. Runs the
-  template backend as a reference row too.
+  variants per second. Writes a handful of real outputs (good and bad) to ``bench/out/``, and every
+  exported variant to ``copy_kept_<backend><tag>.jsonl`` (what a blind read samples). Runs the
+  template backend as a reference row too. The embedded model serves with its fine-tuned adapter
+  (``core/copy/tuning.py``); ``STUDIO_LLM_ADAPTER=false`` measures the base model with few-shot
+  prompts beside it.
 
 ``--gguf PATH`` loads a GGUF file directly (no workspace, no registry): used on a GPU machine where
 only the model file and this repository travel. ``--device`` forces cpu or cuda.
@@ -163,6 +166,8 @@ def bench_quality(backend_name: str, per_batch: int, gguf: str | None, device: s
     started = time.perf_counter()
     OUT.mkdir(parents=True, exist_ok=True)
     jsonl = OUT / f"copy_samples_{backend.name}{tag}.jsonl"
+    kept_path = OUT / f"copy_kept_{backend.name}{tag}.jsonl"
+    kept_path.unlink(missing_ok=True)
     product_ids = products or list(cat.products)
     segs = SEGMENTS[:segments]
     for channel in channels or list(cat.channels):
@@ -189,6 +194,11 @@ def bench_quality(backend_name: str, per_batch: int, gguf: str | None, device: s
                     d2.append(distinct_n([v.body for v in batch.variants]))
                 d2_raw.append(distinct_n([v.raw for v in batch.variants + batch.blocked]))
                 pooled += [v.body for v in batch.variants]
+                with kept_path.open("a", encoding="utf-8") as fh:  # every exported variant: the blind read samples these
+                    for v in batch.variants:
+                        fh.write(json.dumps({"channel": channel, "product": pid, "segment": seg.name, "tone": tone,
+                                             "outcome": v.outcome, "text": v.body, "final": v.final_text},
+                                            ensure_ascii=False) + "\n")
                 for v in batch.variants:
                     lengths.append(v.length)
                     budgets.append(v.budget)

@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     max_upload_mb: int = Field(200, ge=1, description="Largest file accepted for upload, in MiB.")
     copy_backend: Literal["local", "openai", "template"] = Field("local", description="Marketing-copy generation backend.")
     llm_model_path: str = Field("", description="Local model directory or GGUF file; empty uses the embedded Gemma 3 270M.")
+    llm_adapter: bool = Field(True, description="Merge the shipped fine-tuned adapter into the embedded language model "
+                              "(off: the base model with few-shot prompts).")
     llm_cpu_int8: bool = Field(True, description="On the CPU, run the language model's Linear layers in int8: decoding "
                                "is memory-bound, so about 2x the tokens/s of float32 (measured 10-14 against 5-6).")
     openai_base_url: str = Field("http://localhost:8000/v1", description="OpenAI-compatible endpoint for the copy page.")

@@ -59,3 +59,38 @@ def split_claims(text: str, language: str = "en") -> list[Claim]:
                 continue
         claims.append(Claim(sent, sent, len(claims)))
     return claims
+
+
+# words that connect a catalogue fact to its sentence and say nothing of their own
+_CONNECTORS_EN = frozenset("""a an the and or plus also as well with without for of to on in at by from that this
+its it is are be get gets got enjoy enjoys offer offers gives give brings bring comes come charges charge has have
+you your yours we our us every each just all one new now here there can which who""".split())
+_ZH_PRODUCT_FILLER = re.compile(r"[的和及与并还更可享您我们了就都也让为在有用从即]")
+
+
+def catalogue_view(claim: str, product_texts: list[str], product_names: list[str], language: str = "en") -> str | None:
+    """The claim as the meaning classifiers read it: the product's own catalogue texts taken out.
+
+    The catalogue's benefit and headline texts were written and approved with the catalogue (and
+    the number-binding step checks their figures), so the meaning classifiers do not judge them
+    again: "a Home Equity Line of Credit charges interest only on what you use" had its catalogue
+    fact read as a promise of free credit. Each verbatim occurrence (case-insensitive, texts of at
+    least 12 characters, 4 in Chinese) is cut out and the rest of the claim is what gets classified; ``None``
+    when nothing is left but the product's name and connecting words (the claim is the catalogue's
+    own sentence). A claim holding no catalogue text is returned as it is.
+    """
+    rest, cut = claim, False
+    shortest = 4 if language == "zh" else 12
+    for text in sorted((t for t in product_texts if len(t) >= shortest), key=len, reverse=True):
+        pat = re.compile(re.escape(text), re.IGNORECASE)
+        if pat.search(rest):
+            rest, cut = pat.sub(" ", rest), True
+    if not cut:
+        return claim
+    for name in sorted((n for n in product_names if n), key=len, reverse=True):
+        rest = re.sub(re.escape(name), " ", rest, flags=re.IGNORECASE)
+    if language == "zh":
+        left = _ZH_PRODUCT_FILLER.sub("", "".join(re.findall(r"[\u4e00-\u9fff]", rest)))
+        return rest.strip() if len(left) > 1 else None
+    words = [w for w in re.findall(r"[a-z']+", rest.lower()) if w not in _CONNECTORS_EN]
+    return " ".join(rest.split()) if words else None

@@ -35,7 +35,7 @@ import numpy as np
 
 from core.copy import sms as sms_mod
 from core.copy.catalogue import ASSETS_DIR, LANGUAGES, Catalogue, Product, get_catalogue
-from core.copy.claims import split_claims
+from core.copy.claims import catalogue_view, split_claims
 from core.copy.disclose import assemble, required_disclosures
 from core.copy.grounding import check_features, check_numbers
 from core.copy.rulefile import ACTIONS, Rule, load_rules
@@ -70,6 +70,7 @@ class RuleEngine:
         self._meaning_rules = [r for r in rules if r.meaning]
         self._applicable: dict[tuple[str, str], dict[str, list[Rule]]] = {}
         self._render_cache: dict[tuple[str, str, str], str] = {}
+        self._catalogue_texts: dict[tuple[str, str], list[str]] = {}
         self._probs: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
         self._verdicts: OrderedDict[tuple[str, str, str, str], Verdict] = OrderedDict()
         self._lock = threading.Lock()
@@ -216,14 +217,37 @@ class RuleEngine:
         with self._lock:
             return np.vstack([self._probs[(language, c)] for c in claims])
 
-    def _meaning(self, claims: list[str], rules: list[Rule], language: str) -> list[Finding]:
+    def _meaning_views(self, claims: list[str], product: Product, language: str) -> list[str | None]:
+        """Each claim with the product's own catalogue texts taken out (:func:`core.copy.claims.catalogue_view`)."""
+        texts = self._catalogue_texts.get((product.id, language))
+        if texts is None:
+            texts = [*product.benefit_texts(language), product.headline_fact.get(language, "")]
+            self._catalogue_texts[(product.id, language)] = texts
+        names = [product.label(language), product.short(language), product.in_sentence(language)]
+        return [catalogue_view(c, texts, names, language) for c in claims]
+
+    def _meaning(self, claims: list[str], rules: list[Rule], language: str,
+                 views: list[str | None] | None = None) -> list[Finding]:
         if not rules or not claims:
             return []
         if self.meaning is None:
             return [Finding("M0", "review", "Meaning check unavailable",
                             "The meaning classifiers could not load, so claims were not checked for paraphrased "
                             "violations; a reviewer must read this copy.", "bank policy")]
+        views = list(claims) if views is None else views
+        read = [(c, v) for c, v in zip(claims, views, strict=True) if v is not None]
+        if not read:
+            return []
+        claims = [c for c, _ in read]
         probs = self.claim_probabilities(claims, language)  # (N, K): compliant first
+        # a claim flagged only for the catalogue text it holds is not flagged: it must also read as a
+        # violation without that text (the view), and then the view's class is the finding's
+        shown = [(i, v) for i, (c, v) in enumerate(read) if v != c]
+        if shown:
+            masked = self.claim_probabilities([v for _, v in shown], language)
+            for (i, _), pv in zip(shown, masked, strict=True):
+                if probs[i][0] < self.meaning.flag_below(language):
+                    probs[i] = pv
         labels = list(self.meaning.labels)
         by_class = {r.meaning: r for r in rules}
         flag_below = self.meaning.flag_below(language)
@@ -291,7 +315,8 @@ class RuleEngine:
         findings += self._sanity(body, language, bool(findings))
         findings += self._block_rules(body, rules["block"], language)
         claims = [c.text for c in split_claims(body, language)]
-        return _Prepared(text, product, channel, language, chan, rules, body, findings, claims)
+        return _Prepared(text, product, channel, language, chan, rules, body, findings, claims,
+                         self._meaning_views(claims, product, language))
 
     def _finish(self, p: _Prepared) -> Verdict:
         """Steps 4-7 on prepared copy (the meaning step reads the claim cache when check_many filled it)."""
@@ -301,7 +326,7 @@ class RuleEngine:
         findings += self._ground(body, claims, product, language)
         findings += [Finding(f.rule_id, "review", f.title, f.reason, f.source, matched=f.matched)
                      for f in self._block_rules(body, rules["review"], language)]
-        findings += self._meaning(claims, rules["meaning"], language)
+        findings += self._meaning(claims, rules["meaning"], language, p.views)
         disclosures, more = required_disclosures(body, rules["append_disclosure"], product, channel, chan, language,
                                                  self._render)
         findings += more
@@ -340,7 +365,8 @@ class RuleEngine:
         by_lang: dict[str, list[str]] = {}
         for p in prepared.values():
             if p.claims and self.meaning is not None and p.rules["meaning"]:
-                by_lang.setdefault(p.language, []).extend(p.claims)
+                by_lang.setdefault(p.language, []).extend(
+                    [*p.claims, *(v for c, v in zip(p.claims, p.views, strict=True) if v is not None and v != c)])
         for language, claims in by_lang.items():
             self.claim_probabilities(claims, language)
         for key, p in prepared.items():
@@ -368,6 +394,7 @@ class _Prepared:
     body: str
     findings: list[Finding]
     claims: list[str]
+    views: list[str | None]  # each claim as the meaning classifiers read it (None: only catalogue text)
 
 
 _engines: dict[tuple[str, str, bool], RuleEngine] = {}

@@ -110,7 +110,7 @@ def _write(backend: Backend, catalogue: Catalogue, product: Product, request: Co
         if m == 0 or (should_stop is not None and should_stop()):
             continue
         prompt = render_prompt(catalogue, product, request.channel, request.tone, request.language, segment,
-                               seed=request.seed + g, plan=plan)
+                               seed=request.seed + g, plan=plan, style=backend.prompt_style)
         base = len(out)
 
         def relay(i: int, delta: str, base: int = base) -> None:

@@ -173,15 +173,21 @@ def _example_items(catalogue: Catalogue, product: Product, channel: str, n_examp
 
 def render_prompt(catalogue: Catalogue, product: Product, channel: str, tone: str, language: str,
                   segment: SegmentBrief, *, theme: str = "general", n_examples: int = 3, seed: int = 0,
-                  plan: Plan | None = None) -> Prompt:
-    """The few-shot prompt and structured context for one request (and one plan, when given)."""
+                  plan: Plan | None = None, style: str = "few_shot") -> Prompt:
+    """The prompt and structured context for one request (and one plan, when given).
+
+    ``style`` ``"few_shot"`` shows a base model approved examples first; ``"tuned"`` gives the
+    fine-tuned model (:mod:`core.copy.tuning`) the plan alone, as it was trained.
+    """
     chan = catalogue.channel(channel)
     tone_label = (catalogue.tones.get(tone) or {}).get("en", tone)
     label = chan["label"]["en"]
     say = plan.say if plan is not None and language == "en" else "; ".join(product.facts_for_prompt("en")[:2])
     audience = plan.audience if plan is not None else audience_line(segment)
-    text = render_text(f"copy/prompts/{channel}.j2", bank=catalogue.bank, channel_label=label,
-                       examples=_example_items(catalogue, product, channel, n_examples, seed),
+    tuned = style == "tuned"
+    text = render_text("copy/prompts/tuned.j2" if tuned else f"copy/prompts/{channel}.j2", bank=catalogue.bank,
+                       channel_label=label,
+                       examples=[] if tuned else _example_items(catalogue, product, channel, n_examples, seed),
                        product=product.label("en"), say=say, audience=audience, tone=tone_label)
     context = {"product": product, "channel": channel, "tone": tone, "language": language, "theme": theme,
                "segment": segment.name, "audience": audience, "plan": plan}

@@ -5,11 +5,13 @@ It rejects, before ranking:
 - **first person**: the bank speaks as "we", never "I" ("I don't have any personal loans...");
 - **off-product**: copy about another product kind, about a sibling product of the same kind (a travel
   card's points in copy for the cash-back card), or that never names this product or a benefit;
-- **incoherent**: too short, cut off (a sentence or a word), repeating itself, a currency sign or a
-  rate with no amount ("more than $$", "the rate starts at , and"), markup, or telling the reader not to
-  use the product
+- **incoherent**: too short, cut off (a sentence, a word or a figure: "a personal loan with 1."),
+  repeating itself, a currency sign or a rate with no amount ("more than $$", "the rate starts at ,
+  and"), markup, the prompt's own labels, or telling the reader not to use the product
   ("If you want more info on a line of credit, don't take out any loans");
-- **trait-blind**: copy that ignores the segment trait it was planned for.
+- **trait-blind**: copy that ignores the segment trait it was planned for;
+- **off-brand**: a web address that is not the bank's ("lakesidebank.me", "high-yield.savings.lakesidebank"):
+  a customer sent there lands somewhere the bank does not control.
 
 Among usable candidates it scores sense, not keywords: the sentence encoder's similarity between
 the copy and the plan's claims (did it say what it was asked to say?) and the trait (does it speak
@@ -44,6 +46,12 @@ _MISSING_NUMBER = re.compile(r"\b(?:starts? at|starting at|as low as|(?:rates?|a
                              r"(?:from|of|at|up to)|up to)\s*[,.;:!?)]", re.IGNORECASE)
 _CUT_WORD = re.compile(r"\w['’]\s*[.,;:!?]|\w['’]\s*$")
 _MARKUP = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*\s*/?>")
+# a web address: letters, a dot, a top-level word (not "4.10%", not "e.g."); the bank's own address and its paths pass
+_ADDRESS = re.compile(r"(?<![\w@])((?:[a-z0-9-]+\.)+[a-z]{2,})(?:/[\w./-]*)?", re.IGNORECASE)
+# a sentence that ends on a preposition and a bare number: a figure cut off ("a personal loan with 1.")
+_CUT_NUMBER = re.compile(r"\b(?:with|of|at|from|to|for|by|up to|only)\s+[$]?\d+(?:,\d{3})*\.?$", re.IGNORECASE)
+# the prompt's own scaffolding copied into the copy
+_PROMPT_ECHO = re.compile(r"approved marketing copy|\b(?:Say|Audience|Tone|Product):\s", re.IGNORECASE)
 KIND_WORDS = {
     "credit_card": r"\bcredit cards?\b|\bcards?\b", "personal_loan": r"\bpersonal loans?\b",
     "auto_loan": r"\bauto loans?\b|\bcar loans?\b", "mortgage": r"\bmortgages?\b|\bhome loans?\b",
@@ -154,6 +162,19 @@ def assess(text: str, product: Product, plan: Plan | None, language: str, encode
         reasons.append("incoherent: a word is cut off")
     if _MARKUP.search(text):
         reasons.append("incoherent: it holds markup")
+    if _PROMPT_ECHO.search(text):
+        reasons.append("incoherent: it repeats the prompt's own labels")
+    if language == "en" and _CUT_NUMBER.search(tail):
+        reasons.append("incoherent: a figure is cut off")
+    if catalogue is not None:
+        site = catalogue.bank.url.lower().split("/")[0]
+        wrong = sorted({m.group(1) for m in _ADDRESS.finditer(text) if m.group(1).lower() != site
+                        and not re.fullmatch(r"[\d.]+", m.group(1))})
+        if wrong:
+            reasons.append(f"off-brand: a web address that is not the bank's ({', '.join(wrong)}; the bank's is {site})")
+        first = site.split(".")[0]
+        if re.search(r"\bat " + re.escape(first) + r"\.?\s*$", text, re.IGNORECASE):
+            reasons.append(f"incoherent: the web address is cut off (the bank's is {site})")
     if language == "en" and _NEGATIVE_USE.search(text):
         reasons.append("incoherent: it tells the reader not to use the product")
     if not _mentions_product(text, product, language):

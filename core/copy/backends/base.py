@@ -52,6 +52,7 @@ class Backend(ABC):
     label: str = "Backend"
     languages: frozenset[str] = frozenset({"en"})
     max_variants: int = 50  # most candidates one request may ask of this backend
+    prompt_style: str = "few_shot"  # how prompts are rendered for it: "few_shot" (examples) or "tuned" (the plan alone)
 
     def supports(self, language: str) -> bool:
         return language in self.languages

@@ -33,7 +33,8 @@ def make_backend(choice: str | None = None, settings: Any = None) -> tuple[Backe
         from core.copy.backends.local_lm import LocalLMBackend
 
         try:
-            return LocalLMBackend.load(settings), []
+            local = LocalLMBackend.load(settings)
+            return local, [local.lm.adapter_error] if local.lm.adapter_error else []
         except StudioError as exc:
             return TemplateBackend(), [f"The local language model could not load ({exc.message}); "
                                        "the copy below comes from the template backend."]

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from core.copy.backends.base import Backend, Candidate, Prompt, StopCheck, StreamCallback
+from core.copy.tuning import adapter_for
 from core.errors import ModelError, ModelLoadError
 from core.runtime.lifecycle import ArtifactKind
 
@@ -66,6 +67,8 @@ class LoadedLM:
     converted_now: bool = False  # this load built the artifact from GGUF
     folder: Path | None = None  # where the weights were read from
     int8: bool = False  # Linear layers quantised to int8 in memory (CPU only; the artifact stays float)
+    adapter: dict | None = None  # the fine-tuned adapter merged at load (its training record), None: the base model
+    adapter_error: str = ""  # why a shipped adapter was not used (the base model with few-shot prompts serves)
 
     @property
     def fingerprint(self) -> str:
@@ -182,22 +185,28 @@ def _describe(lm: LoadedLM) -> dict:
 
 
 def load_lm(model_path: str = "", device: str | None = None, user: Any = None, progress: Any = None,
-            int8: bool | None = None) -> LoadedLM:
+            int8: bool | None = None, adapter: bool | None = None) -> LoadedLM:
     """Load the configured model through the one model lifecycle.
 
     A GGUF source (the embedded default or a file) is de-quantised once into a workspace artifact
     (``copy-lm/<fingerprint>``: float safetensors + tokenizer); every later load reads the artifact.
-    A model folder from settings is loaded as it is, through the registry.
+    A model folder from settings is loaded as it is, through the registry. The embedded model gets
+    the shipped fine-tuned adapter merged in (:mod:`core.copy.tuning`; ``adapter`` or
+    ``Settings.llm_adapter`` off: the base model); an adapter that does not load leaves the base
+    model serving, with the reason in ``adapter_error``. Which of the two a process serves is fixed
+    at its first load (the registry keeps one copy).
     """
     from core.runtime import get_registry
     from core.runtime.lifecycle import load_or_fit
 
     source = resolve_source(model_path)
 
-    if int8 is None:
+    if int8 is None or adapter is None:
         from core.settings import get_settings
 
-        int8 = get_settings().llm_cpu_int8
+        settings = get_settings()
+        int8 = settings.llm_cpu_int8 if int8 is None else int8
+        adapter = settings.llm_adapter if adapter is None else adapter
 
     def load(folder: Path, dev: str) -> LoadedLM:
         start = time.perf_counter()
@@ -206,12 +215,14 @@ def load_lm(model_path: str = "", device: str | None = None, user: Any = None, p
         except (OSError, ValueError, RuntimeError) as exc:
             raise ModelLoadError(f"The language model in {folder} failed to load: {exc}",
                                  "It is moved aside and converted again, or use the template backend.") from exc
+        tuned, why = adapter_for(model, source.fingerprint) if adapter and source.kind == "embedded" else (None, "")
         quantised = bool(int8) and dev == "cpu"
         if quantised:
             from core.runtime.device import int8_linear
 
             model = int8_linear(model)
-        return LoadedLM(model, tokenizer, dev, source, time.perf_counter() - start, False, folder, quantised)
+        return LoadedLM(model, tokenizer, dev, source, time.perf_counter() - start, False, folder, quantised,
+                        tuned, why)
 
     if source.kind == "dir":
         assert source.path is not None
@@ -225,7 +236,8 @@ def load_lm(model_path: str = "", device: str | None = None, user: Any = None, p
         meta = _convert_gguf(source, tmp)
         (tmp / "conversion.json").write_text(json.dumps(meta))
         lm = load(tmp, dev)
-        return LoadedLM(lm.model, lm.tokenizer, dev, source, time.perf_counter() - start, True, tmp, lm.int8)
+        return LoadedLM(lm.model, lm.tokenizer, dev, source, time.perf_counter() - start, True, tmp, lm.int8,
+                        lm.adapter, lm.adapter_error)
 
     def write(lm: LoadedLM, folder: Path) -> dict:
         assert lm.folder is not None
@@ -261,17 +273,21 @@ class LocalLMBackend(Backend):
     name = "local"
     languages = frozenset({"en"})  # Gemma 3 270M writes usable English copy only
 
-    def __init__(self, lm: LoadedLM, *, temperature: float = 0.8, top_p: float = 0.92,
+    def __init__(self, lm: LoadedLM, *, temperature: float | None = None, top_p: float = 0.92,
                  repetition_penalty: float = 1.1, languages: frozenset[str] | None = None,
                  batch: bool | None = None) -> None:
         self.lm = lm
         # Without streaming, candidates are sampled together (num_return_sequences): much faster on a
         # GPU, and faster on a CPU too for a small model. Seeds stay reproducible within one mode.
         self.batch = (lm.device == "cuda") if batch is None else batch
-        self.temperature, self.top_p, self.repetition_penalty = temperature, top_p, repetition_penalty
+        # the fine-tuned model samples cooler: it learnt one narrow task, and its tail is where the nonsense is
+        self.temperature = temperature if temperature is not None else (0.7 if lm.adapter else 0.8)
+        self.top_p, self.repetition_penalty = top_p, repetition_penalty
         if languages is not None:
             self.languages = languages
-        self.label = f"local model {lm.source.label}"
+        # the fine-tuned model is prompted as it was trained (the plan alone); the base model with examples
+        self.prompt_style = "tuned" if lm.adapter else "few_shot"
+        self.label = f"local model {lm.source.label}" + (", fine-tuned on the team's copy" if lm.adapter else "")
         self.max_variants = 200 if lm.device == "cuda" else 20
         self._lock = threading.Lock()  # one generation at a time per model: the seeds stay meaningful
 
@@ -284,11 +300,14 @@ class LocalLMBackend(Backend):
         return cls(load_lm(settings.llm_model_path))
 
     def fingerprint(self) -> str:
-        return self.lm.source.fingerprint
+        return self.lm.source.fingerprint + (f"+tuned-{self.lm.adapter.get('corpus', '')}" if self.lm.adapter else "")
 
     def describe(self) -> dict:
         d = super().describe()
         d.update({"model": self.lm.source.label, "device": self.lm.device, "int8": self.lm.int8,
+                  "adapter": ({k: self.lm.adapter.get(k) for k in ("corpus", "examples", "epochs", "rank", "steps")}
+                              if self.lm.adapter else None),
+                  "prompt_style": self.prompt_style,
                   "load_seconds": round(self.lm.load_seconds, 2),
                   "sampling": {"temperature": self.temperature, "top_p": self.top_p,
                                "repetition_penalty": self.repetition_penalty}})

@@ -78,3 +78,25 @@ def test_a_deposit_yield_on_the_balance_passes(catalogue):
     p = catalogue.product("high_yield_savings")
     for text in ("Earn 4.10% APY on every dollar you save.", "4.10% APY on every dollar"):
         assert check_numbers(text, p, "en") == []
+
+
+def test_the_meaning_classifiers_read_a_claim_without_the_products_own_catalogue_texts():
+    from core.copy.claims import catalogue_view
+
+    texts = ["interest only on what you use", "funds for renovations and big plans"]
+    names = ["Home Equity Line of Credit", "home equity line"]
+    # the catalogue's own sentence: nothing left to judge
+    assert catalogue_view("Interest only on what you use.", texts, names) is None
+    assert catalogue_view("Our Home Equity Line of Credit charges interest only on what you use.", texts, names) is None
+    # what the copy adds around a catalogue fact is still read
+    assert catalogue_view("Everyone qualifies for interest only on what you use.", texts, names) == "Everyone qualifies for ."
+    # a claim without catalogue text is read whole
+    assert catalogue_view("We never check your credit.", texts, names) == "We never check your credit."
+    assert catalogue_view("享受房屋净值信用额度，随借随还。", ["随借随还"], ["房屋净值信用额度"], "zh") is None
+    assert catalogue_view("人人都能办，随借随还。", ["随借随还"], ["房屋净值信用额度"], "zh") == "人人都能办， 。"
+
+
+def test_a_violation_beside_a_catalogue_fact_is_still_caught(engine):
+    v = engine.check("Everyone qualifies for interest only on what you use.", "heloc", "push")
+    assert v.outcome == "block"
+    assert engine.check("Interest only on what you use.", "heloc", "push").outcome == "pass"

@@ -264,7 +264,25 @@ def test_no_template_variant_trips_the_sibling_or_incoherence_checks(catalogue, 
             for v in batch.variants + batch.blocked:
                 reasons = v.usability.get("reasons", [])
                 assert not any(w in r for r in reasons for w in ("speaks of", "currency sign", "word is cut off",
-                                                                 "markup")), (pid, channel, v.body)
+                                                                 "markup", "web address", "figure is cut off",
+                                                                 "prompt's own")), (pid, channel, v.body)
+
+
+def test_an_address_that_is_not_the_banks_a_cut_figure_and_the_prompts_labels_are_unusable(catalogue):
+    """The fine-tuned model's misses in the quality run: invented domains, "lakeside." cut short, "with 1." """
+    from core.copy.usability import assess
+
+    p = catalogue.product("high_yield_savings")
+    said = {"Earn 4.10% APY with High-Yield Savings. Learn more at high-yield.savings.lakesidebank.": "not the bank's",
+            "See lakesidebank.me for High-Yield Savings.": "not the bank's",
+            "High-Yield Savings earns 4.10% APY. Get started at lakeside.": "address is cut off",
+            "Keep it fresh in your mind with High-Yield Savings with 1.": "figure is cut off",
+            "See the Lakeside Bank - approved marketing copy for High-Yield Savings.": "prompt's own labels"}
+    for text, why in said.items():
+        assert any(why in r for r in assess(text, p, None, "en", catalogue=catalogue).reasons), text
+    ok = assess("Earn 4.10% APY on every dollar with High-Yield Savings. Details at lakeside.bank/savings.", p, None,
+                "en", catalogue=catalogue)
+    assert ok.usable, ok.reasons
 
 
 def test_a_currency_sign_without_an_amount_is_incoherent(catalogue):

@@ -390,3 +390,18 @@ def test_plain_claims_and_time_comparisons_are_no_comparison(engine):
                           ("Spend more time with family, less time on paperwork.", "personal_loan"),
                           ("Your savings, working harder than before.", "high_yield_savings")):
         assert "U5b" not in ids(engine.check(text, product, "email_body")), text
+
+
+@pytest.mark.parametrize("text", ["Everyday Cash Rewards Card is your money back guaranteed.",
+                                  "Your cash back is guaranteed on every purchase.", "我们保证每一笔消费都有回报。"])
+def test_a_guarantee_goes_to_review(engine, text):
+    # COMPLIANCE.md U3 (promissory claims) and UK4: a guarantee the catalogue does not make is an absolute claim
+    v = engine.check(text, "cash_rewards_card", "push", language="en" if text.isascii() else "zh")
+    assert v.outcome != "pass" and "U3b" in {f.rule_id for f in v.findings}
+
+
+@pytest.mark.parametrize("text", ["Past performance does not guarantee future results.",
+                                  "Approval is not guaranteed and depends on your credit.",
+                                  "Investment products are not FDIC insured, are not bank guaranteed and may lose value."])
+def test_a_negated_guarantee_is_a_disclosure_not_a_claim(engine, text):
+    assert "U3b" not in {f.rule_id for f in engine.check(text, "managed_portfolio", "email_body").findings}
