@@ -17,8 +17,10 @@ once per token, so it is memory-bound, and int8 weights took the embedded model 
 tokens/s on the 2-core development machine. The prompt's key/value cache is computed once per
 batch and copied for each candidate.
 
-It is a base model: prompts are few-shot completions (:mod:`core.copy.prompts`), and generation
-stops at the end of the line. Tokens stream through ``TextIteratorStreamer`` from a worker thread.
+It is a base model: the embedded one serves with the team's fine-tuned LoRA adapter merged in
+(:mod:`core.copy.tuning`) and is prompted with the plan alone; without the adapter (or for another
+model) prompts are few-shot completions (:mod:`core.copy.prompts`). Generation stops at the end of
+the line. Tokens stream through ``TextIteratorStreamer`` from a worker thread.
 Gemma's licence: see ``assets/copy/MODEL_LICENSE_NOTE.md``.
 """
 
