@@ -87,7 +87,8 @@ def request_form() -> tuple[CopyRequest, str, bool]:
     backend = str(c7.selectbox("Backend", list[str](BACKENDS), index=default, format_func=BACKENDS.__getitem__, key="copy_backend", help="Set the default with STUDIO_COPY_BACKEND; the model with STUDIO_LLM_MODEL_PATH."))
     c8.write("")
     go = c8.button("Generate", type="primary", key="copy_generate", icon=":material/edit_note:", width="stretch")
-    model = settings.llm_model_path or "Gemma 3 270M (embedded)"
+    model = settings.llm_model_path or ("Gemma 3 270M (embedded, fine-tuned on the team's approved copy)"
+                                        if settings.llm_adapter else "Gemma 3 270M (embedded, few-shot prompts)")
     st.caption({"local": f"Local model: {model}, on the GPU when there is one. It writes English; Chinese copy "
                          "comes from templates.",
                 "openai": f"Endpoint: {settings.openai_model or '(no model set)'} at {settings.openai_base_url}.",
