@@ -11,7 +11,7 @@ the copy bench evaluates on are never in it.
 * **Once, shipped**: :func:`train_adapter` runs in about 12 minutes on a 2-core CPU (``python -m
   core.copy.tuning``); the adapter (a few MB) is kept under ``assets/copy/tuning/adapters/<base
   fingerprint>/`` with what it was trained on (``training.json``), so no user waits for it.
-* **Merged at load**: :func:`merge_adapter` adds each layer's ``scale * B @ A`` to its weight when
+* **Merged at load**: :func:`core.copy.backends.adapter.merge_adapter` adds each layer's ``scale * B @ A`` to its weight when
   the model loads (before the CPU's int8 step), so inference costs what the base model costs and
   needs no fine-tuning library. ``Settings.llm_adapter`` turns it off (the few-shot prompts return).
 * **Same prompt in training and use**: the tuned model is prompted with
@@ -34,15 +34,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.copy.backends.adapter import ADAPTER_FILE, adapter_dir
 from core.copy.catalogue import ASSETS_DIR, Catalogue, get_catalogue
-from core.errors import ModelError, ModelLoadError
+from core.errors import ModelError
 
 logger = logging.getLogger(__name__)
 
 TUNING_DIR = ASSETS_DIR / "tuning"
 CORPUS = TUNING_DIR / "good_copy.jsonl"
-ADAPTERS = TUNING_DIR / "adapters"
-ADAPTER_FILE = "adapter.safetensors"
 # the attention and MLP projections of a decoder layer: the modules the adapter adapts
 TARGET_MODULES = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 
@@ -113,70 +112,6 @@ def corpus_fingerprint(examples: list[TuningExample]) -> str:
         h.update(b"\0")
         h.update(ex.text.encode())
     return h.hexdigest()[:16]
-
-
-def adapter_dir(base_fingerprint: str) -> Path:
-    return ADAPTERS / base_fingerprint
-
-
-def find_adapter(base_fingerprint: str) -> Path | None:
-    """The shipped adapter trained on this base model, if there is one."""
-    d = adapter_dir(base_fingerprint)
-    return d if (d / ADAPTER_FILE).exists() and (d / "training.json").exists() else None
-
-
-def merge_adapter(model: Any, folder: Path) -> dict:
-    """Add the adapter's low-rank updates to ``model``'s Linear weights in place; returns its training record.
-
-    Raises:
-        ModelLoadError: the file is unreadable or does not fit the model (another base, another shape).
-    """
-    import torch
-    from safetensors import SafetensorError
-    from safetensors.torch import load_file
-
-    try:
-        meta = json.loads((folder / "training.json").read_text())
-        tensors = load_file(str(folder / ADAPTER_FILE))
-        float(meta["alpha"]) / float(meta["rank"])
-    except (OSError, ValueError, RuntimeError, KeyError, TypeError, ZeroDivisionError, SafetensorError) as exc:
-        raise ModelLoadError(f"The copy model's adapter in {folder} cannot be read: {exc}",
-                             "Delete the folder to use the base model with few-shot prompts.") from exc
-    scale = float(meta["alpha"]) / float(meta["rank"])
-    modules = dict(model.named_modules())
-    merged = 0
-    with torch.no_grad():
-        for key, a in tensors.items():
-            if not key.endswith(".lora_A"):
-                continue
-            name = key[: -len(".lora_A")]
-            b = tensors.get(name + ".lora_B")
-            layer = modules.get(name)
-            if b is None or layer is None or not hasattr(layer, "weight"):
-                raise ModelLoadError(f"The copy model's adapter does not fit this model (no layer {name}).",
-                                     "Retrain it (python -m core.copy.tuning) or delete it.")
-            w = layer.weight
-            delta = (b.to(torch.float32) @ a.to(torch.float32)) * scale
-            if delta.shape != w.shape:
-                raise ModelLoadError(f"The copy model's adapter does not fit layer {name} ({tuple(delta.shape)} "
-                                     f"vs {tuple(w.shape)}).", "Retrain it (python -m core.copy.tuning) or delete it.")
-            w.add_(delta.to(device=w.device, dtype=w.dtype))
-            merged += 1
-    if merged == 0:
-        raise ModelLoadError(f"The copy model's adapter in {folder} holds no layer.", "Retrain it or delete it.")
-    return {**meta, "merged_layers": merged}
-
-
-def adapter_for(model: Any, base_fingerprint: str) -> tuple[dict | None, str]:
-    """Merge the shipped adapter trained on this base model, if any: (its record, "") or (None, why not)."""
-    folder = find_adapter(base_fingerprint)
-    if folder is None:
-        return None, ""
-    try:
-        return merge_adapter(model, folder), ""
-    except ModelLoadError as exc:
-        logger.warning("The copy model's adapter was not used: %s", exc.message)
-        return None, f"{exc.message} The base model writes with few-shot prompts."
 
 
 def base_weights_folder() -> Path:

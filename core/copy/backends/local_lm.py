@@ -37,8 +37,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.copy.backends.adapter import adapter_for
 from core.copy.backends.base import Backend, Candidate, Prompt, StopCheck, StreamCallback
-from core.copy.tuning import adapter_for
 from core.errors import ModelError, ModelLoadError
 from core.runtime.lifecycle import ArtifactKind
 
@@ -193,7 +193,7 @@ def load_lm(model_path: str = "", device: str | None = None, user: Any = None, p
     A GGUF source (the embedded default or a file) is de-quantised once into a workspace artifact
     (``copy-lm/<fingerprint>``: float safetensors + tokenizer); every later load reads the artifact.
     A model folder from settings is loaded as it is, through the registry. The embedded model gets
-    the shipped fine-tuned adapter merged in (:mod:`core.copy.tuning`; ``adapter`` or
+    the shipped fine-tuned adapter merged in (:mod:`core.copy.backends.adapter`; ``adapter`` or
     ``Settings.llm_adapter`` off: the base model); an adapter that does not load leaves the base
     model serving, with the reason in ``adapter_error``. Which of the two a process serves is fixed
     at its first load (the registry keeps one copy).

@@ -10,6 +10,7 @@ import torch
 from safetensors.torch import save_file
 
 from core.copy import tuning
+from core.copy.backends import adapter
 from core.copy.backends.local_lm import LoadedLM, LocalLMBackend
 from core.copy.generate import CopyRequest, generate_copy
 from core.errors import ModelLoadError
@@ -48,7 +49,7 @@ def test_training_lowers_the_loss_and_the_merged_adapter_carries_what_was_learne
     assert record["steps"] == 20 and record["examples"] == 8 and record["loss_last"] < record["loss_first"]
     assert json.loads((tmp_path / "ad" / "training.json").read_text())["corpus"] == tuning.corpus_fingerprint(examples)
     merged = copy.deepcopy(base)
-    info = tuning.merge_adapter(merged, tmp_path / "ad")
+    info = adapter.merge_adapter(merged, tmp_path / "ad")
     assert info["merged_layers"] == 2 * len(tuning.TARGET_MODULES)  # every projection of both layers
     after = _loss(merged, tiny_lm.tokenizer, examples)
     assert after < before - 0.5, (before, after)
@@ -57,7 +58,7 @@ def test_training_lowers_the_loss_and_the_merged_adapter_carries_what_was_learne
 
 def _adapter(folder, tensors, rank=2, alpha=4):
     folder.mkdir(parents=True, exist_ok=True)
-    save_file(tensors, str(folder / tuning.ADAPTER_FILE))
+    save_file(tensors, str(folder / adapter.ADAPTER_FILE))
     (folder / "training.json").write_text(json.dumps({"rank": rank, "alpha": alpha, "corpus": "c0ffee"}))
     return folder
 
@@ -69,7 +70,7 @@ def test_the_merge_adds_scale_times_b_a_to_the_layer(tiny_lm, tmp_path):
     a, b = torch.randn(2, w.shape[1]), torch.randn(w.shape[0], 2)
     folder = _adapter(tmp_path / "ad", {f"{name}.lora_A": a, f"{name}.lora_B": b})
     before = w.detach().clone()
-    tuning.merge_adapter(model, folder)
+    adapter.merge_adapter(model, folder)
     assert torch.allclose(dict(model.named_modules())[name].weight, before + 2.0 * (b @ a), atol=1e-5)
 
 
@@ -78,21 +79,21 @@ def test_an_adapter_for_another_model_leaves_the_base_model_serving_with_the_rea
     name = "model.layers.0.self_attn.q_proj"
     folder = _adapter(tmp_path / "tiny-test-llama", {f"{name}.lora_A": torch.randn(2, 7), f"{name}.lora_B": torch.randn(5, 2)})
     with pytest.raises(ModelLoadError, match="does not fit"):
-        tuning.merge_adapter(copy.deepcopy(model), folder)
-    monkeypatch.setattr(tuning, "ADAPTERS", tmp_path)
+        adapter.merge_adapter(copy.deepcopy(model), folder)
+    monkeypatch.setattr(adapter, "ADAPTERS", tmp_path)
     before = dict(model.named_modules())[name].weight.detach().clone()
-    record, why = tuning.adapter_for(model, "tiny-test-llama")
+    record, why = adapter.adapter_for(model, "tiny-test-llama")
     assert record is None and "does not fit" in why and "few-shot" in why
     assert torch.equal(dict(model.named_modules())[name].weight, before)
-    (folder / tuning.ADAPTER_FILE).write_bytes(b"not a tensor file")
-    record, why = tuning.adapter_for(model, "tiny-test-llama")
+    (folder / adapter.ADAPTER_FILE).write_bytes(b"not a tensor file")
+    record, why = adapter.adapter_for(model, "tiny-test-llama")
     assert record is None and "cannot be read" in why
 
 
 def test_the_tuned_model_is_prompted_with_the_plan_alone_and_the_base_model_with_examples(tiny_lm, segment):
     prompts: dict[str, list[str]] = {}
-    for style, adapter in (("tuned", {"corpus": "c0ffee"}), ("few_shot", None)):
-        lm = LoadedLM(tiny_lm.model, tiny_lm.tokenizer, "cpu", tiny_lm.source, adapter=adapter)
+    for style, record in (("tuned", {"corpus": "c0ffee"}), ("few_shot", None)):
+        lm = LoadedLM(tiny_lm.model, tiny_lm.tokenizer, "cpu", tiny_lm.source, adapter=record)
         backend = LocalLMBackend(lm)
         assert backend.prompt_style == style
         seen = prompts.setdefault(style, [])
@@ -133,7 +134,7 @@ def test_the_corpus_teaches_only_sendable_copy_on_every_product_and_channel(cata
 def test_the_shipped_adapter_was_trained_on_the_corpus_as_it_is():
     from core.copy.backends.local_lm import resolve_source
 
-    folder = tuning.find_adapter(resolve_source("").fingerprint)
+    folder = adapter.find_adapter(resolve_source("").fingerprint)
     assert folder is not None, "no adapter for the embedded model: run python -m core.copy.tuning"
     record = json.loads((folder / "training.json").read_text())
     examples = tuning.tuning_examples()  # trained on the corpus whole, as main() does
