@@ -240,17 +240,17 @@ class RuleEngine:
             return []
         claims = [c for c, _ in read]
         probs = self.claim_probabilities(claims, language)  # (N, K): compliant first
+        flag_below = self.meaning.flag_below(language)
         # a claim flagged only for the catalogue text it holds is not flagged: it must also read as a
         # violation without that text (the view), and then the view's class is the finding's
         shown = [(i, v) for i, (c, v) in enumerate(read) if v != c]
         if shown:
             masked = self.claim_probabilities([v for _, v in shown], language)
             for (i, _), pv in zip(shown, masked, strict=True):
-                if probs[i][0] < self.meaning.flag_below(language):
+                if probs[i][0] < flag_below:
                     probs[i] = pv
         labels = list(self.meaning.labels)
         by_class = {r.meaning: r for r in rules}
-        flag_below = self.meaning.flag_below(language)
         out = []
         for claim, p in zip(claims, probs, strict=True):
             if p[0] >= flag_below:

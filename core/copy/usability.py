@@ -168,8 +168,7 @@ def assess(text: str, product: Product, plan: Plan | None, language: str, encode
         reasons.append("incoherent: a figure is cut off")
     if catalogue is not None:
         site = catalogue.bank.url.lower().split("/")[0]
-        wrong = sorted({m.group(1) for m in _ADDRESS.finditer(text) if m.group(1).lower() != site
-                        and not re.fullmatch(r"[\d.]+", m.group(1))})
+        wrong = sorted({m.group(1) for m in _ADDRESS.finditer(text) if m.group(1).lower() != site})
         if wrong:
             reasons.append(f"off-brand: a web address that is not the bank's ({', '.join(wrong)}; the bank's is {site})")
         first = site.split(".")[0]

@@ -45,11 +45,10 @@ def merge_adapter(model: Any, folder: Path) -> dict:
     try:
         meta = json.loads((folder / "training.json").read_text())
         tensors = load_file(str(folder / ADAPTER_FILE))
-        float(meta["alpha"]) / float(meta["rank"])
+        scale = float(meta["alpha"]) / float(meta["rank"])
     except (OSError, ValueError, RuntimeError, KeyError, TypeError, ZeroDivisionError, SafetensorError) as exc:
         raise ModelLoadError(f"The copy model's adapter in {folder} cannot be read: {exc}",
                              "Delete the folder to use the base model with few-shot prompts.") from exc
-    scale = float(meta["alpha"]) / float(meta["rank"])
     modules = dict(model.named_modules())
     merged = 0
     with torch.no_grad():
