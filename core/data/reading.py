@@ -93,8 +93,8 @@ def _delimiter(text: str) -> tuple[str, int]:
     """The delimiter, and the line the header is on (title lines above it are skipped).
 
     The delimiter is the one that splits the most lines into the same number of fields; the header
-    is the first line with that number, so a report title or an "as of" line above it does not
-    become the header.
+    is the first line with that number that names two or more columns, so a report title or an "as
+    of" line above it (even one padded with empty fields) does not become the header.
     """
     lines = [ln for ln in text[:64_000].splitlines() if ln.strip()][:50]
     best, best_key, best_width = ",", (-1.0, 0), 0
@@ -111,9 +111,14 @@ def _delimiter(text: str) -> tuple[str, int]:
             best, best_key, best_width = d, key, width
     if best_width < 2:
         return best, 0
-    widths = [len(row) for row in csv.reader(lines, delimiter=best)]
-    first = next(i for i, w in enumerate(widths) if w == best_width)
-    return best, first if all(w < best_width for w in widths[:first]) else 0
+    rows = list(csv.reader(lines, delimiter=best))
+    # a title padded out to the table's width by the export ("Kundenexport Dezember;;;;;") is still a
+    # title: the header is the first full-width line that names at least two columns
+    named = [sum(1 for c in row if c.strip()) for row in rows]
+    first = next((i for i, row in enumerate(rows) if len(row) == best_width and named[i] >= 2), None)
+    if first is None:
+        return best, 0
+    return best, first if all(len(row) < best_width or named[i] <= 1 for i, row in enumerate(rows[:first])) else 0
 
 
 _TITLE_PREVIEW = 60

@@ -291,3 +291,13 @@ def test_an_excel_workbook_gets_a_plain_message():
         zf.writestr("xl/workbook.xml", b"<workbook/>")
     with pytest.raises(FileFormatError, match="Excel workbook"):
         load_file("book.xlsx", buf.getvalue(), 10)
+
+
+def test_a_title_padded_to_the_tables_width_is_skipped_not_read_as_the_header():
+    from core.data.loaders import load_file
+
+    body = "Kundenexport Dezember;;;\nKd-Nr;Alter;Kartenlimit;Ausfall_12M\n" + "".join(
+        f"{100000 + 7 * i};{20 + i % 50};{1000 + 500 * (i % 4)};{'ja' if i % 5 == 0 else 'nein'}\n" for i in range(80))
+    ds, notes = load_file("export.csv", body.encode("cp1252"), 200)
+    assert list(ds.frame.columns) == ["Kd-Nr", "Alter", "Kartenlimit", "Ausfall_12M"] and ds.n_rows == 80
+    assert any("above the header" in n and "Kundenexport Dezember" in n for n in notes)
