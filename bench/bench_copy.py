@@ -171,7 +171,7 @@ def bench_quality(backend_name: str, per_batch: int, gguf: str | None, device: s
     product_ids = products or list(cat.products)
     segs = SEGMENTS[:segments]
     for channel in channels or list(cat.channels):
-        cand = passed = raw_ok = kept = grounded = usable = 0
+        cand = passed = raw_ok = kept = topped = grounded = usable = 0
         d2, d2_raw, lengths, budgets, secs, toks = [], [], [], [], 0.0, 0
         pooled: list[str] = []
         for pid in product_ids:
@@ -187,19 +187,22 @@ def bench_quality(backend_name: str, per_batch: int, gguf: str | None, device: s
                 raw_ok += st["passed_raw"]
                 grounded += st.get("grounded", 0)
                 usable += st.get("usable", 0)
-                kept += st["kept"]
+                own = [v for v in batch.variants if v.backend == backend.name]  # the model's, not the template top-up
+                kept += len(own)
+                topped += len(batch.variants) - len(own)
                 secs += st["generation_seconds"]
                 toks += st["tokens"]
-                if batch.variants:
-                    d2.append(distinct_n([v.body for v in batch.variants]))
+                if own:
+                    d2.append(distinct_n([v.body for v in own]))
                 d2_raw.append(distinct_n([v.raw for v in batch.variants + batch.blocked]))
-                pooled += [v.body for v in batch.variants]
+                pooled += [v.body for v in own]
                 with kept_path.open("a", encoding="utf-8") as fh:  # every exported variant: the blind read samples these
                     for v in batch.variants:
                         fh.write(json.dumps({"channel": channel, "product": pid, "segment": seg.name, "tone": tone,
-                                             "outcome": v.outcome, "text": v.body, "final": v.final_text},
+                                             "backend": v.backend, "outcome": v.outcome, "text": v.body,
+                                             "final": v.final_text},
                                             ensure_ascii=False) + "\n")
-                for v in batch.variants:
+                for v in own:
                     lengths.append(v.length)
                     budgets.append(v.budget)
                 for v in (batch.variants[:1] + batch.blocked[:1]):
@@ -217,6 +220,7 @@ def bench_quality(backend_name: str, per_batch: int, gguf: str | None, device: s
             "backend": backend.name, "channel": channel, "batches": len(product_ids) * len(segs),
             "candidates": cand, "pass_after_fixes": round(passed / cand, 3) if cand else None,
             "pass_raw_untouched": round(raw_ok / cand, 3) if cand else None, "kept": kept,
+            "asked": per_batch * len(product_ids) * len(segs), "topped_up_from_templates": topped,
             "grounded_rate": round(grounded / cand, 3) if cand else None,
             "usable_rate": round(usable / cand, 3) if cand else None,
             "distinct2_kept": round(statistics.mean(d2), 3) if d2 else None,
@@ -255,8 +259,8 @@ def bench_throughput(backend, n: int) -> None:
     dt = time.perf_counter() - t
     st = batch.stats
     emit("copy_lm_throughput", device=backend.lm.device, requested=n, made=st["made"], candidates=st["candidates"],
-         kept=st["kept"], seconds=round(dt, 2), candidates_per_s=round(st["candidates"] / dt, 1),
-         kept_variants_per_s=round(st["kept"] / dt, 2), tokens_per_s=st["tokens_per_second"],
+         kept=st["kept_from_model"], seconds=round(dt, 2), candidates_per_s=round(st["candidates"] / dt, 1),
+         kept_variants_per_s=round(st["kept_from_model"] / dt, 2), tokens_per_s=st["tokens_per_second"],
          pass_after_fixes=st["pass_rate_after_fixes"])
 
 

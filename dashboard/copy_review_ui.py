@@ -55,9 +55,18 @@ def _findings_table(v: Variant) -> pd.DataFrame:
                           "source": f["source"]} for f in v.findings])
 
 
+def _written_by(batch: CopyBatch, v: Variant) -> str:
+    """'model' or 'templates' where a model batch was topped up from the templates; "" otherwise."""
+    if batch.backend.get("backend") == "template" or all(x.backend == v.backend for x in batch.variants):
+        return ""
+    return "templates" if v.backend == "template" else "model"
+
+
 def _overview(batch: CopyBatch, variants: list[Variant]) -> pd.DataFrame:
+    mixed = any(_written_by(batch, v) for v in variants)
     return pd.DataFrame([{"select": False, "id": v.id, "verdict": v.outcome, "status": v.status,
                           "score": round(v.score, 2), "copy": v.body,
+                          **({"written by": _written_by(batch, v)} if mixed else {}),
                           "reviewer": v.reviewer.get("name", "")} for v in variants])
 
 
@@ -73,8 +82,9 @@ def bulk_actions(batch: CopyBatch) -> list[Variant]:
     if not shown:
         st.info("No variant has this verdict.", icon=":material/filter_alt:")
         return shown
-    edited = st.data_editor(_overview(batch, shown), hide_index=True, width="stretch", key=f"copy_pick_{batch.batch_id}",
-                            disabled=["id", "verdict", "status", "score", "copy", "reviewer"],
+    frame = _overview(batch, shown)
+    edited = st.data_editor(frame, hide_index=True, width="stretch", key=f"copy_pick_{batch.batch_id}",
+                            disabled=[c for c in frame.columns if c != "select"],
                             column_config={"select": st.column_config.CheckboxColumn("select", width="small"),
                                            "copy": st.column_config.TextColumn("copy", width="large")})
     picked = [str(i) for i in edited.loc[edited["select"], "id"]] if len(edited) else []
@@ -106,6 +116,7 @@ def bulk_actions(batch: CopyBatch) -> list[Variant]:
 def variant_card(batch: CopyBatch, v: Variant) -> None:
     with st.container(border=True):
         who = f" · reviewed by {plain(v.reviewer.get('name', ''))}" if v.reviewer else ""
+        who += " · from the templates" if _written_by(batch, v) == "templates" else ""
         st.markdown(f"**{v.id}** {VERDICT_BADGE[v.outcome]} {_length_badge(v)} {STATUS_BADGE.get(v.status, '')} · "
                     f"score {v.score:.2f}{who}")
         st.text(v.final_text)

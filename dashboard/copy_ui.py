@@ -90,7 +90,8 @@ def request_form() -> tuple[CopyRequest, str, bool]:
     model = settings.llm_model_path or ("Gemma 3 270M (embedded, fine-tuned on the team's approved copy)"
                                         if settings.llm_adapter else "Gemma 3 270M (embedded, few-shot prompts)")
     st.caption({"local": f"Local model: {model}, on the GPU when there is one. It writes English; Chinese copy "
-                         "comes from templates.",
+                         "comes from templates. Its copy must read as the team's approved copy reads; when too few "
+                         "candidates do, templates fill the batch (marked).",
                 "openai": f"Endpoint: {settings.openai_model or '(no model set)'} at {settings.openai_base_url}.",
                 "template": "Templates: deterministic, English and Simplified Chinese."}[backend]
                + " Every candidate is checked by the rules; a backend that fails falls back to templates.")

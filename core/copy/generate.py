@@ -21,9 +21,11 @@ from __future__ import annotations
 import math
 import time
 import uuid
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from core.briefs import SegmentBrief
+from core.copy.approved import ApprovedCopy, get_approved
 from core.copy.backends.base import Backend, Candidate, StopCheck, StreamCallback
 from core.copy.backends.factory import make_backend
 from core.copy.batch import CopyBatch, CopyRequest, Variant, user_record
@@ -50,6 +52,8 @@ __all__ = ["MAX_VARIANTS", "CopyBatch", "CopyRequest", "Variant", "generate_copy
 def _oversample(n: int, backend: Backend) -> int:
     if backend.name == "template":
         return min(max(n * 3, n + 10), 3 * MAX_VARIANTS)
+    if backend.approved_check:  # about one in seven of the embedded model's candidates reads as the team's copy
+        return n * 3 + 2
     return n + max(2, math.ceil(n / 2))
 
 
@@ -164,6 +168,7 @@ def generate_copy(
         n = backend.max_variants
     chan = catalogue.channel(request.channel)
     encoder = engine.meaning.encoder if engine.meaning is not None else None
+    approved = get_approved(catalogue) if backend.approved_check else None
     k = _oversample(n, backend)
     plans = make_plans(product, segment, request.channel, request.language, max(k, 1), request.seed, encoder)
     max_new = int(chan.get("max_new_tokens", 48))
@@ -177,45 +182,25 @@ def generate_copy(
         if backend.name == "template":
             raise
         notes.append(f"The {backend.label} failed ({exc.message}); this batch comes from the template backend.")
-        backend = TemplateBackend()
+        backend, approved = TemplateBackend(), None
         k = _oversample(n, backend)
         candidates, used = _write(backend, catalogue, product, request, segment, plans, k, max_new, stream,
                                   should_stop)
     gen_seconds = time.perf_counter() - started
     if progress:
         progress(0.6, f"Checking {len(candidates)} candidates against the rules and the catalogue...")
-    cleaned = [postprocess(c, request.channel, request.language) for c in candidates]
-    engine.check_many([(t, product, request.channel, request.language) for t, _ in cleaned])
-    kept_pool: list[Variant] = []
-    blocked: list[Variant] = []
-    raw_pass = grounded = usable_n = 0
-    for cand, plan, (text, fixes) in zip(candidates, used, cleaned, strict=True):
-        verdict, more_fixes = check_with_fixes(engine, text, product, request.channel, request.language)
-        fixes = fixes + more_fixes
-        if verdict.softened:
-            fixes.append("softened: " + ", ".join(f.rule_id for f in verdict.softened))
-        score, parts = score_variant(verdict, product, request.channel, request.language, chan)
-        use = assess(verdict.body, product, plan, request.language, encoder, check_trait=backend.name != "template",
-                     catalogue=catalogue)
-        parts["sense"] = use.score
-        score = round(0.7 * score + 0.3 * use.score + _winner_bonus(verdict.body, winners, encoder), 4)
-        raw_ok = verdict.outcome == "pass" and not verdict.softened and verdict.body.strip() == (cand.text or "").strip()
-        raw_pass += int(raw_ok)
-        grounded += int(not any(f.rule_id in ("G1", "G2", "G3", "G4") for f in verdict.findings))
-        usable_n += int(use.usable)
-        v = Variant(
-            id=f"c{cand.index:03d}", body=verdict.body, final_text=verdict.final_text,
-            disclosures=[d.to_dict() for d in verdict.disclosures], findings=[f.to_dict() for f in verdict.findings],
-            passed=verdict.passed, length=verdict.length, budget=verdict.budget, unit=verdict.unit,
-            segments=verdict.segments, encoding=verdict.encoding, score=score, score_parts=parts, raw=cand.text,
-            candidate_index=cand.index, backend=cand.backend, tokens=cand.tokens, seconds=round(cand.seconds, 3),
-            raw_passed=raw_ok, auto_fixes=fixes, outcome=verdict.outcome, author_id=user.id if user else "",
-            plan=plan.to_dict(), usability=use.to_dict(),
-        )
-        (kept_pool if verdict.passed and use.usable else blocked).append(v)
+    ctx = _Checking(engine, catalogue, product, request, chan, encoder, winners, user, segment)
+    kept_pool, blocked, (raw_pass, grounded, usable_n) = _check_all(ctx, candidates, used, backend, approved)
     kept_pool.sort(key=lambda v: (v.outcome != "pass", -v.score, v.candidate_index))
     distinct, dupes = dedupe(kept_pool, request.language, limit=n)
     kept = distinct[:n]
+    from_model = len(kept)
+    if len(kept) < n and backend.name != "template" and not (should_stop is not None and should_stop()):
+        kept = _top_up(ctx, kept, n, plans, max_new, should_stop)
+        if len(kept) > from_model:
+            notes.append(f"The {backend.label} wrote {from_model} usable, distinct variant{'' if from_model == 1 else 's'} "
+                         f"of the {n} asked for; {len(kept) - from_model} more come from the template backend "
+                         "(marked 'templates'). The set-aside candidates say why the model's were not kept.")
     for i, v in enumerate(kept, 1):
         v.id = f"v{i:03d}"
     if len(kept) < n:
@@ -229,7 +214,7 @@ def generate_copy(
         "requested": int(request.n), "made": n, "candidates": m,
         "passed_raw": raw_pass, "grounded": grounded, "usable": usable_n,
         "passed_after_fixes": sum(1 for v in kept_pool + blocked if v.passed), "blocked": len(blocked),
-        "duplicates_dropped": dupes, "kept": len(kept),
+        "duplicates_dropped": dupes, "kept": len(kept), "kept_from_model": from_model,
         "grounded_rate": round(grounded / m, 4) if m else 0.0, "usable_rate": round(usable_n / m, 4) if m else 0.0,
         "pass_rate_after_fixes": round(sum(1 for v in kept_pool + blocked if v.passed) / m, 4) if m else 0.0,
         "distinct_2": round(distinct_n([v.body for v in kept]), 4),
@@ -251,6 +236,76 @@ def generate_copy(
     if progress:
         progress(1.0, f"{len(kept)} variants ready")
     return batch
+
+
+@dataclass(frozen=True)
+class _Checking:
+    """What checking a request's candidates needs (one request)."""
+
+    engine: RuleEngine
+    catalogue: Catalogue
+    product: Product
+    request: CopyRequest
+    channel: dict
+    encoder: Any
+    winners: dict[str, float] | None
+    user: User | None
+    segment: SegmentBrief
+
+
+def _check_all(ctx: _Checking, candidates: list[Candidate], used: list[Plan], backend: Backend,
+               approved: ApprovedCopy | None) -> tuple[list[Variant], list[Variant], tuple[int, int, int]]:
+    """Check, assess and score every candidate.
+
+    Returns the usable ones, the set-aside ones, and the counts (untouched passes, grounded, usable).
+    """
+    req, product = ctx.request, ctx.product
+    cleaned = [postprocess(c, req.channel, req.language) for c in candidates]
+    ctx.engine.check_many([(t, product, req.channel, req.language) for t, _ in cleaned])
+    kept_pool: list[Variant] = []
+    blocked: list[Variant] = []
+    raw_pass = grounded = usable_n = 0
+    for cand, plan, (text, fixes) in zip(candidates, used, cleaned, strict=True):
+        verdict, more_fixes = check_with_fixes(ctx.engine, text, product, req.channel, req.language)
+        fixes = fixes + more_fixes
+        if verdict.softened:
+            fixes.append("softened: " + ", ".join(f.rule_id for f in verdict.softened))
+        score, parts = score_variant(verdict, product, req.channel, req.language, ctx.channel)
+        use = assess(verdict.body, product, plan, req.language, ctx.encoder, check_trait=backend.name != "template",
+                     catalogue=ctx.catalogue, approved=approved,
+                     brief=(ctx.segment.name, ctx.segment.description, *ctx.segment.traits))
+        parts["sense"] = use.score
+        score = round(0.7 * score + 0.3 * use.score + _winner_bonus(verdict.body, ctx.winners, ctx.encoder), 4)
+        raw_ok = verdict.outcome == "pass" and not verdict.softened and verdict.body.strip() == (cand.text or "").strip()
+        raw_pass += int(raw_ok)
+        grounded += int(not any(f.rule_id in ("G1", "G2", "G3", "G4") for f in verdict.findings))
+        usable_n += int(use.usable)
+        v = Variant(
+            id=f"c{cand.index:03d}", body=verdict.body, final_text=verdict.final_text,
+            disclosures=[d.to_dict() for d in verdict.disclosures], findings=[f.to_dict() for f in verdict.findings],
+            passed=verdict.passed, length=verdict.length, budget=verdict.budget, unit=verdict.unit,
+            segments=verdict.segments, encoding=verdict.encoding, score=score, score_parts=parts, raw=cand.text,
+            candidate_index=cand.index, backend=cand.backend, tokens=cand.tokens, seconds=round(cand.seconds, 3),
+            raw_passed=raw_ok, auto_fixes=fixes, outcome=verdict.outcome, author_id=ctx.user.id if ctx.user else "",
+            plan=plan.to_dict(), usability=use.to_dict(),
+        )
+        (kept_pool if verdict.passed and use.usable else blocked).append(v)
+    return kept_pool, blocked, (raw_pass, grounded, usable_n)
+
+
+def _top_up(ctx: _Checking, kept: list[Variant], n: int, plans: list[Plan], max_new: int,
+            should_stop: StopCheck | None) -> list[Variant]:
+    """``kept`` (the model's), then template variants for the shortfall, checked the same way and distinct from it."""
+    from core.copy.backends.template import TemplateBackend
+
+    tb = TemplateBackend()
+    need = n - len(kept)
+    cands, used = _write(tb, ctx.catalogue, ctx.product, ctx.request, ctx.segment, plans,
+                         _oversample(need, tb), max_new, None, should_stop)
+    pool, _, _ = _check_all(ctx, cands, used, tb, None)
+    pool.sort(key=lambda v: (v.outcome != "pass", -v.score, v.candidate_index))
+    merged, _ = dedupe(kept + pool, ctx.request.language, limit=n)
+    return merged
 
 
 def _winner_bonus(text: str, winners: dict[str, float] | None, encoder: Any) -> float:

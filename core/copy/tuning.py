@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.copy.approved import CORPUS
 from core.copy.backends.adapter import ADAPTER_FILE, adapter_dir
 from core.copy.catalogue import ASSETS_DIR, Catalogue, get_catalogue
 from core.errors import ModelError
@@ -41,7 +42,6 @@ from core.errors import ModelError
 logger = logging.getLogger(__name__)
 
 TUNING_DIR = ASSETS_DIR / "tuning"
-CORPUS = TUNING_DIR / "good_copy.jsonl"
 # the attention and MLP projections of a decoder layer: the modules the adapter adapts
 TARGET_MODULES = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 

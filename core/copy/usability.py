@@ -11,7 +11,11 @@ It rejects, before ranking:
   ("If you want more info on a line of credit, don't take out any loans");
 - **trait-blind**: copy that ignores the segment trait it was planned for;
 - **off-brand**: a web address that is not the bank's ("lakesidebank.me", "high-yield.savings.lakesidebank"):
-  a customer sent there lands somewhere the bank does not control.
+  a customer sent there lands somewhere the bank does not control;
+- **off-script**, **says nothing** and **unlike the approved copy** (the embedded model's copy): a word no
+  approved copy for the product uses, copy that states none of the product's benefits or facts, words
+  strung together as no approved line strings them, or copy that reads unlike all of it
+  (:mod:`core.copy.approved`).
 
 Among usable candidates it scores sense, not keywords: the sentence encoder's similarity between
 the copy and the plan's claims (did it say what it was asked to say?) and the trait (does it speak
@@ -26,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from core.copy.approved import NEAREST_MIN, NOVEL_PAIRS_MAX, STATES_MIN, ApprovedCopy
 from core.copy.catalogue import Catalogue, Product
 from core.copy.grounding import catalogue_strings
 from core.copy.plan import Plan
@@ -44,7 +49,7 @@ _STRANDED = re.compile(r"\b(?:\w+ing of|(?:wait|ask|look|hop|search)(?:ing|ed|e)
 # apostrophe ("because they'."), markup the model wrote ("don’ <i>li</i> t")
 _MISSING_NUMBER = re.compile(r"\b(?:starts? at|starting at|as low as|(?:rates?|aprs?|apy|fees?|payments?|bonus) "
                              r"(?:from|of|at|up to)|up to)\s*[,.;:!?)]", re.IGNORECASE)
-_CUT_WORD = re.compile(r"\w['’]\s*[.,;:!?]|\w['’]\s*$")
+_CUT_WORD = re.compile(r"\w['’]\s*[.,;:!?]|\w['’]\s*$|\b\d+-[a-z]\b|[.!?]\s+\.\s*$")
 _MARKUP = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*\s*/?>")
 # a web address: letters, a dot, a top-level word (not "4.10%", not "e.g."); the bank's own address and its paths pass
 _ADDRESS = re.compile(r"(?<![\w@])((?:[a-z0-9-]+\.)+[a-z]{2,})(?:/[\w./-]*)?", re.IGNORECASE)
@@ -142,8 +147,14 @@ def _siblings_named(text: str, cues: tuple[tuple[str, str], ...], language: str)
 
 
 def assess(text: str, product: Product, plan: Plan | None, language: str, encoder: Any = None,
-           check_trait: bool = True, catalogue: Catalogue | None = None) -> Usability:
-    """The usability verdict on one candidate (``check_trait`` off for template copy, which speaks to themes)."""
+           check_trait: bool = True, catalogue: Catalogue | None = None, approved: ApprovedCopy | None = None,
+           brief: tuple[str, ...] = ()) -> Usability:
+    """The usability verdict on one candidate (``check_trait`` off for template copy, which speaks to themes).
+
+    With ``approved`` (the embedded model's copy), English copy is also held to the team's approved
+    copy for the product (:mod:`core.copy.approved`); ``brief`` is the segment's name, description
+    and traits, whose words the copy may use.
+    """
     reasons: list[str] = []
     words = re.findall(r"\w+", text)
     if _FIRST_PERSON["zh" if language == "zh" else "en"].search(text):
@@ -184,6 +195,22 @@ def assess(text: str, product: Product, plan: Plan | None, language: str, encode
     siblings = _siblings_named(text, sibling_cues(product, catalogue, language), language) if catalogue else []
     if siblings:
         reasons.append("off-product: it speaks of " + ", ".join(siblings))
+    if approved is not None and language == "en":
+        extra = tuple(t for t in (*brief, *((plan.say, plan.trait, plan.audience) if plan is not None else ())) if t)
+        novel = approved.off_script(text, product, extra)
+        if novel:
+            reasons.append("off-script: no approved copy for this product says " + ", ".join(f"'{w}'" for w in novel[:4]))
+        if approved.states(text, product) < STATES_MIN:
+            reasons.append("says nothing: it states none of the product's benefits or facts")
+        new_pairs = approved.novel_pairs(text, product, extra)
+        if new_pairs > NOVEL_PAIRS_MAX:
+            reasons.append(f"unlike the approved copy: {new_pairs:.0%} of its word pairs are in no approved copy for "
+                           f"this product (at most {NOVEL_PAIRS_MAX:.0%})")
+        if encoder is not None:
+            near, _ = approved.nearest(text, product, encoder)
+            if near < NEAREST_MIN:
+                reasons.append(f"unlike the approved copy: its nearest approved line for this product is "
+                               f"{near:.2f} alike (below {NEAREST_MIN:.2f})")
     plan_sim = trait_sim = 0.0
     if encoder is not None and plan is not None:
         refs = [plan.say] + ([plan.trait] if plan.trait else [])

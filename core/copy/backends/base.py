@@ -53,6 +53,8 @@ class Backend(ABC):
     languages: frozenset[str] = frozenset({"en"})
     max_variants: int = 50  # most candidates one request may ask of this backend
     prompt_style: str = "few_shot"  # how prompts are rendered for it: "few_shot" (examples) or "tuned" (the plan alone)
+    # its copy is held to the team's approved copy (core.copy.approved): the small embedded model invents claims
+    approved_check: bool = False
 
     def supports(self, language: str) -> bool:
         return language in self.languages

@@ -289,6 +289,7 @@ class LocalLMBackend(Backend):
             self.languages = languages
         # the fine-tuned model is prompted as it was trained (the plan alone); the base model with examples
         self.prompt_style = "tuned" if lm.adapter else "few_shot"
+        self.approved_check = True
         self.label = f"local model {lm.source.label}" + (", fine-tuned on the team's copy" if lm.adapter else "")
         self.max_variants = 200 if lm.device == "cuda" else 20
         self._lock = threading.Lock()  # one generation at a time per model: the seeds stay meaningful

@@ -89,7 +89,10 @@ def test_mocked_violating_model_never_gets_a_failing_variant_through(catalogue, 
                 set_status(batch, v.id, "approved", REVIEWER)
             for v in batch.blocked:
                 assert not v.passed and v.blocking
-            assert batch.stats["candidates"] == len(batch.variants) + len(batch.blocked) + batch.stats["duplicates_dropped"]
+            # the model's candidates are kept, set aside or dropped as duplicates; template top-ups come on top
+            assert batch.stats["candidates"] == (batch.stats["kept_from_model"] + len(batch.blocked)
+                                                 + batch.stats["duplicates_dropped"])
+            assert sum(v.backend == backend.name for v in batch.variants) == batch.stats["kept_from_model"]
 
 
 def test_violating_candidates_are_blocked_with_reasons(segment):
