@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from core.briefs import SegmentBrief
-from core.copy.approved import ApprovedCopy, get_approved
+from core.copy.approved import CORPUS, ApprovedCopy, get_approved
 from core.copy.backends.base import Backend, Candidate, StopCheck, StreamCallback
 from core.copy.backends.factory import make_backend
 from core.copy.batch import CopyBatch, CopyRequest, Variant, user_record
@@ -169,6 +169,10 @@ def generate_copy(
     chan = catalogue.channel(request.channel)
     encoder = engine.meaning.encoder if engine.meaning is not None else None
     approved = get_approved(catalogue) if backend.approved_check else None
+    if approved is not None and request.language == "en" and not approved.lines.get(product.id):
+        notes.append(f"The team's approved copy has no line for {product.label('en')} "
+                     f"({CORPUS.relative_to(CORPUS.parents[3])}), so the {backend.label}'s candidates are held to its "
+                     "catalogue entry alone and most are set aside: add approved lines for it to let the model write.")
     k = _oversample(n, backend)
     plans = make_plans(product, segment, request.channel, request.language, max(k, 1), request.seed, encoder)
     max_new = int(chan.get("max_new_tokens", 48))

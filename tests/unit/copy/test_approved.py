@@ -165,3 +165,16 @@ def test_a_word_cut_at_its_hyphen_or_a_stray_period_is_cut_off(catalogue):
     assert any("cut off" in r for r in cut)
     whole = assess("A 12-Month CD has a rate locked for the full 12-month term.", p, None, "en").reasons
     assert not any("cut off" in r for r in whole)
+
+
+def test_a_product_with_no_approved_copy_says_so_and_still_fills_the_batch(catalogue, segment, monkeypatch):
+    from core.copy import generate
+    from core.copy.approved import ApprovedCopy
+    from core.copy.generate import CopyRequest, generate_copy
+
+    monkeypatch.setattr(generate, "get_approved", lambda cat: ApprovedCopy({}, frozenset(), {}))
+    good = "Earn 1.5% cash back on every purchase with the Everyday Cash Rewards Card."
+    batch = generate_copy(CopyRequest("cash_rewards_card", "push", segment, "friendly", "en", 3, seed=3),
+                          _SmallModel.make([good]))
+    assert any("has no line for Everyday Cash Rewards Card" in n for n in batch.notes)
+    assert batch.stats["kept"] == 3 and all(v.passed for v in batch.variants)
